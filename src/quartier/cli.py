@@ -1,0 +1,59 @@
+"""The ``quartier`` command: parses arguments and hands over to one module per command.
+
+Each command lives in ``quartier.commands.<name>`` with ``register(subparsers)``
+and ``run(args) -> int``. Exit codes: 0 success, 1 invalid data, 2 usage
+error. A user's mistake is a message, never a traceback; an unexpected crash
+writes its traceback to a log file and says where.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .problems import QuartierError
+
+COMMANDS = ("validate", "schema")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quartier",
+        description="Quartier: an open directory of local independent businesses, kept in git.",
+        epilog="Example: quartier validate entries/ch/bern/velowerk-lorraine.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"quartier {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"quartier.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except QuartierError as exc:
+        print(f"quartier: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("quartier: interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        log = Path(tempfile.gettempdir()) / "quartier-crash.log"
+        log.write_text(traceback.format_exc(), "utf-8")
+        print(f"quartier: internal error; this is a bug, please report it with {log}",
+              file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

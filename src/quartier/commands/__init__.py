@@ -1,0 +1,30 @@
+"""One module per ``quartier`` command: ``register(subparsers)`` and ``run(args) -> int``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..config import find_config
+from ..problems import QuartierError
+
+
+def add_root_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--root", type=Path, default=None,
+        help="the directory repository (the folder with directory.yaml); "
+        "default: found from the current folder upwards",
+    )
+
+
+def resolve_root(root: Path | None, near: Path | None = None) -> Path:
+    """The repository root: --root, else the nearest directory.yaml above ``near`` or cwd."""
+    if root is not None:
+        return root
+    found = find_config(near if near is not None else Path.cwd())
+    if found is None:
+        raise QuartierError(
+            "no directory.yaml found here or above; run inside a Quartier repository "
+            "or pass --root PATH"
+        )
+    return found.parent

@@ -1,0 +1,128 @@
+"""The directory's settings: the one file a city edits to make Quartier its own.
+
+``directory.yaml`` at the repository root names the directory, its public
+address, the region it covers (one or more areas, each a bounding box with
+its countries, timezone and expected languages), the data license and how
+old ``last_verified`` may get before an entry counts as stale. It is loaded
+with the same strict loader as entries, so its mistakes get the same
+file:line errors.
+
+Example::
+
+    name: Quartier Bern & Santa Cruz
+    base_url: https://quartier.example.org/
+    languages: [en, de, fr]
+    license: CC0-1.0
+    stale_after_days: 365
+    areas:
+      - id: bern
+        name: Bern
+        bbox: [7.29, 46.90, 7.52, 47.01]   # west, south, east, north
+        countries: [CH]
+        timezone: Europe/Zurich
+        languages: [de, fr, en]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .fields import CountryCode, LanguageTag, ShortText, Slug, Url
+
+CONFIG_NAME = "directory.yaml"
+
+LICENSES = {
+    "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
+    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class Area(_Model):
+    """One part of the region, e.g. a city and its surroundings."""
+
+    id: Slug = Field(description="Short id of the area, e.g. 'bern'.")
+    name: ShortText = Field(description="Name shown to people, e.g. 'Bern'.")
+    bbox: Annotated[list[float], Field(min_length=4, max_length=4)] = Field(
+        description="Bounding box [west, south, east, north] in WGS84 degrees (lon, lat, lon, lat)."
+    )
+    countries: list[CountryCode] = Field(min_length=1, description="Countries in the area, ISO codes, e.g. [CH].")
+    timezone: str = Field(description="IANA timezone, e.g. Europe/Zurich or America/Los_Angeles.")
+    languages: list[LanguageTag] = Field(
+        default_factory=list, description="Languages expected in this area; defaults to the directory's."
+    )
+
+    @field_validator("bbox")
+    @classmethod
+    def _bbox(cls, v: list[float]) -> list[float]:
+        west, south, east, north = v
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise ValueError(
+                "bbox must be [west, south, east, north] with west < east and south < north, "
+                "e.g. [7.29, 46.90, 7.52, 47.01]"
+            )
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{v}' is not an IANA timezone; write e.g. Europe/Zurich") from None
+        return v
+
+    def contains(self, lat: float, lon: float) -> bool:
+        west, south, east, north = self.bbox
+        return west <= lon <= east and south <= lat <= north
+
+
+class DirectoryConfig(_Model):
+    """Settings of one regional directory (``directory.yaml``)."""
+
+    name: ShortText = Field(description="Name of the directory, shown on the site and in feeds.")
+    description: ShortText | None = Field(None, description="One line saying what the directory covers.")
+    base_url: Url = Field(description="Public address of the published site, ending in '/'.")
+    repository: Url | None = Field(None, description="Git repository, for 'edit this entry' links.")
+    languages: list[LanguageTag] = Field(min_length=1, description="Languages the directory expects, first is the default.")
+    license: Literal["CC0-1.0", "CC-BY-4.0", "ODbL-1.0"] = Field(description="License of the data (SPDX id).")
+    stale_after_days: int = Field(365, ge=30, le=3650, description="Entries verified longer ago than this are warned about.")
+    areas: list[Area] = Field(min_length=1, description="The region: one or more areas.")
+
+    @model_validator(mode="after")
+    def _unique_areas(self) -> DirectoryConfig:
+        ids = [a.id for a in self.areas]
+        if len(ids) != len(set(ids)):
+            raise ValueError("area ids must be unique")
+        if not self.base_url.endswith("/"):
+            raise ValueError("base_url must end with '/', e.g. https://quartier.example.org/")
+        return self
+
+    def area_for(self, lat: float, lon: float) -> Area | None:
+        return next((a for a in self.areas if a.contains(lat, lon)), None)
+
+    def expected_languages(self, area: Area | None) -> list[str]:
+        return list(area.languages) if area and area.languages else list(self.languages)
+
+    @property
+    def license_url(self) -> str:
+        return LICENSES[self.license]
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``directory.yaml`` in ``start`` or a parent folder, like git finds .git."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None

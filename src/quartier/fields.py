@@ -1,0 +1,155 @@
+"""Reusable field types of the entry contract, each with the check it needs.
+
+Every type here takes the text a person wrote (the loader keeps all values as
+text) and either accepts it or raises ``ValueError`` with a message that says
+what to write instead. Checks that need a library import it on first use, so
+loading the models stays cheap.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import lru_cache
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
+
+SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+CATEGORY_RE = r"^[a-z][a-z0-9_]*$"
+GITHUB_RE = r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$"
+LANG_RE = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$"
+COUNTRY_RE = r"^[A-Z]{2}$"
+PARTIAL_DATE_RE = r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+@lru_cache(maxsize=4096)
+def _valid_language(tag: str) -> bool:
+    import langcodes  # noqa: PLC0415 - about 60 ms; only when a tag is checked
+
+    return bool(langcodes.tag_is_valid(tag))
+
+
+def check_language(tag: str) -> str:
+    if not _valid_language(tag):
+        raise ValueError(
+            f"'{tag}' is not a valid BCP 47 language tag; use a code like de, fr, en, "
+            "gsw (Swiss German) or pt-BR"
+        )
+    return tag
+
+
+def check_plain_line(text: str) -> str:
+    text = text.strip()
+    if "\n" in text:
+        raise ValueError("must be one line of plain text; move longer text to 'description'")
+    return check_text(text)
+
+
+def check_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ValueError("must not be empty; remove the key if there is nothing to say")
+    if _CONTROL.search(text):
+        raise ValueError("contains an invisible control or direction character; retype it")
+    return text
+
+
+def check_url(text: str) -> str:
+    text = text.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"'{text}' is not a web address; write it in full, like https://example.ch")
+    host = parts.hostname or ""
+    if "." not in host or any(c.isspace() for c in text) or host.startswith(".") or host.endswith("."):
+        raise ValueError(f"'{text}' is not a well-formed web address, like https://example.ch/page")
+    return text
+
+
+def check_email(text: str) -> str:
+    from email_validator import EmailNotValidError, validate_email  # noqa: PLC0415
+
+    try:
+        return str(validate_email(text.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise ValueError(f"'{text}' is not a valid e-mail address: {exc}") from None
+
+
+def check_not_future(day: date) -> date:
+    if day > date.today():
+        raise ValueError(f"{day} is in the future; write the day a person last checked the entry")
+    return day
+
+
+def check_opening_hours(text: str) -> str:
+    from opening_hours import OpeningHours, ParserError  # noqa: PLC0415
+
+    text = " ".join(text.split())
+    try:
+        OpeningHours(text)
+    except ParserError as exc:
+        raise ValueError(_explain_hours(text, str(exc))) from None
+    return text
+
+
+def _explain_hours(text: str, detail: str) -> str:
+    match = re.search(r"--> \d+:(\d+)", detail)
+    expected = re.search(r"= expected (.+)", detail)
+    where = ""
+    if match:
+        col = int(match.group(1))
+        where = f" at character {col} ('{text[col - 1:col + 11]}')"
+    what = f"; the parser expected {expected.group(1).strip()}" if expected else ""
+    return (
+        f"'{text}' is not valid OpenStreetMap opening_hours syntax{where}{what}. "
+        "Write days and times like 'Mo-Fr 08:30-12:00,13:30-18:30; Sa 09:00-16:00; PH off' "
+        "(two-letter days, 24-hour times with two digits)"
+    )
+
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=SLUG_RE, min_length=2, max_length=80),
+    Field(examples=["velowerk-lorraine"]),
+]
+CategoryId = Annotated[
+    str, StringConstraints(pattern=CATEGORY_RE, max_length=60), Field(examples=["bicycle_repair"])
+]
+LanguageTag = Annotated[
+    str,
+    StringConstraints(pattern=LANG_RE),
+    AfterValidator(check_language),
+    Field(examples=["de", "fr", "en", "gsw"]),
+]
+CountryCode = Annotated[
+    str, StringConstraints(pattern=COUNTRY_RE), Field(examples=["CH", "US", "NO"])
+]
+PlainLine = Annotated[str, StringConstraints(max_length=200), AfterValidator(check_plain_line)]
+Text = Annotated[str, StringConstraints(max_length=4000), AfterValidator(check_text)]
+ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(check_plain_line)]
+Url = Annotated[
+    str,
+    StringConstraints(max_length=2000),
+    AfterValidator(check_url),
+    WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"}),
+]
+Email = Annotated[
+    str, AfterValidator(check_email), WithJsonSchema({"type": "string", "format": "email"})
+]
+GitHubHandle = Annotated[str, StringConstraints(pattern=GITHUB_RE)]
+PastDate = Annotated[date, AfterValidator(check_not_future)]
+PartialDate = Annotated[
+    str, StringConstraints(pattern=PARTIAL_DATE_RE), Field(examples=["1998", "2014-05"])
+]
+OpeningHoursText = Annotated[
+    str,
+    StringConstraints(max_length=1000),
+    AfterValidator(check_opening_hours),
+    Field(examples=["Tu-Fr 09:00-18:30; Sa 09:00-16:00; PH off"]),
+]
+Tri = Literal["yes", "no", "unknown"]
+# A text in several languages: {de: ..., en: ...}, keys are BCP 47 tags.
+LangLine = Annotated[dict[LanguageTag, PlainLine], Field(min_length=1)]
+LangText = Annotated[dict[LanguageTag, Text], Field(min_length=1)]

@@ -1,0 +1,72 @@
+"""Reporters: how problems reach a person, a program or a CI system.
+
+Each reporter takes every problem at once (they are collected first) and
+writes to a stream. Choose one by name with ``--format``::
+
+    text    entries/ch/bern/x.yaml:12:5: error: opening_hours: ... (fix: ...)
+    json    {"valid": false, "errors": 1, "warnings": 0, "problems": [...]}
+    github  ::error file=entries/ch/bern/x.yaml,line=12,col=5,title=opening_hours::...
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from typing import TextIO
+
+from .problems import Problem
+
+
+def text(problems: Sequence[Problem], files: int, out: TextIO) -> None:
+    for p in problems:
+        fix = f" (fix: {p.hint})" if p.hint else ""
+        out.write(f"{p.path}:{p.line}:{p.column}: {p.severity.value}: {p.field}: {p.message}{fix}\n")
+    out.write(summary(problems, files) + "\n")
+
+
+def summary(problems: Sequence[Problem], files: int) -> str:
+    """``"14 files checked: 2 errors, 1 warning"`` or ``"...: all valid"``."""
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    verdict = "all valid" if not errors else f"{errors} error{'s' * (errors != 1)}"
+    note = f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
+    return f"{files} file{'s' * (files != 1)} checked: {verdict}{note}"
+
+
+def as_json(problems: Sequence[Problem], files: int, out: TextIO) -> None:
+    errors = sum(p.is_error for p in problems)
+    payload = {
+        "valid": errors == 0,
+        "files": files,
+        "errors": errors,
+        "warnings": len(problems) - errors,
+        "problems": [{**asdict(p), "severity": p.severity.value} for p in problems],
+    }
+    json.dump(payload, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def _escape_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_prop(s: str) -> str:
+    return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(problems: Sequence[Problem], files: int, out: TextIO) -> None:
+    """GitHub Actions workflow commands, so errors show on the pull request's lines."""
+    for p in problems:
+        level = "error" if p.is_error else "warning"
+        fix = f" Fix: {p.hint}" if p.hint else ""
+        props = f"file={_escape_prop(p.path)},line={p.line},col={p.column},title={_escape_prop(p.field)}"
+        out.write(f"::{level} {props}::{_escape_data(p.message + '.' + fix)}\n")
+    out.write(summary(problems, files) + "\n")
+
+
+REPORTERS: dict[str, Callable[[Sequence[Problem], int, TextIO], None]] = {
+    "text": text,
+    "json": as_json,
+    "github": github,
+}
