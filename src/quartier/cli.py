@@ -50,8 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:
         log = Path(tempfile.gettempdir()) / "quartier-crash.log"
         log.write_text(traceback.format_exc(), "utf-8")
-        print(f"quartier: internal error; this is a bug, please report it with {log}",
-              file=sys.stderr)
+        print(
+            f"quartier: internal error; this is a bug, please report it with {log}", file=sys.stderr
+        )
         return 3
 
 

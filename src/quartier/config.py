@@ -53,10 +53,13 @@ class Area(_Model):
     bbox: Annotated[list[float], Field(min_length=4, max_length=4)] = Field(
         description="Bounding box [west, south, east, north] in WGS84 degrees (lon, lat, lon, lat)."
     )
-    countries: list[CountryCode] = Field(min_length=1, description="Countries in the area, ISO codes, e.g. [CH].")
+    countries: list[CountryCode] = Field(
+        min_length=1, description="Countries in the area, ISO codes, e.g. [CH]."
+    )
     timezone: str = Field(description="IANA timezone, e.g. Europe/Zurich or America/Los_Angeles.")
     languages: list[LanguageTag] = Field(
-        default_factory=list, description="Languages expected in this area; defaults to the directory's."
+        default_factory=list,
+        description="Languages expected in this area; defaults to the directory's.",
     )
 
     @field_validator("bbox")
@@ -73,12 +76,14 @@ class Area(_Model):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, v: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"'{v}' is not an IANA timezone; write e.g. Europe/Zurich") from None
+            raise ValueError(
+                f"'{v}' is not an IANA timezone", "write e.g. Europe/Zurich or America/Los_Angeles"
+            ) from None
         return v
 
     def contains(self, lat: float, lon: float) -> bool:
@@ -90,12 +95,20 @@ class DirectoryConfig(_Model):
     """Settings of one regional directory (``directory.yaml``)."""
 
     name: ShortText = Field(description="Name of the directory, shown on the site and in feeds.")
-    description: ShortText | None = Field(None, description="One line saying what the directory covers.")
+    description: ShortText | None = Field(
+        None, description="One line saying what the directory covers."
+    )
     base_url: Url = Field(description="Public address of the published site, ending in '/'.")
     repository: Url | None = Field(None, description="Git repository, for 'edit this entry' links.")
-    languages: list[LanguageTag] = Field(min_length=1, description="Languages the directory expects, first is the default.")
-    license: Literal["CC0-1.0", "CC-BY-4.0", "ODbL-1.0"] = Field(description="License of the data (SPDX id).")
-    stale_after_days: int = Field(365, ge=30, le=3650, description="Entries verified longer ago than this are warned about.")
+    languages: list[LanguageTag] = Field(
+        min_length=1, description="Languages the directory expects, first is the default."
+    )
+    license: Literal["CC0-1.0", "CC-BY-4.0", "ODbL-1.0"] = Field(
+        description="License of the data (SPDX id)."
+    )
+    stale_after_days: int = Field(
+        365, ge=30, le=3650, description="Entries verified longer ago than this are warned about."
+    )
     areas: list[Area] = Field(min_length=1, description="The region: one or more areas.")
 
     @model_validator(mode="after")

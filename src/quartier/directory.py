@@ -60,8 +60,11 @@ def find_entry_files(root: Path) -> list[Path]:
     found: list[Path] = []
     for folder, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-        found.extend(Path(folder, f) for f in sorted(files)
-                     if f.endswith((".yaml", ".yml")) and not f.startswith("."))
+        found.extend(
+            Path(folder, f)
+            for f in sorted(files)
+            if f.endswith((".yaml", ".yml")) and not f.startswith(".")
+        )
     return found
 
 
@@ -70,8 +73,7 @@ def load_context(root: Path, today: date | None = None) -> tuple[Context | None,
     cfg_path = root / CONFIG_NAME
     if not cfg_path.is_file():
         raise QuartierError(
-            f"no {CONFIG_NAME} in {root}: run quartier inside a directory repository "
-            "or pass --root"
+            f"no {CONFIG_NAME} in {root}: run quartier inside a directory repository or pass --root"
         )
     doc = load_path(cfg_path, display=_rel(cfg_path, root))
     config = validate(doc, DirectoryConfig)
@@ -93,8 +95,9 @@ def read_directory(
     """Validate the tree under ``root``; with ``only``, just those files in full."""
     root = root.resolve()
     ctx, problems = load_context(root, today)
-    directory = Directory(root, ctx.config if ctx else None, ctx.taxonomy if ctx else None,
-                          problems=problems)
+    directory = Directory(
+        root, ctx.config if ctx else None, ctx.taxonomy if ctx else None, problems=problems
+    )
     if ctx is None:
         return directory
     files = find_entry_files(root)
@@ -122,14 +125,24 @@ def read_directory(
     return directory
 
 
-def read_entry(path: Path, rel: str, ctx: Context) -> tuple[Entry | None, list[Problem], Keys | None]:
+def read_entry(
+    path: Path, rel: str, ctx: Context
+) -> tuple[Entry | None, list[Problem], Keys | None]:
     """Load, validate and check one entry file."""
     doc = load_path(path, display=rel)
-    entry = validate(doc, Entry)
+    entry = validate(doc, Entry, context={"country": _country_of(doc.data)})
     if entry is None:
         return None, doc.problems, None
     problems = doc.problems + check_entry(entry, doc, path.stem, ctx)
     return entry, problems, keys_of(entry, doc)
+
+
+def _country_of(data: dict[str, object] | None) -> object:
+    """The raw address country, so phone numbers are checked in the same pass."""
+    try:
+        return data["location"]["address"]["country"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return None
 
 
 def _keys_of_others(root: Path, files: list[Path], ctx: Context, use_cache: bool) -> list[Keys]:
@@ -188,6 +201,6 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def _relocate(p: Problem, root: Path) -> Problem:
-    from dataclasses import replace  # noqa: PLC0415
+    from dataclasses import replace
 
     return replace(p, path=_rel(Path(p.path), root))

@@ -67,12 +67,12 @@ def field_path(loc: Sequence[str | int]) -> str:
     return out
 
 
-def validate(doc: Document, model: type[M]) -> M | None:
+def validate(doc: Document, model: type[M], context: dict[str, Any] | None = None) -> M | None:
     """Validate a loaded document; on failure add problems to ``doc`` and return None."""
     if doc.data is None:
         return None
     try:
-        return model.model_validate(doc.data)
+        return model.model_validate(doc.data, context=context)
     except ValidationError as exc:
         doc.problems.extend(problems_from(exc, doc, model))
         return None
@@ -84,7 +84,9 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
     for err in exc.errors(include_url=False):
         loc: tuple[str | int, ...] = tuple(err["loc"])
         # Pydantic names union members in the path ("str", "function-after[...]").
-        loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p[1:] or p in _UNION_TAGS)))
+        loc = tuple(
+            p for p in loc if not (isinstance(p, str) and ("[" in p[1:] or p in _UNION_TAGS))
+        )
         if loc and loc[-1] == "[key]":
             bad_keys.add(loc[:-1])
             message, hint = _explain_key(loc)
@@ -104,10 +106,11 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
 
 def _explain_key(loc: tuple[str | int, ...]) -> tuple[str, str]:
     key = str(loc[-2])
-    if " " in key or len(key) > 12:
+    if " " in key:
         return (
             f"'{key}' is not a language code: a comma inside {{...}} split the text",
-            "put the whole text in quotes, e.g. {en: \"Full check, cleaning\"}, or write it on its own line",
+            'put the whole text in quotes, e.g. {en: "Full check, cleaning"}, '
+            "or write it on its own line",
         )
     return (f"'{key}' is not a language code", "use a BCP 47 code such as de, fr, it, en or gsw")
 
@@ -131,11 +134,19 @@ def _explain(err: Any, loc: tuple[str | int, ...], model: type[BaseModel]) -> tu
         return (f"'{last}' is required", "add it" if last else "add the missing key")
     if kind in ("literal_error", "enum"):
         expected = err.get("ctx", {}).get("expected", "")
-        guess = did_you_mean(str(value), [e.strip(" '") for e in expected.replace(" or ", ",").split(",")])
-        return (f"'{value}' is not allowed here", f"use one of {expected}" + (f"; {guess}" if guess else ""))
+        guess = did_you_mean(
+            str(value), [e.strip(" '") for e in expected.replace(" or ", ",").split(",")]
+        )
+        return (
+            f"'{value}' is not allowed here",
+            f"use one of {expected}" + (f"; {guess}" if guess else ""),
+        )
     if kind == "value_error":
-        msg = str(err.get("ctx", {}).get("error", err["msg"]))
-        return (msg, _FIELD_HINTS.get(str(last), ""))
+        error = err.get("ctx", {}).get("error")
+        # Our validators raise ValueError(message, hint); others give one message.
+        if isinstance(error, ValueError) and len(error.args) == 2:
+            return (str(error.args[0]), str(error.args[1]))
+        return (str(error or err["msg"]), _FIELD_HINTS.get(str(last), ""))
     shown = f"'{value}'" if isinstance(value, str) and len(value) < 80 else "the value"
     hint = _FIELD_HINTS.get(str(last)) or _TYPE_HINTS.get(kind, "")
     if kind.startswith("string_too_long"):

@@ -27,7 +27,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u206
 
 @lru_cache(maxsize=4096)
 def _valid_language(tag: str) -> bool:
-    import langcodes  # noqa: PLC0415 - about 60 ms; only when a tag is checked
+    import langcodes
 
     return bool(langcodes.tag_is_valid(tag))
 
@@ -35,8 +35,8 @@ def _valid_language(tag: str) -> bool:
 def check_language(tag: str) -> str:
     if not _valid_language(tag):
         raise ValueError(
-            f"'{tag}' is not a valid BCP 47 language tag; use a code like de, fr, en, "
-            "gsw (Swiss German) or pt-BR"
+            f"'{tag}' is not a valid BCP 47 language tag",
+            "use a code like de, fr, en, gsw (Swiss German) or pt-BR",
         )
     return tag
 
@@ -44,16 +44,19 @@ def check_language(tag: str) -> str:
 def check_plain_line(text: str) -> str:
     text = text.strip()
     if "\n" in text:
-        raise ValueError("must be one line of plain text; move longer text to 'description'")
+        raise ValueError("must be one line of plain text", "move longer text to 'description'")
     return check_text(text)
 
 
 def check_text(text: str) -> str:
     text = text.strip()
     if not text:
-        raise ValueError("must not be empty; remove the key if there is nothing to say")
+        raise ValueError("must not be empty", "write the text, or remove the key")
     if _CONTROL.search(text):
-        raise ValueError("contains an invisible control or direction character; retype it")
+        raise ValueError(
+            "contains an invisible control or text-direction character",
+            "retype the text, or paste it as plain text",
+        )
     return text
 
 
@@ -61,36 +64,66 @@ def check_url(text: str) -> str:
     text = text.strip()
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https"):
-        raise ValueError(f"'{text}' is not a web address; write it in full, like https://example.ch")
+        raise ValueError(
+            f"'{text}' is not a web address (only http and https are allowed)",
+            "write it in full, like https://example.ch",
+        )
     host = parts.hostname or ""
-    if "." not in host or any(c.isspace() for c in text) or host.startswith(".") or host.endswith("."):
-        raise ValueError(f"'{text}' is not a well-formed web address, like https://example.ch/page")
+    if (
+        "." not in host
+        or any(c.isspace() for c in text)
+        or host.startswith(".")
+        or host.endswith(".")
+    ):
+        raise ValueError(
+            f"'{text}' is not a well-formed web address",
+            "write it in full, like https://example.ch/page",
+        )
     return text
 
 
 def check_email(text: str) -> str:
-    from email_validator import EmailNotValidError, validate_email  # noqa: PLC0415
+    from email_validator import EmailNotValidError, validate_email
 
     try:
         return str(validate_email(text.strip(), check_deliverability=False).normalized)
     except EmailNotValidError as exc:
-        raise ValueError(f"'{text}' is not a valid e-mail address: {exc}") from None
+        raise ValueError(
+            f"'{text}' is not a valid e-mail address: {exc}", "write it like hallo@example.ch"
+        ) from None
+
+
+@lru_cache(maxsize=16384)
+def normalize_phone(text: str, country: str) -> str | None:
+    """E.164 form of a phone number as written locally, or None if it is not valid."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 def check_not_future(day: date) -> date:
     if day > date.today():
-        raise ValueError(f"{day} is in the future; write the day a person last checked the entry")
+        raise ValueError(
+            f"{day} is in the future", "write the day a person last checked the entry, YYYY-MM-DD"
+        )
     return day
 
 
 def check_opening_hours(text: str) -> str:
-    from opening_hours import OpeningHours, ParserError  # noqa: PLC0415
+    import opening_hours  # a Rust parser, loaded on first use
 
     text = " ".join(text.split())
     try:
-        OpeningHours(text)
-    except ParserError as exc:
-        raise ValueError(_explain_hours(text, str(exc))) from None
+        opening_hours.OpeningHours(text)
+    # ParserError is missing from the package's own stub.
+    except opening_hours.ParserError as exc:  # type: ignore[attr-defined]
+        raise ValueError(_explain_hours(text, str(exc)), _HOURS_HINT) from None
     return text
 
 
@@ -100,13 +133,15 @@ def _explain_hours(text: str, detail: str) -> str:
     where = ""
     if match:
         col = int(match.group(1))
-        where = f" at character {col} ('{text[col - 1:col + 11]}')"
+        where = f" at character {col} ('{text[col - 1 : col + 11]}')"
     what = f"; the parser expected {expected.group(1).strip()}" if expected else ""
-    return (
-        f"'{text}' is not valid OpenStreetMap opening_hours syntax{where}{what}. "
-        "Write days and times like 'Mo-Fr 08:30-12:00,13:30-18:30; Sa 09:00-16:00; PH off' "
-        "(two-letter days, 24-hour times with two digits)"
-    )
+    return f"'{text}' is not valid OpenStreetMap opening_hours syntax{where}{what}"
+
+
+_HOURS_HINT = (
+    "write days and times like 'Mo-Fr 08:30-12:00,13:30-18:30; Sa 09:00-16:00; PH off' "
+    "(two-letter days, 24-hour times with two digits)"
+)
 
 
 Slug = Annotated[
@@ -119,9 +154,8 @@ CategoryId = Annotated[
 ]
 LanguageTag = Annotated[
     str,
-    StringConstraints(pattern=LANG_RE),
     AfterValidator(check_language),
-    Field(examples=["de", "fr", "en", "gsw"]),
+    Field(examples=["de", "fr", "en", "gsw"], json_schema_extra={"pattern": LANG_RE}),
 ]
 CountryCode = Annotated[
     str, StringConstraints(pattern=COUNTRY_RE), Field(examples=["CH", "US", "NO"])

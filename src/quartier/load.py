@@ -57,7 +57,7 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
             Composer.__init__(self)
 
 
-class _Composer(_Parser, BaseResolver):  # type: ignore[misc]
+class _Composer(_Parser, BaseResolver):
     """libyaml's parser and composer with no implicit typing at all."""
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
@@ -73,7 +73,9 @@ class Document:
     root: Node | None = None
     problems: list[Problem] = field(default_factory=list)
 
-    def problem(self, line: int, column: int, message: str, hint: str = "", fld: str = "") -> None:
+    def problem(
+        self, line: int, column: int, message: str, hint: str = "", fld: str = "yaml"
+    ) -> None:
         self.problems.append(Problem(self.path, line, column, fld, message, hint))
 
     def locate(self, loc: Sequence[str | int]) -> tuple[int, int]:
@@ -99,7 +101,9 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
     doc = Document(name)
     if len(raw) > max_bytes:
         doc.problem(
-            1, 1, f"the file is larger than {max_bytes // 1024} KiB",
+            1,
+            1,
+            f"the file is larger than {max_bytes // 1024} KiB",
             "keep an entry short: move long texts to the website and link it",
         )
         return doc
@@ -111,16 +115,17 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         doc.problem(
-            line, column, f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            line,
+            column,
+            f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
             "save the file with UTF-8 encoding",
         )
         return doc
-    if "&" in text or "*" in text:
-        # Only then is the slower event scan needed to tell text from anchors.
-        if not _refuse_anchors(text, doc):
-            return doc
+    # Only with these characters is the slower event scan needed to tell text from anchors.
+    if ("&" in text or "*" in text) and not _refuse_anchors(text, doc):
+        return doc
     try:
-        root = yaml.compose(text, Loader=_Composer)
+        root = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -137,15 +142,20 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
         column = position - (text.rfind("\n", 0, position) + 1) + 1
         char = getattr(exc, "character", None)
         what = f"U+{char:04X}" if isinstance(char, int) else repr(char)
-        doc.problem(line, column, f"control character {what} is not allowed",
-                    "remove it (it is often pasted in by accident); use plain text")
+        doc.problem(
+            line,
+            column,
+            f"control character {what} is not allowed",
+            "remove it (it is often pasted in by accident); use plain text",
+        )
         return doc
     if root is None:
         doc.problem(1, 1, "the file is empty", "start from the template in entries/README.md")
         return doc
     if not isinstance(root, MappingNode):
         doc.problem(
-            root.start_mark.line + 1, root.start_mark.column + 1,
+            root.start_mark.line + 1,
+            root.start_mark.column + 1,
             "the file must be a mapping of keys to values (like 'id: my-shop')",
             "start from the template in entries/README.md",
         )
@@ -157,31 +167,52 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
     return doc
 
 
+def _compose(text: str) -> Node | None:
+    loader = _Composer(text)
+    try:
+        node: Node | None = loader.get_single_node()
+        return node
+    finally:
+        loader.dispose()
+
+
 def _refuse_anchors(text: str, doc: Document) -> bool:
     ok = True
+    loader = _Composer(text)
     try:
-        for event in yaml.parse(text, Loader=_Composer):
+        while loader.check_event():
+            event = loader.get_event()
+            anchor = getattr(event, "anchor", None)
             if isinstance(event, yaml.AliasEvent):
-                what = f"alias '*{event.anchor}'"
-            elif getattr(event, "anchor", None):
-                what = f"anchor '&{event.anchor}'"
+                what = f"alias '*{anchor}'"
+            elif anchor:
+                what = f"anchor '&{anchor}'"
             else:
                 continue
-            mark = event.start_mark
+            mark = event.start_mark if event is not None else None
+            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             doc.problem(
-                mark.line + 1, mark.column + 1, f"YAML {what} is not allowed",
+                line,
+                column,
+                f"YAML {what} is not allowed",
                 "write the value out in full; quote text that starts with '&' or '*'",
             )
             ok = False
     except yaml.YAMLError:
-        return True  # compose() reports the syntax error with its position
+        return True  # _compose reports the syntax error with its position
+    finally:
+        loader.dispose()
     return ok
 
 
 def _build(node: Node, doc: Document, depth: int) -> Any:
     if depth > MAX_DEPTH:
-        doc.problem(node.start_mark.line + 1, node.start_mark.column + 1,
-                    "the data is nested too deeply", "flatten the structure")
+        doc.problem(
+            node.start_mark.line + 1,
+            node.start_mark.column + 1,
+            "the data is nested too deeply",
+            "flatten the structure",
+        )
         return None
     tag = node.tag
     if tag == STR_TAG and isinstance(node, ScalarNode):
@@ -193,15 +224,22 @@ def _build(node: Node, doc: Document, depth: int) -> Any:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not (isinstance(key_node, ScalarNode) and key_node.tag == STR_TAG):
-                doc.problem(key_node.start_mark.line + 1, key_node.start_mark.column + 1,
-                            "a key must be plain text", "write keys like 'name:'")
+                doc.problem(
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                    "a key must be plain text",
+                    "write keys like 'name:'",
+                )
                 continue
             key = key_node.value
             if key in out:
                 doc.problem(
-                    key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
                     f"duplicate key '{key}': it is already set above, and one of the two "
-                    "values would be lost", "keep one of them", key,
+                    "values would be lost",
+                    "keep one of them",
+                    key,
                 )
                 continue
             out[key] = _build(value_node, doc, depth + 1)
@@ -209,8 +247,10 @@ def _build(node: Node, doc: Document, depth: int) -> Any:
     if tag == SEQ_TAG and isinstance(node, SequenceNode):
         return [_build(item, doc, depth + 1) for item in node.value]
     doc.problem(
-        node.start_mark.line + 1, node.start_mark.column + 1,
-        f"YAML tag '{tag}' is not allowed", "remove the '!' tag; plain values are enough",
+        node.start_mark.line + 1,
+        node.start_mark.column + 1,
+        f"YAML tag '{tag}' is not allowed",
+        "remove the '!' tag; plain values are enough",
     )
     return None
 

@@ -16,7 +16,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from .fields import (
     CategoryId,
@@ -24,8 +31,8 @@ from .fields import (
     Email,
     GitHubHandle,
     LangLine,
-    LanguageTag,
     LangText,
+    LanguageTag,
     OpeningHoursText,
     PartialDate,
     PastDate,
@@ -33,6 +40,7 @@ from .fields import (
     Slug,
     Tri,
     Url,
+    normalize_phone,
 )
 
 SCHEMA_VERSION = "1.0"
@@ -45,40 +53,64 @@ class _Model(BaseModel):
 class Address(_Model):
     """Postal address, as printed on a letter (schema.org PostalAddress)."""
 
-    street: ShortText | None = Field(None, description="Street and house number, e.g. 'Lorrainestrasse 23'.")
-    postal_code: Annotated[str, Field(max_length=12, pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]*$")] | None = Field(
-        None, description="Postal code as written locally, e.g. '3013' or '95060'. Leading zeros are kept."
+    street: ShortText | None = Field(
+        None, description="Street and house number, e.g. 'Lorrainestrasse 23'."
+    )
+    postal_code: (
+        Annotated[str, Field(max_length=12, pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]*$")] | None
+    ) = Field(
+        None,
+        description="Postal code as written locally, e.g. '3013' or '95060'. "
+        "Leading zeros are kept.",
     )
     locality: ShortText = Field(description="City, town or village, e.g. 'Bern' or 'Santa Cruz'.")
-    region: ShortText | None = Field(None, description="Canton, state or province, e.g. 'BE' or 'CA'.")
-    country: CountryCode = Field(description="ISO 3166-1 alpha-2 country code in capitals, e.g. 'CH' or 'US'.")
+    region: ShortText | None = Field(
+        None, description="Canton, state or province, e.g. 'BE' or 'CA'."
+    )
+    country: CountryCode = Field(
+        description="ISO 3166-1 alpha-2 country code in capitals, e.g. 'CH' or 'US'."
+    )
 
 
 class Geo(_Model):
     """A WGS84 point, the way a map app shows it (latitude first)."""
 
-    lat: float = Field(ge=-90, le=90, description="Latitude in decimal degrees, e.g. 46.9591 (north is positive).")
-    lon: float = Field(ge=-180, le=180, description="Longitude in decimal degrees, e.g. 7.4452 (east is positive).")
+    lat: float = Field(
+        ge=-90, le=90, description="Latitude in decimal degrees, e.g. 46.9591 (north is positive)."
+    )
+    lon: float = Field(
+        ge=-180, le=180, description="Longitude in decimal degrees, e.g. 7.4452 (east is positive)."
+    )
 
 
 class ServiceArea(_Model):
     """Where a business that travels to its customers works."""
 
-    radius_km: float | None = Field(None, gt=0, le=500, description="Distance from `geo` the business travels, in km.")
-    localities: list[ShortText] = Field(default_factory=list, description="Named places served, e.g. ['Bern', 'Köniz'].")
+    radius_km: float | None = Field(
+        None, gt=0, le=500, description="Distance from `geo` the business travels, in km."
+    )
+    localities: list[ShortText] = Field(
+        default_factory=list, description="Named places served, e.g. ['Bern', 'Köniz']."
+    )
 
 
 class Location(_Model):
     """Where the business is, and where it serves."""
 
-    address: Address = Field(description="Postal address. Locality and country are always required.")
-    hide_address: bool = Field(
+    address: Address = Field(
+        description="Postal address. Locality and country are always required."
+    )
+    hide_address: Annotated[
+        bool, WithJsonSchema({"anyOf": [{"type": "boolean"}, {"enum": ["yes", "no"]}]})
+    ] = Field(
         False,
         description="yes for home-based trades: street and postal code are then never published, "
         "only the locality, and the point is rounded to about 1 km.",
     )
     geo: Geo = Field(description="The entrance, as a WGS84 point.")
-    service_area: ServiceArea | None = Field(None, description="Where the business travels to work, if it does.")
+    service_area: ServiceArea | None = Field(
+        None, description="Where the business travels to work, if it does."
+    )
 
 
 class Contact(_Model):
@@ -87,18 +119,41 @@ class Contact(_Model):
     website: Url | None = Field(None, description="Own website, e.g. https://velowerk.ch.")
     email: Email | None = Field(None, description="Public e-mail address.")
     phone: Annotated[str, Field(max_length=40)] | None = Field(
-        None, description="Public phone number as written locally, e.g. '031 332 11 22'; "
-        "published in E.164 form (+41313321122)."
+        None,
+        description="Public phone number as written locally, e.g. '031 332 11 22'; "
+        "published in E.164 form (+41313321122).",
     )
     booking_url: Url | None = Field(None, description="Where to book an appointment or a table.")
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # The country comes from the entry's address, passed in as validation context.
+        country = (info.context or {}).get("country")
+        known = isinstance(country, str) and len(country) == 2
+        if value is not None and known and normalize_phone(value, str(country)) is None:
+            raise ValueError(
+                f"'{value}' is not a valid phone number in {country}",
+                "write the number as on a business card, e.g. 031 332 11 22, or with +41",
+            )
+        return value
 
 
 class SocialLink(_Model):
     """A profile on a social network."""
 
     network: Literal[
-        "instagram", "facebook", "mastodon", "bluesky", "tiktok", "youtube",
-        "linkedin", "pinterest", "threads", "x", "other",
+        "instagram",
+        "facebook",
+        "mastodon",
+        "bluesky",
+        "tiktok",
+        "youtube",
+        "linkedin",
+        "pinterest",
+        "threads",
+        "x",
+        "other",
     ] = Field(description="Which network.")
     url: Url = Field(description="Full address of the profile.")
 
@@ -107,35 +162,56 @@ class Person(_Model):
     """Someone behind the business (schema.org founder)."""
 
     name: ShortText = Field(description="Name as the person wants it shown.")
-    role: LangLine | None = Field(None, description="Role in their words, e.g. {en: bike mechanic, de: Velomech}.")
+    role: LangLine | None = Field(
+        None, description="Role in their words, e.g. {en: bike mechanic, de: Velomech}."
+    )
 
 
 class Story(_Model):
     """Who makes it, how, where the materials come from, and why it exists."""
 
     text: LangText | None = Field(None, description="The story in a few sentences per language.")
-    founders: list[Person] = Field(default_factory=list, description="Founders (schema.org founder).")
-    founding_date: PartialDate | None = Field(None, description="Year, year-month or date founded, e.g. '2014'.")
-    craft: LangText | None = Field(None, description="How the work is done: techniques, tools, hands.")
-    sourcing: LangText | None = Field(None, description="Where materials and ingredients come from.")
+    founders: list[Person] = Field(
+        default_factory=list, description="Founders (schema.org founder)."
+    )
+    founding_date: PartialDate | None = Field(
+        None, description="Year, year-month or date founded, e.g. '2014'."
+    )
+    craft: LangText | None = Field(
+        None, description="How the work is done: techniques, tools, hands."
+    )
+    sourcing: LangText | None = Field(
+        None, description="Where materials and ingredients come from."
+    )
     purpose: LangText | None = Field(None, description="Why the business exists.")
 
 
 class Offering(_Model):
     """A product or service (schema.org Offer of a Product or Service)."""
 
-    name: LangLine = Field(description="Name per language, e.g. {de: Veloservice, en: Bike service}.")
+    name: LangLine = Field(
+        description="Name per language, e.g. {de: Veloservice, en: Bike service}."
+    )
     kind: Literal["product", "service"] = Field(description="product or service.")
     description: LangText | None = Field(None, description="What it is, per language.")
-    materials: list[ShortText] = Field(default_factory=list, description="Materials (schema.org material), e.g. ['oak', 'linseed oil'].")
-    origin: CountryCode | None = Field(None, description="Country where it is made (schema.org countryOfOrigin).")
-    made_locally: Tri = Field("unknown", description="yes when made in the directory's region, no, or unknown.")
+    materials: list[ShortText] = Field(
+        default_factory=list,
+        description="Materials (schema.org material), e.g. ['oak', 'linseed oil'].",
+    )
+    origin: CountryCode | None = Field(
+        None, description="Country where it is made (schema.org countryOfOrigin)."
+    )
+    made_locally: Tri = Field(
+        "unknown", description="yes when made in the directory's region, no, or unknown."
+    )
 
 
 class Need(_Model):
     """One thing a business seeks from partners or provides to them."""
 
-    text: LangLine = Field(description="In words, e.g. {en: wholesale pastries for a café counter}.")
+    text: LangLine = Field(
+        description="In words, e.g. {en: wholesale pastries for a café counter}."
+    )
     categories: list[CategoryId] = Field(
         default_factory=list,
         description="Taxonomy categories this is about, so partners can be matched, e.g. [bakery].",
@@ -145,15 +221,21 @@ class Need(_Model):
 class Collaboration(_Model):
     """What the business seeks from partners and provides to them, in one vocabulary."""
 
-    seeks: list[Need] = Field(default_factory=list, description="What it looks for (schema.org seeks).")
-    provides: list[Need] = Field(default_factory=list, description="What it offers to other businesses (schema.org makesOffer).")
+    seeks: list[Need] = Field(
+        default_factory=list, description="What it looks for (schema.org seeks)."
+    )
+    provides: list[Need] = Field(
+        default_factory=list,
+        description="What it offers to other businesses (schema.org makesOffer).",
+    )
 
 
 class Accessibility(_Model):
     """Step-free access, in the OSM wheelchair scale."""
 
     wheelchair: Literal["yes", "limited", "no", "unknown"] = Field(
-        description="yes: step-free everywhere; limited: entrance step-free, not all of it; no; unknown."
+        description="yes: step-free everywhere; limited: entrance step-free, not all of it; "
+        "no; unknown."
     )
     note: LangText | None = Field(None, description="Details, e.g. the ramp is at the back door.")
 
@@ -161,7 +243,9 @@ class Accessibility(_Model):
 class Attributes(_Model):
     """Facts that are yes, no or unknown. Leave out what you do not know: it is never guessed."""
 
-    independent: Tri = Field("unknown", description="Owned and run locally, not part of a chain or franchise.")
+    independent: Tri = Field(
+        "unknown", description="Owned and run locally, not part of a chain or franchise."
+    )
     family_owned: Tri = Field("unknown", description="Owned by a family.")
     women_owned: Tri = Field("unknown", description="Majority owned by women.")
     cooperative: Tri = Field("unknown", description="Run as a cooperative.")
@@ -184,7 +268,9 @@ class Attributes(_Model):
 class Certification(_Model):
     """A claim with evidence: who issued it and where it can be checked."""
 
-    name: ShortText = Field(description="Name of the certificate or label, e.g. 'Bio Suisse Knospe'.")
+    name: ShortText = Field(
+        description="Name of the certificate or label, e.g. 'Bio Suisse Knospe'."
+    )
     issuer: ShortText = Field(description="Who grants it, e.g. 'Bio Suisse'.")
     evidence_url: Url = Field(description="A page of the issuer where the claim can be checked.")
     valid_until: date | None = Field(None, description="Expiry date, if any, as YYYY-MM-DD.")
@@ -200,8 +286,16 @@ class Image(_Model):
 
 
 Payment = Literal[
-    "cash", "debit_card", "credit_card", "contactless", "mobile_payment", "twint",
-    "invoice", "bank_transfer", "cryptocurrency", "local_currency",
+    "cash",
+    "debit_card",
+    "credit_card",
+    "contactless",
+    "mobile_payment",
+    "twint",
+    "invoice",
+    "bank_transfer",
+    "cryptocurrency",
+    "local_currency",
 ]
 
 
@@ -209,55 +303,77 @@ class Entry(_Model):
     """One independent local business. The file name is ``<id>.yaml``."""
 
     model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True, frozen=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        frozen=True,
         json_schema_extra={"$comment": "Generated from quartier.model; do not edit by hand."},
     )
 
-    id: Slug = Field(description="Permanent lowercase id, equal to the file name without .yaml. Never changes.")
+    id: Slug = Field(
+        description="Permanent lowercase id, equal to the file name without .yaml. Never changes."
+    )
     name: ShortText = Field(description="The name as the business itself uses it.")
-    names: LangLine | None = Field(None, description="Translations or other spellings of the name, per language.")
+    names: LangLine | None = Field(
+        None, description="Translations or other spellings of the name, per language."
+    )
     status: Literal["open", "temporarily_closed", "permanently_closed"] = Field(
-        description="Lifecycle: open, temporarily_closed or permanently_closed. Closed entries are kept, not deleted."
+        description="Lifecycle: open, temporarily_closed or permanently_closed. "
+        "Closed entries are kept, not deleted."
     )
     superseded_by: Slug | None = Field(
-        None, description="Id of the entry that replaces this one after a move or merger (closed entries only)."
+        None,
+        description="Id of the entry that replaces this one after a move or merger "
+        "(closed entries only).",
     )
-    category: CategoryId = Field(description="Primary category id from schema/taxonomy.yaml, e.g. bicycle_repair.")
-    categories: list[CategoryId] = Field(default_factory=list, description="Secondary category ids.")
-    summary: LangLine = Field(description="One plain-text line per language: what an assistant quotes.")
+    category: CategoryId = Field(
+        description="Primary category id from schema/taxonomy.yaml, e.g. bicycle_repair."
+    )
+    categories: list[CategoryId] = Field(
+        default_factory=list, description="Secondary category ids."
+    )
+    summary: LangLine = Field(
+        description="One plain-text line per language: what an assistant quotes."
+    )
     description: LangText | None = Field(
-        None, description="Longer description per language; simple Markdown (emphasis, links, lists)."
+        None,
+        description="Longer description per language; simple Markdown (emphasis, links, lists).",
     )
     story: Story | None = Field(None, description="Who makes it, how, from what and why.")
     offerings: list[Offering] = Field(default_factory=list, description="Products and services.")
-    collaboration: Collaboration | None = Field(None, description="What it seeks from and provides to partners.")
+    collaboration: Collaboration | None = Field(
+        None, description="What it seeks from and provides to partners."
+    )
     location: Location = Field(description="Address, point and service area.")
     opening_hours: OpeningHoursText | None = Field(
-        None, description="OpenStreetMap opening_hours, e.g. 'Tu-Fr 09:00-18:30; Sa 09:00-16:00; PH off'."
+        None,
+        description="OpenStreetMap opening_hours syntax, "
+        "e.g. 'Tu-Fr 09:00-18:30; Sa 09:00-16:00; PH off'.",
     )
     contact: Contact | None = Field(None, description="Website, e-mail, phone.")
-    social: list[SocialLink] = Field(default_factory=list, description="Profiles on social networks.")
-    languages: list[LanguageTag] = Field(default_factory=list, description="Languages spoken with customers, e.g. [de, fr, en].")
-    accessibility: Accessibility | None = Field(None, description="Wheelchair access; leave out if unknown.")
+    social: list[SocialLink] = Field(
+        default_factory=list, description="Profiles on social networks."
+    )
+    languages: list[LanguageTag] = Field(
+        default_factory=list, description="Languages spoken with customers, e.g. [de, fr, en]."
+    )
+    accessibility: Accessibility | None = Field(
+        None, description="Wheelchair access; leave out if unknown."
+    )
     payment: list[Payment] = Field(default_factory=list, description="Accepted ways to pay.")
-    attributes: Attributes | None = Field(None, description="Yes/no/unknown facts such as independent or family_owned.")
-    certifications: list[Certification] = Field(default_factory=list, description="Certificates and labels, each with evidence.")
+    attributes: Attributes | None = Field(
+        None, description="Yes/no/unknown facts such as independent or family_owned."
+    )
+    certifications: list[Certification] = Field(
+        default_factory=list, description="Certificates and labels, each with evidence."
+    )
     images: list[Image] = Field(default_factory=list, description="Photos with alternative text.")
     maintainers: list[GitHubHandle] = Field(
-        min_length=1, description="GitHub handles of the people who may approve changes to this entry."
+        min_length=1,
+        description="GitHub handles of the people who may approve changes to this entry.",
     )
-    last_verified: PastDate = Field(description="The day a person last checked this entry is true, YYYY-MM-DD.")
-
-    @model_validator(mode="after")
-    def _lifecycle(self) -> Entry:
-        if self.superseded_by is not None and self.status == "open":
-            raise ValueError(
-                "superseded_by is only for closed businesses; set status: permanently_closed "
-                "or remove superseded_by"
-            )
-        if self.superseded_by == self.id:
-            raise ValueError("superseded_by names this entry itself; name the entry that replaces it")
-        return self
+    last_verified: PastDate = Field(
+        description="The day a person last checked this entry is true, YYYY-MM-DD."
+    )
 
     @property
     def all_categories(self) -> tuple[str, ...]:

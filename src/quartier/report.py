@@ -21,7 +21,9 @@ from .problems import Problem
 def text(problems: Sequence[Problem], files: int, out: TextIO) -> None:
     for p in problems:
         fix = f" (fix: {p.hint})" if p.hint else ""
-        out.write(f"{p.path}:{p.line}:{p.column}: {p.severity.value}: {p.field}: {p.message}{fix}\n")
+        out.write(
+            f"{p.path}:{p.line}:{p.column}: {p.severity.value}: {p.field}: {p.message}{fix}\n"
+        )
     out.write(summary(problems, files) + "\n")
 
 
@@ -60,7 +62,8 @@ def github(problems: Sequence[Problem], files: int, out: TextIO) -> None:
     for p in problems:
         level = "error" if p.is_error else "warning"
         fix = f" Fix: {p.hint}" if p.hint else ""
-        props = f"file={_escape_prop(p.path)},line={p.line},col={p.column},title={_escape_prop(p.field)}"
+        where = f"file={_escape_prop(p.path)},line={p.line},col={p.column}"
+        props = f"{where},title={_escape_prop(p.field)}"
         out.write(f"::{level} {props}::{_escape_data(p.message + '.' + fix)}\n")
     out.write(summary(problems, files) + "\n")
 

@@ -11,7 +11,9 @@ from ..problems import QuartierError
 
 def add_root_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--root", type=Path, default=None,
+        "--root",
+        type=Path,
+        default=None,
         help="the directory repository (the folder with directory.yaml); "
         "default: found from the current folder upwards",
     )

@@ -18,16 +18,20 @@ example:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("schema", help="print the JSON Schema of an entry",
-                       description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of an entry",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_root_option(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..problems import QuartierError  # noqa: PLC0415
-    from ..schema import dumps, entry_json_schema  # noqa: PLC0415
-    from ..taxonomy import TAXONOMY_PATH, load_taxonomy  # noqa: PLC0415
+    from ..problems import QuartierError
+    from ..schema import dumps, entry_json_schema
+    from ..taxonomy import TAXONOMY_PATH, load_taxonomy
 
     root = resolve_root(args.root)
     taxonomy, problems = load_taxonomy(root / TAXONOMY_PATH)

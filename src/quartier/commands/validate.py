@@ -24,23 +24,39 @@ examples:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("validate", help="check entries and report every problem",
-                       description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                   help="entry files to check in full (default: every file under entries/)")
-    p.add_argument("--format", choices=("text", "json", "github"), default="text",
-                   help="text for people, json for programs, github for pull request annotations")
+    p = sub.add_parser(
+        "validate",
+        help="check entries and report every problem",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="entry files to check in full (default: every file under entries/)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text for people, json for programs, github for pull request annotations",
+    )
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
-    p.add_argument("--no-cache", action="store_true",
-                   help="re-read every other entry instead of using .quartier-cache/")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="re-read every other entry instead of using .quartier-cache/",
+    )
     add_root_option(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..directory import read_directory  # noqa: PLC0415 - keep --help instant
-    from ..problems import QuartierError  # noqa: PLC0415
-    from ..report import REPORTERS  # noqa: PLC0415
+    from ..directory import read_directory
+    from ..problems import QuartierError
+    from ..report import REPORTERS
 
     paths: list[Path] = args.paths
     for path in paths:

@@ -1,0 +1,142 @@
+"""``quartier`` from the outside: exit codes, exact output of each reporter, one-file mode."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from quartier.cli import main
+
+from .conftest import CASES, ROOT
+
+GOOD = (CASES / "valid" / "minimal.yaml").read_text("utf-8")
+BAD = GOOD.replace("id: minimal", "id: minimal\nopenning_hours: Mo-Fr 08:00-18:00")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_sample_entries_are_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate", "--root", str(ROOT), "--strict")
+    count = len(list((ROOT / "entries").rglob("*.yaml")))
+    assert count >= 12
+    assert (code, out) == (0, f"{count} files checked: all valid\n")
+
+
+def test_text_report_exact(make_root, capsys) -> None:
+    root = make_root({"entries/minimal.yaml": BAD})
+    code, out, _ = run(capsys, "validate", "--root", str(root))
+    assert code == 1
+    assert out == (
+        "entries/minimal.yaml:3:1: error: openning_hours: unknown key 'openning_hours' "
+        "(fix: did you mean 'opening_hours'?)\n"
+        "1 file checked: 1 error\n"
+    )
+
+
+def test_github_report_exact(make_root, capsys) -> None:
+    root = make_root({"entries/minimal.yaml": BAD})
+    code, out, _ = run(capsys, "validate", "--root", str(root), "--format", "github")
+    assert code == 1
+    assert out == (
+        "::error file=entries/minimal.yaml,line=3,col=1,title=openning_hours::"
+        "unknown key 'openning_hours'. Fix: did you mean 'opening_hours'?\n"
+        "1 file checked: 1 error\n"
+    )
+
+
+def test_json_report(make_root, capsys) -> None:
+    root = make_root({"entries/minimal.yaml": BAD})
+    code, out, _ = run(capsys, "validate", "--root", str(root), "--format", "json")
+    payload = json.loads(out)
+    assert code == 1 and payload["valid"] is False and payload["errors"] == 1
+    assert payload["problems"][0] == {
+        "path": "entries/minimal.yaml",
+        "line": 3,
+        "column": 1,
+        "field": "openning_hours",
+        "message": "unknown key 'openning_hours'",
+        "hint": "did you mean 'opening_hours'?",
+        "severity": "error",
+    }
+
+
+def test_warnings_fail_only_when_strict(make_root, capsys) -> None:
+    stale = GOOD.replace("last_verified: 2026-10-01", "last_verified: 2020-01-01")
+    root = make_root({"entries/minimal.yaml": stale})
+    code, out, _ = run(capsys, "validate", "--root", str(root))
+    assert code == 0 and "warning: last_verified" in out
+    code, _, _ = run(capsys, "validate", "--root", str(root), "--strict")
+    assert code == 1
+
+
+def test_one_file_mode_checks_against_the_rest(make_root, capsys) -> None:
+    twin = GOOD.replace("id: minimal", "id: twin").replace("Testbeck", "Anderer Beck")
+    root = make_root({"entries/minimal.yaml": GOOD, "entries/sub/twin.yaml": twin})
+    target = str(root / "entries/sub/twin.yaml")
+    for _ in range(2):  # cold, then from the cache
+        code, out, _ = run(capsys, "validate", "--root", str(root), target)
+        assert code == 1
+        assert out.splitlines() == [
+            "entries/sub/twin.yaml:12:20: error: contact.website: same website (testbeck.ch) "
+            "as entries/minimal.yaml:12: is this the same business? (fix: keep one file per "
+            "business; if it moved or merged, set status: permanently_closed and superseded_by "
+            "on the old entry)",
+            "1 file checked: 1 error",
+        ]
+    assert (root / ".quartier-cache" / "keys-v1.json").is_file()
+    # Only the named file is blamed: the other file of the pair is not reported.
+    code, out, _ = run(capsys, "validate", "--root", str(root), str(root / "entries/minimal.yaml"))
+    assert "entries/minimal.yaml:12" in out and "twin.yaml:" not in out.split(" as ")[0]
+
+
+def test_cache_notices_a_changed_file(make_root, capsys) -> None:
+    other = GOOD.replace("id: minimal", "id: other").replace("testbeck.ch", "other.ch")
+    other = other.replace("name: Testbeck", "name: Anderer Beck")
+    root = make_root({"entries/minimal.yaml": GOOD, "entries/other.yaml": other})
+    target = str(root / "entries/minimal.yaml")
+    assert run(capsys, "validate", "--root", str(root), target)[0] == 0
+    (root / "entries/other.yaml").write_text(other.replace("other.ch", "testbeck.ch"), "utf-8")
+    code, out, _ = run(capsys, "validate", "--root", str(root), target)
+    assert code == 1 and "same website" in out
+
+
+def test_usage_errors_exit_2(tmp_path: Path, capsys) -> None:
+    code, _, err = run(capsys, "validate", "--root", str(tmp_path))
+    assert code == 2 and "no directory.yaml" in err
+    code, _, err = run(capsys, "validate", str(tmp_path / "nope.yaml"), "--root", str(ROOT))
+    assert code == 2 and "no such file" in err
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", "--format", "xml"])
+    assert exc.value.code == 2
+
+
+def test_config_errors_are_reported_like_entries(make_root, capsys) -> None:
+    root = make_root({})
+    cfg = root / "directory.yaml"
+    cfg.write_text(
+        cfg.read_text("utf-8").replace("timezone: Europe/Zurich", "timezone: Europe/Bern"), "utf-8"
+    )
+    code, out, _ = run(capsys, "validate", "--root", str(root))
+    line = next(
+        i for i, t in enumerate(cfg.read_text("utf-8").splitlines(), 1) if "Europe/Bern" in t
+    )
+    assert code == 1
+    assert out.startswith(
+        f"directory.yaml:{line}:15: error: areas[0].timezone: 'Europe/Bern' is not an IANA timezone"
+    )
+
+
+def test_every_command_has_help_with_an_example(capsys) -> None:
+    from quartier.cli import COMMANDS
+
+    for name in COMMANDS:
+        with pytest.raises(SystemExit):
+            main([name, "--help"])
+        out = capsys.readouterr().out
+        assert "example" in out, name
