@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-EXTRAS = "dev,parquet"
+EXTRAS = "dev,parquet,site,mcp"
 
 
 def ensure_venv() -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from . import __version__
 from .problems import QuartierError
 
-COMMANDS = ("validate", "schema")
+COMMANDS = ("validate", "build", "schema")
 
 
 def build_parser() -> argparse.ArgumentParser:

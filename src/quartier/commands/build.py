@@ -1,0 +1,79 @@
+"""``quartier build``: validate, then publish every file into one folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import add_root_option, resolve_root
+
+HELP = """\
+Validate the directory, then write every published file into one folder:
+feed.json (JSON Feed 1.1), the static API under api/v1/ (one JSON and one
+JSON-LD per business, lists, index.json with sha256 of every file),
+data/ (NDJSON, GeoJSON, Parquet, datapackage.json), llms.txt,
+llms-full.txt, sitemap.xml, robots.txt and api/v1/openapi.json.
+
+Invalid data is never published: errors are reported as by
+`quartier validate` and the command exits 1. Two builds of the same input
+are byte-identical. The output replaces the folder only once complete.
+
+examples:
+  quartier build                    # into _site/
+  quartier build --out public/ --commit "$GITHUB_SHA"
+"""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "build",
+        help="validate and publish the directory's files",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: ROOT/_site)")
+    p.add_argument(
+        "--commit",
+        default=None,
+        help="source commit for provenance (default: the checked-out git commit, if any)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_root_option(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..directory import read_directory
+    from ..publish import build
+    from ..publish.context import git_commit
+    from ..report import text
+
+    root = resolve_root(args.root)
+    out: Path = args.out or root / "_site"
+    directory = read_directory(root)
+    if directory.errors:
+        text(directory.problems, directory.checked_files, sys.stdout)
+        print("nothing published: fix the errors above first", file=sys.stderr)
+        return 1
+    if directory.warnings:
+        text(directory.warnings, directory.checked_files, sys.stdout)
+    commit = args.commit or git_commit(root)
+    bar = None
+    if not args.quiet and sys.stderr.isatty() and len(directory.entries) >= 500:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(directory.entries), unit="entry", desc="publishing", file=sys.stderr)
+    try:
+        result = build(directory, out, commit=commit, tick=bar.update if bar else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    size = sum(n for _, n in result.files.values())
+    print(
+        f"published {len(directory.entries)} businesses: {len(result.files)} files, "
+        f"{size / 1e6:.1f} MB in {out}"
+    )
+    return 0

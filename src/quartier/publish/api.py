@@ -1,0 +1,141 @@
+"""The versioned static API under ``api/v1/``: one JSON per business, lists, a manifest.
+
+::
+
+    api/v1/entries/<id>.json        the public entry, its JSON-LD and provenance
+    api/v1/entries/<id>.jsonld      schema.org JSON-LD, ready to embed
+    api/v1/categories.json          every category with its count
+    api/v1/categories/<id>.json     businesses in a category
+    api/v1/places.json              every locality with its count
+    api/v1/places/<slug>.json       businesses in a locality
+    api/v1/directory.json           the directory's settings
+    api/v1/taxonomy.json            the category taxonomy
+    api/v1/schema/entry.schema.json JSON Schema of an entry
+    api/v1/index.json               manifest: spec version, counts, sha256 of every file
+
+A reader polls ``index.json`` and fetches only files whose hash changed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ..model import Entry
+from ..schema import entry_json_schema
+from . import urls
+from .context import SPEC_VERSION, BuildContext
+from .jsonld import business_jsonld
+from .public import entry_data
+from .writer import Output
+
+
+def summary_of(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
+    """The short form of an entry used in every list."""
+    return {
+        "id": entry.id,
+        "name": entry.name,
+        "status": entry.status,
+        "category": entry.category,
+        "locality": entry.location.address.locality,
+        "summary": ctx.text(entry.summary),
+        "url": ctx.url(urls.business_page(entry.id)),
+        "api_url": ctx.url(urls.entry_json(entry.id)),
+    }
+
+
+def write_entries(ctx: BuildContext, out: Output, tick: Any = None) -> None:
+    for entry in ctx.entries():
+        doc = business_jsonld(entry, ctx.site)
+        out.write_json(urls.entry_jsonld(entry.id), doc)
+        out.write_json(
+            urls.entry_json(entry.id),
+            {
+                "spec_version": SPEC_VERSION,
+                "id": entry.id,
+                "url": ctx.url(urls.business_page(entry.id)),
+                "status": entry.status,
+                "entry": entry_data(entry),
+                "jsonld": doc,
+                "provenance": ctx.provenance(entry),
+            },
+        )
+        if tick:
+            tick()
+
+
+def write_lists(ctx: BuildContext, out: Output) -> None:
+    entries = ctx.directory.entries
+    categories = []
+    for cat_id, ids in ctx.by_category.items():
+        cat = ctx.taxonomy.get(cat_id)
+        info = {
+            "id": cat_id,
+            "labels": dict(cat.labels) if cat else {},
+            "parent": cat.parent if cat else None,
+            "schema_org": cat.schema_org if cat else None,
+        }
+        out.write_json(
+            f"{urls.API}/categories/{cat_id}.json",
+            {
+                "spec_version": SPEC_VERSION,
+                "category": info,
+                "count": len(ids),
+                "entries": [summary_of(ctx, entries[i]) for i in ids],
+            },
+        )
+        categories.append({**info, "count": len(ids), "url": ctx.url(urls.category_page(cat_id))})
+    out.write_json(
+        f"{urls.API}/categories.json", {"spec_version": SPEC_VERSION, "categories": categories}
+    )
+    places = []
+    for slug, (name, ids) in ctx.by_place.items():
+        first = entries[ids[0]]
+        area = ctx.config.area_for(first.location.geo.lat, first.location.geo.lon)
+        info = {"id": slug, "name": name, "area": area.id if area else None}
+        out.write_json(
+            f"{urls.API}/places/{slug}.json",
+            {
+                "spec_version": SPEC_VERSION,
+                "place": info,
+                "count": len(ids),
+                "entries": [summary_of(ctx, entries[i]) for i in ids],
+            },
+        )
+        places.append({**info, "count": len(ids), "url": ctx.url(urls.place_page(name))})
+    out.write_json(f"{urls.API}/places.json", {"spec_version": SPEC_VERSION, "places": places})
+    out.write_json(f"{urls.API}/schema/entry.schema.json", entry_json_schema(ctx.taxonomy))
+    out.write_json(f"{urls.API}/directory.json", ctx.config.model_dump(mode="json"))
+    out.write_json(f"{urls.API}/taxonomy.json", ctx.taxonomy.model_dump(mode="json"))
+
+
+def write_index(ctx: BuildContext, out: Output) -> None:
+    """The manifest; written last so that it covers every other file."""
+    status = Counter(e.status for e in ctx.entries())
+    files = {
+        rel: {"sha256": digest, "bytes": size} for rel, (digest, size) in sorted(out.files.items())
+    }
+    out.write_json(
+        f"{urls.API}/index.json",
+        {
+            "spec_version": SPEC_VERSION,
+            "directory": {
+                "name": ctx.config.name,
+                "base_url": ctx.config.base_url,
+                "license": ctx.config.license,
+                "license_url": ctx.config.license_url,
+            },
+            "source_commit": ctx.commit,
+            "counts": {
+                "entries": len(ctx.ids),
+                "open": status.get("open", 0),
+                "temporarily_closed": status.get("temporarily_closed", 0),
+                "permanently_closed": status.get("permanently_closed", 0),
+                "categories": len(ctx.by_category),
+                "places": len(ctx.by_place),
+                "files": len(files),
+            },
+            "entries": ctx.url(f"{urls.API}/entries/{{id}}.json"),
+            "files": files,
+        },
+    )

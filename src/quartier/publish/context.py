@@ -1,0 +1,116 @@
+"""Everything a build's outputs share: the directory, its settings, provenance and groupings.
+
+Computed once per build (sorted, so every output is deterministic) and
+handed to each output module.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from ..config import DirectoryConfig
+from ..directory import Directory
+from ..model import Entry
+from ..taxonomy import Taxonomy
+from . import urls
+from .jsonld import Site, pick
+
+SPEC_VERSION = "1.0"
+
+
+@dataclass
+class BuildContext:
+    """The directory being published, with what every output needs."""
+
+    directory: Directory
+    commit: str | None = None
+    feed_page_size: int = 500
+    _ids: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._ids = sorted(self.directory.entries)
+
+    @property
+    def config(self) -> DirectoryConfig:
+        assert self.directory.config is not None
+        return self.directory.config
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        assert self.directory.taxonomy is not None
+        return self.directory.taxonomy
+
+    @cached_property
+    def site(self) -> Site:
+        return Site(self.config, self.taxonomy)
+
+    @property
+    def ids(self) -> list[str]:
+        return self._ids
+
+    def entries(self) -> list[Entry]:
+        return [self.directory.entries[i] for i in self._ids]
+
+    def url(self, rel: str) -> str:
+        return self.config.base_url + rel
+
+    def text(self, value: dict[str, str] | None) -> str:
+        """A language map in the directory's preferred language."""
+        return pick(value, self.config.languages) or ""
+
+    @cached_property
+    def by_category(self) -> dict[str, list[str]]:
+        """Category id -> entry ids (primary and secondary categories), sorted."""
+        out: dict[str, list[str]] = {}
+        for entry_id in self._ids:
+            for cat in dict.fromkeys(self.directory.entries[entry_id].all_categories):
+                out.setdefault(cat, []).append(entry_id)
+        return dict(sorted(out.items()))
+
+    @cached_property
+    def by_place(self) -> dict[str, tuple[str, list[str]]]:
+        """Place slug -> (locality name, entry ids), sorted by slug."""
+        out: dict[str, tuple[str, list[str]]] = {}
+        for entry_id in self._ids:
+            locality = self.directory.entries[entry_id].location.address.locality
+            key = urls.slug(locality)
+            out.setdefault(key, (locality, []))[1].append(entry_id)
+        return dict(sorted(out.items()))
+
+    def source_url(self, entry_id: str) -> str | None:
+        repo = self.config.repository
+        path = self.directory.paths.get(entry_id)
+        if not repo or not path:
+            return None
+        return f"{repo.rstrip('/')}/blob/{self.commit or 'main'}/{path}"
+
+    def provenance(self, entry: Entry) -> dict[str, object]:
+        return {
+            "directory": self.config.name,
+            "directory_url": self.config.base_url,
+            "source": self.source_url(entry.id),
+            "source_commit": self.commit,
+            "last_verified": entry.last_verified.isoformat(),
+            "maintainers": list(entry.maintainers),
+            "license": self.config.license,
+            "license_url": self.config.license_url,
+        }
+
+
+def git_commit(root: Path) -> str | None:
+    """The checked-out commit, for provenance; None outside a git checkout."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    commit = result.stdout.strip()
+    return commit if result.returncode == 0 and len(commit) == 40 else None

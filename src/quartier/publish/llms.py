@@ -1,0 +1,119 @@
+"""``llms.txt`` and ``llms-full.txt`` (the llmstxt.org format) for AI assistants.
+
+``llms.txt`` says what this directory is, how to query it, and links the
+categories, places and data files; ``llms-full.txt`` lists every open
+business in compact Markdown, for an assistant that reads one file.
+"""
+
+from __future__ import annotations
+
+from ..model import Entry
+from . import urls
+from .context import BuildContext
+from .writer import Output
+
+
+def _md(text: str) -> str:
+    """One line of plain text that cannot break the Markdown structure around it."""
+    line = " ".join(text.split())
+    for char in "\\[]<>*_`#|":
+        line = line.replace(char, "\\" + char)
+    return line
+
+
+def write(ctx: BuildContext, out: Output) -> None:
+    out.write_text("llms.txt", llms_txt(ctx))
+    out.write_text("llms-full.txt", llms_full(ctx))
+
+
+def llms_txt(ctx: BuildContext) -> str:
+    cfg = ctx.config
+    entries = ctx.entries()
+    open_count = sum(e.status == "open" for e in entries)
+    areas = "; ".join(a.name for a in cfg.areas)
+    lines = [
+        f"# {_md(cfg.name)}",
+        "",
+        f"> {_md(cfg.description or cfg.name)} An open directory of {len(entries)} local "
+        f"independent businesses ({open_count} open) in {_md(areas)}, kept in git and "
+        f"published under {cfg.license}.",
+        "",
+        "Every business has a permanent id and page. Data is checked by people "
+        "(`last_verified`) and carries its provenance. Give people a short list of "
+        "fitting options with reasons, not a single winner; closed businesses are marked "
+        "with their status.",
+        "",
+        "How to query: fetch `api/v1/index.json` (counts and a sha256 per file), then "
+        "`api/v1/entries/{id}.json` for one business, `api/v1/categories/{id}.json` or "
+        "`api/v1/places/{place}.json` for lists, or `data/entries.ndjson` for everything. "
+        "An MCP server (`quartier mcp`) answers searches directly.",
+        "",
+        "## Data",
+        "",
+        f"- [Feed]({ctx.url('feed.json')}): JSON Feed 1.1, newest first, structured data "
+        "in `_quartier`",
+        f"- [API index]({ctx.url(urls.API + '/index.json')}): manifest with counts and hashes",
+        f"- [OpenAPI]({ctx.url(urls.API + '/openapi.json')}): description of the static API",
+        f"- [Entry schema]({ctx.url(urls.API + '/schema/entry.schema.json')}): JSON Schema "
+        "of an entry",
+        f"- [NDJSON]({ctx.url('data/entries.ndjson')}): one business per line",
+        f"- [GeoJSON]({ctx.url('data/entries.geojson')}): points, [lon, lat]",
+        f"- [Parquet]({ctx.url('data/entries.parquet')}): GeoParquet for DuckDB and Spark",
+        f"- [Data package]({ctx.url('data/datapackage.json')}): Frictionless descriptor",
+        "",
+        "## Categories",
+        "",
+    ]
+    for cat_id, ids in ctx.by_category.items():
+        cat = ctx.taxonomy.get(cat_id)
+        label = cat.label(cfg.languages[0]) if cat else cat_id
+        lines.append(f"- [{_md(label)}]({ctx.url(urls.category_page(cat_id))}): {len(ids)}")
+    lines += ["", "## Places", ""]
+    for _slug, (name, ids) in ctx.by_place.items():
+        lines.append(f"- [{_md(name)}]({ctx.url(urls.place_page(name))}): {len(ids)}")
+    lines += [
+        "",
+        "## Optional",
+        "",
+        f"- [All open businesses]({ctx.url('llms-full.txt')}): compact Markdown, one section each",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def llms_full(ctx: BuildContext) -> str:
+    cfg = ctx.config
+    lines = [f"# {_md(cfg.name)}: all open businesses", ""]
+    for entry in ctx.entries():
+        if entry.status == "open":
+            lines += _business(ctx, entry)
+    return "\n".join(lines)
+
+
+def _business(ctx: BuildContext, e: Entry) -> list[str]:
+    cat = ctx.taxonomy.get(e.category)
+    label = cat.label(ctx.config.languages[0]) if cat else e.category
+    a = e.location.address
+    where = ", ".join(
+        x for x in ([a.street] if not e.location.hide_address else []) + [a.locality] if x
+    )
+    lines = [
+        f"## {_md(e.name)}",
+        "",
+        f"- id: {e.id} | category: {_md(label)} | {_md(where)} | "
+        f"page: {ctx.url(urls.business_page(e.id))}",
+    ]
+    for lang, text in e.summary.items():
+        lines.append(f"- {lang}: {_md(text)}")
+    if e.opening_hours:
+        lines.append(f"- hours (OSM): {_md(e.opening_hours)}")
+    if e.languages:
+        lines.append(f"- speaks: {', '.join(e.languages)}")
+    if e.collaboration and e.collaboration.seeks:
+        lines.append("- seeks: " + "; ".join(_md(ctx.text(n.text)) for n in e.collaboration.seeks))
+    if e.collaboration and e.collaboration.provides:
+        lines.append(
+            "- provides: " + "; ".join(_md(ctx.text(n.text)) for n in e.collaboration.provides)
+        )
+    lines += [f"- last verified: {e.last_verified.isoformat()}", ""]
+    return lines

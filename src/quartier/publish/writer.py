@@ -1,0 +1,77 @@
+"""Write a build's files deterministically, all or nothing.
+
+Files go to a fresh temporary folder beside the output; only when every file
+is written does it replace the previous output, so a failed build never
+leaves a half-written site. Each file's sha256 and size are recorded for the
+manifest (``api/v1/index.json``), so readers can fetch only what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+_JSON = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+
+
+def dumps(obj: Any, pretty: bool = True) -> bytes:
+    """JSON as UTF-8 bytes, key order as built (deterministic), no escaping of non-ASCII."""
+    return orjson.dumps(obj, option=_JSON if pretty else 0)
+
+
+class Output:
+    """A build folder being written; use as a context manager."""
+
+    def __init__(self, dest: Path) -> None:
+        self.dest = dest
+        self.files: dict[str, tuple[str, int]] = {}
+        self._tmp: Path | None = None
+
+    def __enter__(self) -> Output:
+        self.dest.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.dest.name}-", dir=self.dest.parent))
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        assert self._tmp is not None
+        if exc is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            return
+        old = self.dest.with_name(f".{self.dest.name}-old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.dest.exists():
+            self.dest.rename(old)
+        self._tmp.rename(self.dest)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @property
+    def root(self) -> Path:
+        assert self._tmp is not None, "use Output as a context manager"
+        return self._tmp
+
+    def path(self, rel: str) -> Path:
+        """Where ``rel`` goes, for tools that write files themselves (Parquet)."""
+        target = self.root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write_bytes(self, rel: str, data: bytes) -> None:
+        target = self.path(rel)
+        target.write_bytes(data)
+        self.files[rel] = (hashlib.sha256(data).hexdigest(), len(data))
+
+    def write_text(self, rel: str, text: str) -> None:
+        self.write_bytes(rel, text.encode("utf-8"))
+
+    def write_json(self, rel: str, obj: Any, pretty: bool = True) -> None:
+        self.write_bytes(rel, dumps(obj, pretty))
+
+    def record(self, rel: str) -> None:
+        """Hash a file written directly through :meth:`path`."""
+        data = (self.root / rel).read_bytes()
+        self.files[rel] = (hashlib.sha256(data).hexdigest(), len(data))
