@@ -59,15 +59,19 @@ def run(args: argparse.Namespace) -> int:
     if directory.warnings:
         text(directory.warnings, directory.checked_files, sys.stdout)
     commit = args.commit or git_commit(root)
-    bar = None
+    tick = None
     if not args.quiet and sys.stderr.isatty() and len(directory.entries) >= 500:
         from tqdm import tqdm
 
         bar = tqdm(total=len(directory.entries), unit="entry", desc="publishing", file=sys.stderr)
+
+        def tick() -> None:
+            bar.update(1)
+
     try:
-        result = build(directory, out, commit=commit, tick=bar.update if bar else None)
+        result = build(directory, out, commit=commit, tick=tick)
     finally:
-        if bar is not None:
+        if tick is not None:
             bar.close()
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)

@@ -32,8 +32,12 @@ def write(ctx: BuildContext, out: Output) -> list[str]:
     """Write the data files; returns notes (e.g. a skipped Parquet file)."""
     notes: list[str] = []
     records = [(e, entry_data(e)) for e in ctx.entries()]
+    # U+2028/2029 are valid inside JSON strings but end a line for many readers
+    # (Python's str.splitlines among them): escape them so one line is one record.
     lines = [
         dumps({"entry": data, "url": ctx.url(urls.business_page(e.id))}, pretty=False)
+        .replace("\u2028".encode(), b"\\u2028")
+        .replace("\u2029".encode(), b"\\u2029")
         for e, data in records
     ]
     out.write_bytes("data/entries.ndjson", b"\n".join(lines) + (b"\n" if lines else b""))

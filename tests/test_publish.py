@@ -1,0 +1,363 @@
+"""``quartier build``: every output exists, is valid for its format, and round-trips."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import struct
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import duckdb
+import jsonschema
+import pytest
+from openapi_spec_validator import validate as validate_openapi
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from quartier.cli import main
+from quartier.directory import read_directory
+from quartier.model import Entry
+from quartier.publish import build, sitemap
+from quartier.publish.jsonld import embed
+from quartier.publish.public import public_entry
+
+from . import schemaorg
+from .conftest import CASES, ROOT, TODAY
+
+EXPECTED_FILES = [
+    "feed.json",
+    "llms.txt",
+    "llms-full.txt",
+    "sitemap.xml",
+    "robots.txt",
+    "api/v1/index.json",
+    "api/v1/openapi.json",
+    "api/v1/categories.json",
+    "api/v1/places.json",
+    "api/v1/directory.json",
+    "api/v1/taxonomy.json",
+    "api/v1/schema/entry.schema.json",
+    "data/entries.ndjson",
+    "data/entries.geojson",
+    "data/entries.parquet",
+    "data/datapackage.json",
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("build") / "_site"
+    directory = read_directory(ROOT, today=TODAY)
+    build(directory, out, commit="0" * 40)
+    return out
+
+
+def _json(site: Path, rel: str) -> dict:
+    return json.loads((site / rel).read_text("utf-8"))
+
+
+def test_every_output_is_written(site: Path) -> None:
+    for rel in EXPECTED_FILES:
+        assert (site / rel).is_file(), rel
+    ids = sorted(p.stem for p in (ROOT / "entries").rglob("*.yaml"))
+    assert sorted(p.stem for p in (site / "api/v1/entries").glob("*.json")) == ids
+    assert sorted(p.stem for p in (site / "api/v1/entries").glob("*.jsonld")) == ids
+
+
+def test_index_manifest_hashes_every_file(site: Path) -> None:
+    index = _json(site, "api/v1/index.json")
+    written = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+    assert sorted([*index["files"], "api/v1/index.json"]) == written
+    for rel, meta in index["files"].items():
+        data = (site / rel).read_bytes()
+        assert meta == {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}, rel
+    counts = index["counts"]
+    assert counts["entries"] == len(list((ROOT / "entries").rglob("*.yaml")))
+    assert counts["permanently_closed"] >= 1 and counts["temporarily_closed"] >= 1
+
+
+def test_round_trip_feed_ndjson_api(site: Path) -> None:
+    directory = read_directory(ROOT, today=TODAY)
+    expected = {i: public_entry(e) for i, e in directory.entries.items()}
+
+    def back(data: dict) -> Entry:
+        return Entry.model_validate(
+            data, context={"country": data["location"]["address"]["country"]}
+        )
+
+    feed = _json(site, "feed.json")
+    from_feed = {
+        item["_quartier"]["entry"]["id"]: back(item["_quartier"]["entry"]) for item in feed["items"]
+    }
+    assert from_feed == expected
+    lines = (site / "data/entries.ndjson").read_text("utf-8").splitlines()
+    assert {
+        back(json.loads(x)["entry"]).id: back(json.loads(x)["entry"]) for x in lines
+    } == expected
+    for entry_id, entry in expected.items():
+        assert back(_json(site, f"api/v1/entries/{entry_id}.json")["entry"]) == entry
+
+
+def test_feed_follows_json_feed_1_1(site: Path) -> None:
+    feed = _json(site, "feed.json")
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert feed["title"] and feed["feed_url"].endswith("/feed.json")
+    dates = [item["date_modified"] for item in feed["items"]]
+    assert dates == sorted(dates, reverse=True), "newest first"
+    for item in feed["items"]:
+        assert isinstance(item["id"], str) and item["id"] == item["url"]
+        assert item["url"].endswith(f"/businesses/{item['_quartier']['entry']['id']}/")
+        assert item.get("content_text") or item.get("content_html")
+        assert all(k in FEED_ITEM_KEYS or k.startswith("_") for k in item), item.keys()
+        assert item["_quartier"]["about"].startswith("https://")
+
+
+FEED_ITEM_KEYS = {
+    "id",
+    "url",
+    "external_url",
+    "title",
+    "content_html",
+    "content_text",
+    "summary",
+    "image",
+    "banner_image",
+    "date_published",
+    "date_modified",
+    "authors",
+    "tags",
+    "language",
+    "attachments",
+}
+
+
+def _openapi_validator(site: Path, component: str) -> jsonschema.Draft202012Validator:
+    base = "https://example.test/api/v1/"
+    # An explicit $id, so that the relative reference to the entry schema resolves.
+    openapi = {**_json(site, "api/v1/openapi.json"), "$id": base + "openapi.json"}
+    entry_schema = _json(site, "api/v1/schema/entry.schema.json")
+    registry = Registry().with_resources(
+        [
+            (base + "openapi.json", Resource.from_contents(openapi, default_specification=SPEC)),
+            (base + "schema/entry.schema.json", Resource.from_contents(entry_schema)),
+        ]
+    )
+    schema = {"$ref": f"{base}openapi.json#/components/schemas/{component}"}
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+SPEC = DRAFT202012
+
+
+def test_outputs_match_the_published_openapi_schemas(site: Path) -> None:
+    spec_path = site / "api/v1/openapi.json"
+    validate_openapi(_json(site, "api/v1/openapi.json"), base_uri=spec_path.as_uri())
+    _openapi_validator(site, "Feed").validate(_json(site, "feed.json"))
+    _openapi_validator(site, "Index").validate(_json(site, "api/v1/index.json"))
+    doc_validator = _openapi_validator(site, "EntryDocument")
+    for path in sorted((site / "api/v1/entries").glob("*.json")):
+        doc_validator.validate(json.loads(path.read_text("utf-8")))
+    bad = _json(site, "feed.json")
+    bad["items"][0]["_quartier"]["entry"]["status"] = "gone"
+    with pytest.raises(jsonschema.ValidationError):
+        _openapi_validator(site, "Feed").validate(bad)
+
+
+def test_jsonld_is_valid_schema_org(site: Path) -> None:
+    for path in sorted((site / "api/v1/entries").glob("*.jsonld")):
+        doc = json.loads(path.read_text("utf-8"))
+        assert doc["@context"] == "https://schema.org"
+        assert schemaorg.is_local_business(doc["@type"]), doc["@type"]
+        assert schemaorg.problems(doc) == [], path.name
+    velo = _json(site, "api/v1/entries/velowerk-lorraine.jsonld")
+    assert velo["@type"] == "BikeStore"
+    assert velo["telephone"] == "+41313321122"
+    hours = {
+        (tuple(s["dayOfWeek"]), s["opens"], s["closes"]) for s in velo["openingHoursSpecification"]
+    }
+    weekdays = tuple(
+        f"https://schema.org/{d}" for d in ("Tuesday", "Wednesday", "Thursday", "Friday")
+    )
+    assert (weekdays, "09:00:00", "18:30:00") in hours
+    assert (("https://schema.org/Saturday",), "09:00:00", "16:00:00") in hours
+
+
+def test_schema_org_check_catches_mistakes() -> None:
+    assert schemaorg.problems({"@type": "BikeStore", "colour": "red"}) == [
+        "$.colour: not a schema.org property"
+    ]
+    assert schemaorg.problems({"@type": "BikeStore", "founder": {"@type": "Place"}}) != []
+    assert schemaorg.problems({"@type": "Bikestore"}) == ["$: unknown type 'Bikestore'"]
+
+
+def test_closed_businesses_stay_with_their_status(site: Path) -> None:
+    closed = _json(site, "api/v1/entries/tidepool-records.json")
+    assert closed["status"] == "permanently_closed"
+    props = {p["name"]: p["value"] for p in closed["jsonld"]["additionalProperty"]}
+    assert props["status"] == "permanently_closed"
+    assert props["supersededBy"].endswith("/businesses/tidepool-records-soquel/")
+    geo = _json(site, "data/entries.geojson")
+    assert {f["properties"]["status"] for f in geo["features"]} >= {
+        "open",
+        "temporarily_closed",
+        "permanently_closed",
+    }
+    full = (site / "llms-full.txt").read_text("utf-8")
+    assert "## Tidepool Records" in full and "tidepool-records-soquel" in full
+    assert "id: tidepool-records |" not in full  # only open businesses there
+
+
+def test_hidden_address_is_never_published(site: Path) -> None:
+    entry = read_directory(ROOT, today=TODAY).entries["redwood-bench-joinery"]
+    street = entry.location.address.street
+    assert street and entry.location.hide_address
+    for path in site.rglob("*"):
+        if path.is_file() and path.suffix != ".parquet":
+            assert street not in path.read_text("utf-8"), path
+    row = (
+        duckdb.connect()
+        .execute(
+            f"SELECT street, lat FROM '{site}/data/entries.parquet' WHERE id = 'redwood-bench-joinery'"
+        )
+        .fetchone()
+    )
+    assert row == (None, round(entry.location.geo.lat, 2))
+
+
+def test_duckdb_reads_parquet_and_geojson(site: Path) -> None:
+    con = duckdb.connect()
+    count = con.execute(f"SELECT count(*) FROM '{site}/data/entries.parquet'").fetchone()
+    assert count == (len(list((ROOT / "entries").rglob("*.yaml"))),)
+    bakeries = con.execute(
+        f"SELECT id FROM '{site}/data/entries.parquet' WHERE list_contains(categories, 'bakery') "
+        "ORDER BY id"
+    ).fetchall()
+    assert ("holzofebeck-breitsch",) in bakeries
+    meta = con.execute(
+        f"SELECT decode(value) FROM parquet_kv_metadata('{site}/data/entries.parquet') "
+        "WHERE decode(key) = 'geo'"
+    ).fetchone()
+    assert meta and json.loads(meta[0])["columns"]["geometry"]["encoding"] == "WKB"
+    # DuckDB reads GeoJSON as it is: one row per feature, the geometry as WKB.
+    rows = con.execute(
+        f"SELECT id, geometry FROM '{site}/data/entries.geojson' ORDER BY id"
+    ).fetchall()
+    points = {i: struct.unpack("<BIdd", bytes(g))[2:] for i, g in rows}
+    assert points["velowerk-lorraine"] == (7.4452, 46.9591)  # RFC 7946: [lon, lat]
+
+
+def test_datapackage_describes_the_files(site: Path) -> None:
+    package = _json(site, "data/datapackage.json")
+    assert package["licenses"][0]["name"] == "CC0-1.0"
+    for resource in package["resources"]:
+        data = (site / "data" / resource["path"]).read_bytes()
+        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+        assert resource["bytes"] == len(data)
+
+
+def test_llms_txt_and_robots(site: Path) -> None:
+    llms = (site / "llms.txt").read_text("utf-8").splitlines()
+    assert llms[0] == "# Quartier Sample Directory" and llms[2].startswith("> ")
+    assert "## Categories" in llms and "## Places" in llms and "## Optional" in llms
+    robots = (site / "robots.txt").read_text("utf-8")
+    for bot in ("GPTBot", "ClaudeBot", "PerplexityBot", "Googlebot"):
+        assert f"User-agent: {bot}\nAllow: /" in robots
+    assert robots.rstrip().endswith("sitemap.xml")
+
+
+def test_sitemap_and_its_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: Path) -> None:
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = [e.text for e in ET.parse(site / "sitemap.xml").findall("s:url/s:loc", ns)]
+    assert any(loc.endswith("/businesses/velowerk-lorraine/") for loc in locs)
+    monkeypatch.setattr(sitemap, "MAX_URLS", 10)
+    build(read_directory(ROOT, today=TODAY), tmp_path / "out")
+    index = ET.parse(tmp_path / "out" / "sitemap.xml").getroot()
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    parts = [e.text.rsplit("/", 1)[1] for e in index.findall("s:sitemap/s:loc", ns)]
+    total = sum(len(ET.parse(tmp_path / "out" / p).findall("s:url", ns)) for p in parts)
+    assert len(parts) >= 3 and total == len(locs)
+
+
+def test_feed_pages_link_to_each_other(tmp_path: Path) -> None:
+    build(read_directory(ROOT, today=TODAY), tmp_path / "out", feed_page_size=4)
+    page, seen = "feed.json", []
+    while True:
+        feed = json.loads((tmp_path / "out" / page).read_text("utf-8"))
+        seen += [item["id"] for item in feed["items"]]
+        if "next_url" not in feed:
+            break
+        page = feed["next_url"].rsplit("/", 1)[1]
+    assert len(seen) == len(set(seen)) == len(list((ROOT / "entries").rglob("*.yaml")))
+
+
+def test_rebuilds_are_byte_identical(tmp_path: Path) -> None:
+    directory = read_directory(ROOT, today=TODAY)
+    build(directory, tmp_path / "a", commit="1" * 40)
+    build(read_directory(ROOT, today=TODAY), tmp_path / "b", commit="1" * 40)
+    files_a = sorted(
+        p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file()
+    )
+    files_b = sorted(
+        p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file()
+    )
+    assert files_a == files_b
+    for rel in files_a:
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+
+
+HOSTILE = "</script><script>alert(1)</script> <!-- & \"quotes\" 'x' \u2028 # [link](javascript:x)"
+
+
+def test_hostile_text_is_published_safely(make_root, tmp_path: Path) -> None:
+    text = (CASES / "valid" / "minimal.yaml").read_text("utf-8")
+    long = "Ü" * 190
+    text = text.replace("name: Testbeck", f"name: {json.dumps(HOSTILE[:150])}")
+    text = text.replace("de: Eine kleine Quartierbäckerei.", f"de: {json.dumps(HOSTILE)}")
+    text = text.replace("en: A small neighbourhood bakery.", f"en: {long}")
+    text += f"description:\n  de: {json.dumps(HOSTILE * 20)}\n"
+    root = make_root({"entries/minimal.yaml": text})
+    directory = read_directory(root, today=TODAY)
+    assert directory.errors == [], directory.errors
+    build(directory, tmp_path / "out")
+    out = tmp_path / "out"
+    jsonld = json.loads((out / "api/v1/entries/minimal.jsonld").read_text("utf-8"))
+    embedded = embed(jsonld)
+    assert "<" not in embedded and ">" not in embedded and "\u2028" not in embedded
+    assert json.loads(embedded) == jsonld
+    for path in out.rglob("*.json*"):
+        if path.suffix in (".json", ".jsonld", ".geojson"):
+            json.loads(path.read_text("utf-8"))
+    for line in (out / "data/entries.ndjson").read_text("utf-8").splitlines():
+        assert json.loads(line)["entry"]["summary"]["de"] == HOSTILE.strip()
+    ET.parse(out / "sitemap.xml")
+    llms_full = (out / "llms-full.txt").read_text("utf-8")
+    assert "\n## " in llms_full and "<script>" not in llms_full
+    assert "\u2028" not in llms_full
+    assert all(not line.startswith("<") for line in llms_full.splitlines())
+    feed = json.loads((out / "feed.json").read_text("utf-8"))
+    assert feed["items"][0]["title"] == HOSTILE[:150].strip()
+
+
+def test_build_refuses_invalid_data_and_keeps_the_old_output(make_root, capsys) -> None:
+    good = (CASES / "valid" / "minimal.yaml").read_text("utf-8")
+    root = make_root({"entries/minimal.yaml": good})
+    assert main(["build", "--root", str(root), "--quiet"]) == 0
+    before = (root / "_site" / "feed.json").read_bytes()
+    (root / "entries/minimal.yaml").write_text(good.replace("bakery", "bakeryy"), "utf-8")
+    assert main(["build", "--root", str(root), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "unknown category 'bakeryy'" in out
+    assert (root / "_site" / "feed.json").read_bytes() == before
+    assert not [p for p in root.iterdir() if p.name.startswith("._site")], "no leftovers"
+
+
+def test_build_command_reports_what_it_wrote(make_root, capsys) -> None:
+    root = make_root(
+        {"entries/minimal.yaml": (CASES / "valid" / "minimal.yaml").read_text("utf-8")}
+    )
+    assert main(["build", "--root", str(root), "--out", str(root / "pub")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("published 1 businesses: ") and str(root / "pub") in out
+    shutil.rmtree(root / "pub")
