@@ -219,7 +219,8 @@ def test_hidden_address_is_never_published(site: Path) -> None:
     row = (
         duckdb.connect()
         .execute(
-            f"SELECT street, lat FROM '{site}/data/entries.parquet' WHERE id = 'redwood-bench-joinery'"
+            f"SELECT street, lat FROM '{site}/data/entries.parquet' "
+            "WHERE id = 'redwood-bench-joinery'"
         )
         .fetchone()
     )
