@@ -91,6 +91,58 @@ class Area(_Model):
         return west <= lon <= east and south <= lat <= north
 
 
+Color = Literal[
+    "red",
+    "pink",
+    "purple",
+    "deep-purple",
+    "indigo",
+    "blue",
+    "light-blue",
+    "cyan",
+    "teal",
+    "green",
+    "light-green",
+    "lime",
+    "yellow",
+    "amber",
+    "orange",
+    "deep-orange",
+    "brown",
+    "grey",
+    "blue-grey",
+    "black",
+    "white",
+]
+
+
+class Tiles(_Model):
+    """The map's background tiles; markers and lists work without them."""
+
+    url: Url = Field(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="Tile URL template with {z}, {x} and {y}.",
+    )
+    attribution: ShortText = Field(
+        "© OpenStreetMap contributors", description="Attribution the tile server requires."
+    )
+    attribution_url: Url = Field(
+        "https://www.openstreetmap.org/copyright", description="Where the attribution links."
+    )
+
+
+class SiteSettings(_Model):
+    """How the human site looks: a city sets its colors, logo and interface language here."""
+
+    language: Literal["en", "de"] = Field("en", description="Language of the interface.")
+    primary_color: Color = Field("teal", description="Main color (a Material for MkDocs name).")
+    accent_color: Color = Field("amber", description="Accent color for links and buttons.")
+    logo: str | None = Field(
+        None, description="Logo file inside site/, e.g. assets/logo.svg (default: an icon)."
+    )
+    tiles: Tiles = Field(default_factory=Tiles, description="Map tiles.")
+
+
 class DirectoryConfig(_Model):
     """Settings of one regional directory (``directory.yaml``)."""
 
@@ -110,6 +162,7 @@ class DirectoryConfig(_Model):
         365, ge=30, le=3650, description="Entries verified longer ago than this are warned about."
     )
     areas: list[Area] = Field(min_length=1, description="The region: one or more areas.")
+    site: SiteSettings = Field(default_factory=SiteSettings, description="The human site's look.")
 
     @model_validator(mode="after")
     def _unique_areas(self) -> DirectoryConfig:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 
@@ -39,13 +40,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="source commit for provenance (default: the checked-out git commit, if any)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--no-site",
+        action="store_true",
+        help="machine outputs only, without the HTML site (which needs quartier[site])",
+    )
     add_root_option(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..directory import read_directory
-    from ..publish import build
+    from ..publish import Extra, build
     from ..publish.context import git_commit
     from ..report import text
 
@@ -68,8 +74,24 @@ def run(args: argparse.Namespace) -> int:
         def tick() -> None:
             bar.update(1)
 
+    extras: tuple[Extra, ...] = ()
+    if not args.no_site:
+        from ..site import build_site, site_available
+
+        if not (root / "mkdocs.yml").is_file():
+            print(
+                "note: no mkdocs.yml here, so no HTML site (machine outputs only)", file=sys.stderr
+            )
+        elif site_available():
+            extras = (functools.partial(build_site, tick=tick),)
+        else:
+            print(
+                "note: no HTML site: install quartier[site] (machine outputs only)", file=sys.stderr
+            )
     try:
-        result = build(directory, out, commit=commit, tick=tick)
+        result = build(
+            directory, out, commit=commit, tick=tick if not extras else None, extras=extras
+        )
     finally:
         if tick is not None:
             bar.close()
@@ -80,4 +102,6 @@ def run(args: argparse.Namespace) -> int:
         f"published {len(directory.entries)} businesses: {len(result.files)} files, "
         f"{size / 1e6:.1f} MB in {out}"
     )
+    if extras:
+        print(f"open {out / 'index.html'} in a browser, or preview with: quartier serve")
     return 0

@@ -27,18 +27,27 @@ def dumps(obj: Any, pretty: bool = True) -> bytes:
 class Output:
     """A build folder being written; use as a context manager."""
 
-    def __init__(self, dest: Path) -> None:
+    def __init__(self, dest: Path, in_place: bool = False) -> None:
         self.dest = dest
         self.files: dict[str, tuple[str, int]] = {}
         self._tmp: Path | None = None
+        # In place: write straight into ``dest`` (MkDocs' own site folder, which
+        # MkDocs itself replaces on each build).
+        self.in_place = in_place
 
     def __enter__(self) -> Output:
         self.dest.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.dest.name}-", dir=self.dest.parent))
+        if self.in_place:
+            self.dest.mkdir(exist_ok=True)
+            self._tmp = self.dest
+        else:
+            self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.dest.name}-", dir=self.dest.parent))
         return self
 
     def __exit__(self, kind: object, exc: object, tb: object) -> None:
         assert self._tmp is not None
+        if self.in_place:
+            return
         if exc is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             return

@@ -1,0 +1,107 @@
+/* Quartier: open-now badges, maps and search, in the visitor's browser.
+   Leaflet and Pagefind load only on pages that use them; nothing comes from a CDN. */
+(function () {
+  "use strict";
+
+  function base() {
+    var cfg = document.getElementById("__config");
+    var b = cfg ? JSON.parse(cfg.textContent).base : ".";
+    return b.replace(/\/$/, "") || ".";
+  }
+
+  function load(tag, attrs) {
+    return new Promise(function (resolve, reject) {
+      var el = document.createElement(tag);
+      Object.keys(attrs).forEach(function (k) { el[k] = attrs[k]; });
+      el.onload = resolve;
+      el.onerror = reject;
+      document.head.appendChild(el);
+    });
+  }
+
+  /* "Open now" from the weekly schedule, in the business's own timezone. */
+  var DAYS = { Mon: "Mo", Tue: "Tu", Wed: "We", Thu: "Th", Fri: "Fr", Sat: "Sa", Sun: "Su" };
+  function openNow(el) {
+    var schedule = JSON.parse(el.dataset.schedule || "{}");
+    var parts = new Intl.DateTimeFormat("en-GB", {
+      timeZone: el.dataset.tz, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+    }).formatToParts(new Date());
+    var get = function (type) { return parts.find(function (p) { return p.type === type; }).value; };
+    var day = DAYS[get("weekday")], now = get("hour") + ":" + get("minute");
+    var open = (schedule[day] || []).some(function (slot) { return slot[0] <= now && now < slot[1]; });
+    el.textContent = open ? el.dataset.open : el.dataset.closed;
+    el.className += open ? " q-open-now--open" : " q-open-now--closed";
+    el.hidden = false;
+  }
+
+  function tiles(L, map, el) {
+    L.tileLayer(el.dataset.tiles, {
+      maxZoom: 19,
+      attribution: '<a href="' + el.dataset.attributionUrl + '">' + el.dataset.attribution + "</a>"
+    }).addTo(map);
+  }
+
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text;
+    return div.innerHTML;
+  }
+
+  function smallMap(L, el) {
+    var point = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)];
+    var map = L.map(el, { scrollWheelZoom: false }).setView(point, 16);
+    tiles(L, map, el);
+    L.marker(point, { title: el.dataset.name }).addTo(map).bindPopup(escapeHtml(el.dataset.name));
+    el.dataset.markers = "1";
+  }
+
+  function bigMap(L, el) {
+    var b = el.dataset.bbox.split(",").map(parseFloat);
+    var map = L.map(el).fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+    tiles(L, map, el);
+    return fetch(el.dataset.geojson).then(function (r) { return r.json(); }).then(function (data) {
+      var layer = L.geoJSON(data, {
+        onEachFeature: function (feature, marker) {
+          var p = feature.properties;
+          marker.options.title = p.name;
+          marker.bindPopup('<a href="' + el.dataset.prefix + "businesses/" + encodeURIComponent(p.id) +
+            '/">' + escapeHtml(p.name) + "</a><br>" + escapeHtml(p.summary || ""));
+        }
+      }).addTo(map);
+      el.dataset.markers = String(layer.getLayers().length);
+      if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 15 }); }
+    });
+  }
+
+  function maps() {
+    var els = document.querySelectorAll(".q-map");
+    if (!els.length) { return; }
+    var root = base() + "/assets/leaflet/";
+    load("link", { rel: "stylesheet", href: root + "leaflet.css" });
+    load("script", { src: root + "leaflet.js" }).then(function () {
+      var L = window.L;
+      L.Icon.Default.imagePath = root + "images/";
+      els.forEach(function (el) { el.id === "q-map" ? bigMap(L, el) : smallMap(L, el); });
+    });
+  }
+
+  function search() {
+    var el = document.getElementById("q-search");
+    if (!el) { return; }
+    var root = base() + "/pagefind/";
+    load("link", { rel: "stylesheet", href: root + "pagefind-ui.css" });
+    load("script", { src: root + "pagefind-ui.js" }).then(function () {
+      new window.PagefindUI({
+        element: "#q-search", showSubResults: false, showImages: false, resetStyles: false,
+        translations: { placeholder: el.dataset.placeholder }
+      });
+    });
+  }
+
+  function start() {
+    document.querySelectorAll(".q-open-now").forEach(openNow);
+    maps();
+    search();
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+})();

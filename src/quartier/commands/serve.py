@@ -1,0 +1,52 @@
+"""``quartier serve``: preview the whole site locally, rebuilt when an entry changes."""
+
+from __future__ import annotations
+
+import argparse
+
+from . import add_root_option, resolve_root
+
+HELP = """\
+Build the site (pages, search, map and machine outputs) and serve it on
+this computer, rebuilding and reloading the browser when an entry,
+directory.yaml, the taxonomy or a page in site/ changes. Owners use it to
+preview their entry before opening a pull request.
+
+examples:
+  quartier serve                  # http://127.0.0.1:8000/
+  quartier serve --port 8001
+"""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="preview the site locally with live reload",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    add_root_option(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..problems import QuartierError
+    from ..site import site_available
+
+    root = resolve_root(args.root)
+    if not site_available():
+        raise QuartierError("the site needs its extra: pip install 'quartier[site]'")
+    config_file = root / "mkdocs.yml"
+    if not config_file.is_file():
+        raise QuartierError(f"no mkdocs.yml in {root}")
+    from mkdocs.commands.serve import serve
+    from mkdocs.exceptions import Abort
+
+    print(f"serving on http://{args.host}:{args.port}/ (Ctrl-C to stop)")
+    try:
+        serve(str(config_file), dev_addr=f"{args.host}:{args.port}")
+    except Abort as exc:
+        raise QuartierError(str(exc)) from None
+    return 0

@@ -1,0 +1,73 @@
+"""The human site: Material for MkDocs pages for every business, category and place.
+
+``build_site`` is the hook ``quartier build`` runs after the machine
+outputs: MkDocs renders the hand-written pages in ``site/`` and the generated
+lists (through the ``quartier`` plugin, see :mod:`.plugin`), then every
+business page is stamped from one rendered shell (:mod:`.stamp`), Leaflet is
+copied in and Pagefind indexes the result (:mod:`.finish`). Needs the
+``site`` extra: ``pip install 'quartier[site]'``.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from ..problems import QuartierError
+from ..publish.context import BuildContext
+from ..publish.writer import Output
+from .finish import copy_leaflet, copy_tree, run_pagefind
+from .stamp import SHELL_HTML, load_shell, stamp_pages
+
+# Files MkDocs writes that Quartier replaces (its own sitemap) or consumes (the shell).
+SKIP = ("sitemap.xml", "sitemap.xml.gz", SHELL_HTML.removesuffix("index.html"))
+
+
+def site_available() -> bool:
+    try:
+        import mkdocs  # noqa: F401
+        import pagefind  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def build_site(ctx: BuildContext, out: Output, tick: Callable[[], None] | None = None) -> None:
+    """Render the site with MkDocs into ``out``, stamp business pages, index for search."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+
+    config_file = ctx.directory.root / "mkdocs.yml"
+    if not config_file.is_file():
+        raise QuartierError(f"no mkdocs.yml in {ctx.directory.root}: the site needs one")
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="quartier-mkdocs-") as tmp:
+        try:
+            config = load_config(str(config_file), site_dir=tmp, strict=True)
+            config.plugins["quartier"].preload(ctx)  # type: ignore[attr-defined]
+            mkdocs_build(config)
+        except (Abort, ConfigurationError, PluginError) as exc:
+            raise QuartierError(f"the site did not build: {exc}") from None
+        except KeyError:
+            raise QuartierError(
+                "mkdocs.yml must list the quartier plugin: plugins: [quartier]"
+            ) from None
+        copy_tree(Path(tmp), out, SKIP)
+        shell = load_shell(Path(tmp))
+    copy_leaflet(out)
+    stamp_pages(ctx, shell, out, tick)
+    run_pagefind(out)
+
+
+def finish_site(ctx: BuildContext, site_dir: Path, out: Output) -> None:
+    """For plain ``mkdocs build``: stamp, copy Leaflet and index, inside MkDocs' folder."""
+    shell = load_shell(site_dir)
+    shutil.rmtree(site_dir / SHELL_HTML.removesuffix("/index.html"), ignore_errors=True)
+    (site_dir / "sitemap.xml.gz").unlink(missing_ok=True)
+    copy_leaflet(out)
+    stamp_pages(ctx, shell, out)
+    run_pagefind(out)

@@ -1,0 +1,193 @@
+"""The content of one business page: everything the entry says, in every language it has.
+
+The data shown is the public view (hidden addresses stay hidden), the same
+the JSON-LD in the page's head describes, so the two always match. All text
+goes through Jinja's autoescaping; descriptions through :mod:`.markup`.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..hours import DAYS, weekly
+from ..model import Entry
+from ..publish import urls
+from ..publish.context import BuildContext
+from ..publish.public import public_entry
+from .i18n import language_name, strings
+from .markup import render
+
+
+@cache
+def _template() -> Any:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("quartier.site", "templates"),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("business.html")
+
+
+def _first(text: dict[str, str] | None, prefs: list[str]) -> tuple[str, str]:
+    """(language, text) in the first preferred language present."""
+    if not text:
+        return ("", "")
+    for lang in prefs:
+        if lang in text:
+            return (lang, text[lang])
+    lang = next(iter(text))
+    return (lang, text[lang])
+
+
+def _blocks(text: dict[str, str] | None) -> list[dict[str, str]]:
+    return [{"lang": lang, "text": value} for lang, value in (text or {}).items()]
+
+
+def context(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
+    """Template data of one business page."""
+    ui = ctx.config.site.language
+    t = strings(ui)
+    prefs = [ui, *ctx.config.languages]
+    e = public_entry(entry)
+    tax = ctx.taxonomy
+
+    def label(cat_id: str) -> str:
+        cat = tax.get(cat_id)
+        return cat.label(ui) if cat else cat_id
+
+    summary_lang, summary = _first(e.summary, prefs)
+    languages = []
+    for lang in dict.fromkeys([*e.summary, *(e.description or {})]):
+        languages.append(
+            {
+                "lang": lang,
+                "title": t["in_language"].format(lang=language_name(lang)),
+                "summary": e.summary.get(lang) if lang != summary_lang else None,
+                "description": render(e.description[lang])
+                if e.description and lang in e.description
+                else None,
+            }
+        )
+    area = ctx.config.area_for(entry.location.geo.lat, entry.location.geo.lon)
+    timezone = area.timezone if area else ctx.config.areas[0].timezone
+    schedule = []
+    raw_schedule: dict[str, list[tuple[str, str]]] = {}
+    if e.opening_hours:
+        raw_schedule = weekly(e.opening_hours)
+        for day in DAYS:
+            slots = raw_schedule[day]
+            text = ", ".join(f"{a}–{b}" for a, b in slots) if slots else t["closed_day"]
+            schedule.append({"name": t[day], "text": text})
+    contact = None
+    if e.contact and (
+        e.contact.website or e.contact.email or e.contact.phone or e.contact.booking_url
+    ):
+        website = e.contact.website
+        contact = {
+            "website": website,
+            "website_label": (urlsplit(website).hostname or website).removeprefix("www.")
+            if website
+            else None,
+            "email": e.contact.email,
+            "phone": entry.contact.phone if entry.contact else None,
+            "phone_e164": e.contact.phone,
+            "booking_url": e.contact.booking_url,
+        }
+    story = None
+    if e.story:
+        parts = [
+            {"title": t[key], "texts": _blocks(getattr(e.story, key))}
+            for key in ("craft", "sourcing", "purpose")
+            if getattr(e.story, key)
+        ]
+        story = {
+            "texts": _blocks(e.story.text),
+            "founders": [
+                {"name": p.name, "role": _first(p.role, prefs)[1] if p.role else None}
+                for p in e.story.founders
+            ],
+            "founded": e.story.founding_date,
+            "parts": parts,
+        }
+    offerings = []
+    for o in e.offerings:
+        lang, name = _first(o.name, prefs)
+        offerings.append(
+            {
+                "lang": lang,
+                "name": name,
+                "description": (o.description or {}).get(lang) or _first(o.description, prefs)[1],
+                "materials": ", ".join(o.materials),
+                "made_locally": o.made_locally == "yes",
+            }
+        )
+
+    def needs(items: Any) -> list[dict[str, str]]:
+        out = []
+        for n in items:
+            lang, text = _first(n.text, prefs)
+            out.append({"lang": lang, "text": text})
+        return out
+
+    accessibility = None
+    if e.accessibility:
+        lang, note = _first(e.accessibility.note, prefs)
+        accessibility = {"level": t[e.accessibility.wheelchair], "note": note, "lang": lang}
+    superseded = None
+    if e.superseded_by and e.superseded_by in ctx.directory.entries:
+        superseded = {"id": e.superseded_by, "name": ctx.directory.entries[e.superseded_by].name}
+    repo = ctx.config.repository
+    path = ctx.directory.paths.get(e.id)
+    return {
+        "e": e,
+        "t": t,
+        "category_label": label(e.category),
+        "category_url": urls.category_page(e.category),
+        "secondary": [
+            {"label": label(c), "url": urls.category_page(c)}
+            for c in dict.fromkeys(e.categories)
+            if c != e.category
+        ],
+        "locality": e.location.address.locality,
+        "summary_lang": summary_lang,
+        "summary": summary,
+        "languages": languages,
+        "schedule": schedule,
+        "schedule_json": json.dumps(raw_schedule, separators=(",", ":")),
+        "timezone": timezone,
+        "hidden": e.location.hide_address,
+        "address": e.location.address,
+        "service_area": ", ".join(e.location.service_area.localities)
+        if e.location.service_area
+        else "",
+        "geo": e.location.geo,
+        "tiles": ctx.config.site.tiles,
+        "contact": contact,
+        "social": e.social,
+        "story": story,
+        "offerings": offerings,
+        "seeks": needs(e.collaboration.seeks) if e.collaboration else [],
+        "provides": needs(e.collaboration.provides) if e.collaboration else [],
+        "spoken": ", ".join(language_name(x) for x in e.languages),
+        "accessibility": accessibility,
+        "payment": ", ".join(p.replace("_", " ") for p in e.payment),
+        "certifications": e.certifications,
+        "superseded": superseded,
+        "edit_url": f"{repo.rstrip('/')}/edit/main/{path}" if repo and path else None,
+    }
+
+
+def render_business(ctx: BuildContext, entry: Entry) -> str:
+    """The HTML article of one business page."""
+    return str(_template().render(**context(ctx, entry)))
+
+
+def description_of(ctx: BuildContext, entry: Entry) -> str:
+    ui = ctx.config.site.language
+    return _first(entry.summary, [ui, *ctx.config.languages])[1]

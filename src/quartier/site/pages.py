@@ -1,0 +1,207 @@
+"""Generated pages that go through MkDocs: category and place lists, the map, home sections.
+
+There are only a few hundred of these whatever the directory's size, so
+MkDocs renders them normally. The thousands of business pages do not go
+through MkDocs: one *shell* page is rendered with placeholders and
+:mod:`.stamp` fills it for each business (see there for why).
+
+All text is escaped here: MkDocs' templates insert page metadata raw.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from ..model import Entry
+from ..publish import urls
+from ..publish.context import BuildContext
+from ..publish.jsonld import embed
+from .i18n import strings
+
+SHELL = "businesses/_shell/index.md"
+TITLE_SLOT = "QUARTIERTITLESLOT"
+DESCRIPTION_SLOT = "QUARTIERDESCRIPTIONSLOT"
+JSONLD_SLOT = "QUARTIERJSONLDSLOT"
+CONTENT_SLOT = "QUARTIERCONTENTSLOT"
+NEWEST = 12
+
+
+def _front(title: str, description: str, jsonld: dict[str, Any] | None = None) -> str:
+    lines = ["---", f"title: {_yaml_str(title)}", f"description: {_yaml_str(escape(description))}"]
+    if jsonld is not None:
+        lines.append(f"jsonld: {_yaml_str(embed(jsonld))}")
+    return "\n".join([*lines, "---", ""])
+
+
+def _yaml_str(text: str) -> str:
+    """A double-quoted YAML scalar (JSON strings are valid YAML)."""
+    import json
+
+    return json.dumps(" ".join(text.split()), ensure_ascii=False)
+
+
+def _business_item(ctx: BuildContext, entry: Entry, prefix: str) -> str:
+    t = strings(ctx.config.site.language)
+    summary = escape(ctx.text(entry.summary))
+    status = ""
+    if entry.status != "open":
+        status = (
+            f' <span class="q-status q-status--{entry.status}">{t["status_" + entry.status]}</span>'
+        )
+    return (
+        f'<li><a href="{prefix}{urls.business_page(entry.id)}">{escape(entry.name)}</a>{status}'
+        f' <span class="q-small">{escape(entry.location.address.locality)}</span>'
+        f'<br><span class="q-small">{summary}</span></li>'
+    )
+
+
+def _item_list(ctx: BuildContext, name: str, page: str, ids: list[str]) -> dict[str, Any]:
+    """schema.org ItemList of a category or place page, matching its list."""
+    return {
+        "@context": "https://schema.org",
+        "@type": "ItemList",
+        "name": name,
+        "url": ctx.url(page),
+        "numberOfItems": len(ids),
+        "itemListElement": [
+            {
+                "@type": "ListItem",
+                "position": i,
+                "url": ctx.url(urls.business_page(entry_id)),
+                "name": ctx.directory.entries[entry_id].name,
+            }
+            for i, entry_id in enumerate(ids, start=1)
+        ],
+    }
+
+
+def _list_page(ctx: BuildContext, title: str, intro: str, page: str, ids: list[str]) -> str:
+    t = strings(ctx.config.site.language)
+    entries = ctx.directory.entries
+    # Open businesses first, closed ones after: they stay listed, marked.
+    ordered = sorted(
+        ids, key=lambda i: (entries[i].status != "open", entries[i].name.casefold(), i)
+    )
+    items = "\n".join(_business_item(ctx, entries[i], "../../") for i in ordered)
+    return (
+        _front(title, intro, _item_list(ctx, title, page, ordered))
+        + f"# {escape(title)}\n\n<p>{escape(intro)}</p>\n\n"
+        + f'<p class="q-small">{len(ids)} {t["businesses"]}</p>\n\n'
+        + f'<ul class="q-list">\n{items}\n</ul>\n'
+    )
+
+
+def generated_pages(ctx: BuildContext) -> dict[str, str]:
+    """Markdown source of every generated page, by path inside the docs folder."""
+    ui = ctx.config.site.language
+    t = strings(ui)
+    pages: dict[str, str] = {}
+    for cat_id, ids in ctx.by_category.items():
+        cat = ctx.taxonomy.get(cat_id)
+        label = cat.label(ui) if cat else cat_id
+        page = urls.category_page(cat_id)
+        pages[page + "index.md"] = _list_page(
+            ctx, label, f"{label}: {len(ids)} {t['businesses']} · {ctx.config.name}", page, ids
+        )
+    for _slug, (name, ids) in ctx.by_place.items():
+        page = urls.place_page(name)
+        pages[page + "index.md"] = _list_page(
+            ctx, name, f"{name}: {len(ids)} {t['businesses']} · {ctx.config.name}", page, ids
+        )
+    pages["categories/index.md"] = _categories_index(ctx)
+    pages["places/index.md"] = _places_index(ctx)
+    pages["map/index.md"] = _map_page(ctx)
+    pages[SHELL] = (
+        "---\n"
+        f"title: {TITLE_SLOT}\n"
+        f"description: {DESCRIPTION_SLOT}\n"
+        f"jsonld: {JSONLD_SLOT}\n"
+        "---\n"
+        f"# {TITLE_SLOT}\n\n{CONTENT_SLOT}\n"
+    )
+    return pages
+
+
+def _category_links(ctx: BuildContext, prefix: str) -> str:
+    ui = ctx.config.site.language
+    blocks = []
+    for group in ctx.taxonomy.groups():
+        items = [
+            f'<li><a href="{prefix}{urls.category_page(c.id)}">{escape(c.label(ui))}</a> '
+            f'<span class="q-small">{len(ctx.by_category[c.id])}</span></li>'
+            for c in [group, *ctx.taxonomy.children(group.id)]
+            if c.id in ctx.by_category
+        ]
+        if items:
+            blocks.append(
+                f'<div class="q-group"><h3>{escape(group.label(ui))}</h3>'
+                f"<ul>{''.join(items)}</ul></div>"
+            )
+    return f'<div class="q-groups">{"".join(blocks)}</div>'
+
+
+def _place_links(ctx: BuildContext, prefix: str) -> str:
+    items = [
+        f'<li><a href="{prefix}{urls.place_page(name)}">{escape(name)}</a> '
+        f'<span class="q-small">{len(ids)}</span></li>'
+        for name, ids in ctx.by_place.values()
+    ]
+    return f'<ul class="q-places">{"".join(items)}</ul>'
+
+
+def _categories_index(ctx: BuildContext) -> str:
+    t = strings(ctx.config.site.language)
+    return (
+        _front(t["categories"], f"{t['categories']} · {ctx.config.name}")
+        + f"# {t['categories']}\n\n{_category_links(ctx, '../')}\n"
+    )
+
+
+def _places_index(ctx: BuildContext) -> str:
+    t = strings(ctx.config.site.language)
+    return (
+        _front(t["places"], f"{t['places']} · {ctx.config.name}")
+        + f"# {t['places']}\n\n{_place_links(ctx, '../')}\n"
+    )
+
+
+def _map_attrs(ctx: BuildContext) -> str:
+    tiles = ctx.config.site.tiles
+    west = min(a.bbox[0] for a in ctx.config.areas)
+    south = min(a.bbox[1] for a in ctx.config.areas)
+    east = max(a.bbox[2] for a in ctx.config.areas)
+    north = max(a.bbox[3] for a in ctx.config.areas)
+    return (
+        f'data-tiles="{escape(tiles.url)}" data-attribution="{escape(tiles.attribution)}" '
+        f'data-attribution-url="{escape(tiles.attribution_url)}" '
+        f'data-bbox="{west},{south},{east},{north}"'
+    )
+
+
+def _map_page(ctx: BuildContext) -> str:
+    t = strings(ctx.config.site.language)
+    entries = ctx.entries()
+    items = "\n".join(_business_item(ctx, e, "../") for e in entries)
+    return (
+        _front(t["map"], f"{t['map']} · {ctx.config.name}")
+        + f"# {t['map']}\n\n"
+        + '<div id="q-map" class="q-map q-map--big" data-geojson="../data/entries.geojson" '
+        + f'data-prefix="../" {_map_attrs(ctx)}></div>\n\n'
+        + f'<h2>{t["all_businesses"]}</h2>\n\n<ul class="q-list" id="q-map-list">\n{items}\n</ul>\n'
+    )
+
+
+def home_sections(ctx: BuildContext) -> str:
+    """HTML that replaces ``<!-- quartier:home -->`` in the home page."""
+    t = strings(ctx.config.site.language)
+    newest = sorted(ctx.entries(), key=lambda e: (-e.last_verified.toordinal(), e.id))
+    newest = [e for e in newest if e.status == "open"][:NEWEST]
+    items = "\n".join(_business_item(ctx, e, "") for e in newest)
+    return (
+        f'<div id="q-search" class="q-search" data-placeholder="{escape(t["search_placeholder"])}">'
+        f"</div>\n\n"
+        f"<h2>{t['categories']}</h2>\n\n{_category_links(ctx, '')}\n\n"
+        f"<h2>{t['places']}</h2>\n\n{_place_links(ctx, '')}\n\n"
+        f'<h2>{t["newest"]}</h2>\n\n<ul class="q-list">\n{items}\n</ul>\n'
+    )

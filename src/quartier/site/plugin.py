@@ -1,0 +1,117 @@
+"""The MkDocs plugin ``quartier``: the directory's pages inside a Material for MkDocs site.
+
+``mkdocs.yml`` lists ``plugins: [quartier]``. The plugin reads the directory
+(refusing to build when it has errors), takes the site's name, address,
+colors, logo and interface language from ``directory.yaml``, adds the
+generated pages (categories, places, map, the business shell) and fills the
+home page's ``<!-- quartier:home -->``. Run by plain ``mkdocs build`` or
+``mkdocs serve``, it also writes the machine outputs, the business pages
+and the search index after MkDocs is done; run inside ``quartier build``,
+that command does those steps itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from ..publish.context import BuildContext, git_commit
+from .pages import generated_pages, home_sections
+
+HOME_MARKER = "<!-- quartier:home -->"
+log = logging.getLogger("mkdocs.plugins.quartier")
+
+
+class QuartierPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]  # mkdocs is untyped here
+    """Generate a directory's pages; see the module docstring."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ctx: BuildContext | None = None
+        self.embedded = False
+
+    def preload(self, ctx: BuildContext) -> None:
+        """Use an already validated directory (``quartier build``) and skip the final steps."""
+        self.ctx = ctx
+        self.embedded = True
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if self.ctx is None:
+            self.ctx = _read(Path(config.config_file_path).parent)
+        settings = self.ctx.config
+        config.site_name = settings.name
+        config.site_url = settings.base_url
+        config.site_description = settings.description
+        if settings.repository:
+            config.repo_url = settings.repository
+        theme = config.theme
+        theme["language"] = settings.site.language
+        theme["palette"] = {
+            "primary": settings.site.primary_color,
+            "accent": settings.site.accent_color,
+        }
+        if settings.site.logo:
+            theme["logo"] = settings.site.logo
+        config.copyright = (
+            f'Data: {settings.license} · <a href="{settings.license_url}">license</a>'
+        )
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        assert self.ctx is not None
+        for path, content in generated_pages(self.ctx).items():
+            files.append(File.generated(config, path, content=content))
+        return files
+
+    def on_page_markdown(self, markdown: str, page: Page, **kwargs: Any) -> str:
+        if page.file.src_uri == "index.md" and HOME_MARKER in markdown:
+            assert self.ctx is not None
+            return markdown.replace(HOME_MARKER, home_sections(self.ctx))
+        return markdown
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        if self.embedded:
+            return
+        assert self.ctx is not None
+        from ..publish import build
+        from ..publish.writer import Output
+        from . import finish_site
+
+        site_dir = Path(config.site_dir)
+        # The machine outputs, then the business pages, all into MkDocs' folder.
+        with tempfile.TemporaryDirectory() as tmp:
+            result = build(self.ctx.directory, Path(tmp) / "out", commit=self.ctx.commit)
+            with Output(site_dir, in_place=True) as out:
+                for rel in result.files:
+                    out.write_bytes(rel, (Path(tmp) / "out" / rel).read_bytes())
+                finish_site(self.ctx, site_dir, out)
+
+    def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
+        root = Path(config.config_file_path).parent
+        for path in (root / "entries", root / "directory.yaml", root / "schema"):
+            if path.exists():
+                server.watch(str(path))
+        return server
+
+
+def _read(root: Path) -> BuildContext:
+    from ..directory import read_directory
+    from ..report import summary
+
+    directory = read_directory(root)
+    if directory.errors:
+        lines = [f"{p.path}:{p.line}:{p.column}: {p.field}: {p.message}" for p in directory.errors]
+        raise PluginError(
+            "the directory has errors; run `quartier validate`:\n"
+            + "\n".join(lines[:20])
+            + f"\n{summary(directory.problems, directory.checked_files)}"
+        )
+    return BuildContext(directory, commit=git_commit(root))
