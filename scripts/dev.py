@@ -5,7 +5,8 @@ with its development extras (again only when ``pyproject.toml`` changed), and
 runs the task inside it.
 
 usage:
-  python3 scripts/dev.py validate   # check the entries under entries/
+  python3 scripts/dev.py site       # validate, then build the site and every feed into _site/
+  python3 scripts/dev.py validate   # only check the entries under entries/
   python3 scripts/dev.py test       # drift check, ruff, mypy and pytest
 """
 
@@ -47,6 +48,7 @@ def run(cmd: list[str]) -> None:
 
 
 TASKS: dict[str, list[list[str]]] = {
+    "site": [["quartier", "build"]],
     "validate": [["quartier", "validate"]],
     "test": [
         ["python", "scripts/generate.py", "--check"],

@@ -55,9 +55,17 @@
     el.dataset.markers = "1";
   }
 
+  function bounds(text) {
+    var b = text.split(",").map(parseFloat);
+    return [[b[1], b[0]], [b[3], b[2]]];
+  }
+
   function bigMap(L, el) {
-    var b = el.dataset.bbox.split(",").map(parseFloat);
-    var map = L.map(el).fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+    var areas = document.querySelectorAll(".q-area");
+    var map = L.map(el).fitBounds(bounds(areas.length ? areas[0].dataset.bbox : el.dataset.bbox));
+    areas.forEach(function (button) {
+      button.addEventListener("click", function () { map.fitBounds(bounds(button.dataset.bbox)); });
+    });
     tiles(L, map, el);
     return fetch(el.dataset.geojson).then(function (r) { return r.json(); }).then(function (data) {
       var layer = L.geoJSON(data, {
@@ -69,7 +77,6 @@
         }
       }).addTo(map);
       el.dataset.markers = String(layer.getLayers().length);
-      if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 15 }); }
     });
   }
 

@@ -179,6 +179,16 @@ def _map_attrs(ctx: BuildContext) -> str:
     )
 
 
+def _area_buttons(ctx: BuildContext) -> str:
+    """One button per area: the map opens on the first and jumps between them."""
+    buttons = "".join(
+        f'<button type="button" class="md-button q-area" data-bbox="{",".join(map(str, a.bbox))}">'
+        f"{escape(a.name)}</button> "
+        for a in ctx.config.areas
+    )
+    return f'<p class="q-areas">{buttons}</p>\n'
+
+
 def _map_page(ctx: BuildContext) -> str:
     t = strings(ctx.config.site.language)
     entries = ctx.entries()
@@ -186,6 +196,7 @@ def _map_page(ctx: BuildContext) -> str:
     return (
         _front(t["map"], f"{t['map']} · {ctx.config.name}")
         + f"# {t['map']}\n\n"
+        + _area_buttons(ctx)
         + '<div id="q-map" class="q-map q-map--big" data-geojson="../data/entries.geojson" '
         + f'data-prefix="../" {_map_attrs(ctx)}></div>\n\n'
         + f'<h2>{t["all_businesses"]}</h2>\n\n<ul class="q-list" id="q-map-list">\n{items}\n</ul>\n'

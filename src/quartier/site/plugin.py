@@ -52,6 +52,8 @@ class QuartierPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]  # m
         config.site_description = settings.description
         if settings.repository:
             config.repo_url = settings.repository
+            # MkDocs derives the name before plugins run; derive it the same way.
+            config.repo_name = "/".join(settings.repository.rstrip("/").split("/")[-2:])
         theme = config.theme
         theme["language"] = settings.site.language
         theme["palette"] = {
