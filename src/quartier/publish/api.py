@@ -25,8 +25,6 @@ from ..model import Entry
 from ..schema import entry_json_schema
 from . import urls
 from .context import SPEC_VERSION, BuildContext
-from .jsonld import business_jsonld
-from .public import entry_data
 from .writer import Output
 
 
@@ -46,8 +44,8 @@ def summary_of(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
 
 def write_entries(ctx: BuildContext, out: Output, tick: Any = None) -> None:
     for entry in ctx.entries():
-        doc = business_jsonld(entry, ctx.site)
-        out.write_json(urls.entry_jsonld(entry.id), doc)
+        doc = ctx.jsonld(entry)
+        out.write_json(urls.entry_jsonld(entry.id), doc, pretty=False)
         out.write_json(
             urls.entry_json(entry.id),
             {
@@ -55,10 +53,11 @@ def write_entries(ctx: BuildContext, out: Output, tick: Any = None) -> None:
                 "id": entry.id,
                 "url": ctx.url(urls.business_page(entry.id)),
                 "status": entry.status,
-                "entry": entry_data(entry),
+                "entry": ctx.data(entry),
                 "jsonld": doc,
                 "provenance": ctx.provenance(entry),
             },
+            pretty=False,
         )
         if tick:
             tick()
@@ -138,4 +137,5 @@ def write_index(ctx: BuildContext, out: Output) -> None:
             "entries": ctx.url(f"{urls.API}/entries/{{id}}.json"),
             "files": files,
         },
+        pretty=False,
     )

@@ -10,13 +10,15 @@ import subprocess
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from ..config import DirectoryConfig
 from ..directory import Directory
 from ..model import Entry
 from ..taxonomy import Taxonomy
 from . import urls
-from .jsonld import Site, pick
+from .jsonld import Site, business_jsonld, pick
+from .public import entry_dump, public_entry
 
 SPEC_VERSION = "1.0"
 
@@ -29,6 +31,9 @@ class BuildContext:
     commit: str | None = None
     feed_page_size: int = 500
     _ids: list[str] = field(default_factory=list)
+    _public: dict[str, Entry] = field(default_factory=dict)
+    _data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _jsonld: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._ids = sorted(self.directory.entries)
@@ -42,6 +47,27 @@ class BuildContext:
     def taxonomy(self) -> Taxonomy:
         assert self.directory.taxonomy is not None
         return self.directory.taxonomy
+
+    def public(self, entry: Entry) -> Entry:
+        """The public view of an entry (computed once per build)."""
+        cached = self._public.get(entry.id)
+        if cached is None:
+            cached = self._public[entry.id] = public_entry(entry)
+        return cached
+
+    def data(self, entry: Entry) -> dict[str, Any]:
+        """The public entry as JSON-ready data (computed once per build)."""
+        cached = self._data.get(entry.id)
+        if cached is None:
+            cached = self._data[entry.id] = entry_dump(self.public(entry))
+        return cached
+
+    def jsonld(self, entry: Entry) -> dict[str, Any]:
+        """schema.org JSON-LD of an entry (computed once per build: API and page share it)."""
+        cached = self._jsonld.get(entry.id)
+        if cached is None:
+            cached = self._jsonld[entry.id] = business_jsonld(self.public(entry), self.site)
+        return cached
 
     @cached_property
     def site(self) -> Site:

@@ -24,14 +24,13 @@ from typing import Any
 
 from . import urls
 from .context import BuildContext
-from .public import entry_data, public_entry
 from .writer import Output, dumps
 
 
 def write(ctx: BuildContext, out: Output) -> list[str]:
     """Write the data files; returns notes (e.g. a skipped Parquet file)."""
     notes: list[str] = []
-    records = [(e, entry_data(e)) for e in ctx.entries()]
+    records = [(e, ctx.data(e)) for e in ctx.entries()]
     # U+2028/2029 are valid inside JSON strings but end a line for many readers
     # (Python's str.splitlines among them): escape them so one line is one record.
     lines = [
@@ -53,7 +52,7 @@ def write(ctx: BuildContext, out: Output) -> list[str]:
 def _geojson(ctx: BuildContext) -> dict[str, Any]:
     features = []
     for entry in ctx.entries():
-        e = public_entry(entry)
+        e = ctx.public(entry)
         features.append(
             {
                 "type": "Feature",
@@ -106,7 +105,7 @@ def _parquet(ctx: BuildContext, out: Output) -> None:
 
     rows: dict[str, list[Any]] = {name: [] for name, _, _ in PARQUET_COLUMNS}
     for entry in ctx.entries():
-        e = public_entry(entry)
+        e = ctx.public(entry)
         a, g = e.location.address, e.location.geo
         values = {
             "id": e.id,
@@ -127,7 +126,7 @@ def _parquet(ctx: BuildContext, out: Output) -> None:
             "phone": e.contact.phone if e.contact else None,
             "last_verified": e.last_verified,
             "url": ctx.url(urls.business_page(e.id)),
-            "entry": dumps(entry_data(entry), pretty=False).decode("utf-8"),
+            "entry": dumps(ctx.data(entry), pretty=False).decode("utf-8"),
             "geometry": struct.pack("<BIdd", 1, 1, g.lon, g.lat),
         }
         for name, value in values.items():

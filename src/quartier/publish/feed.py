@@ -24,7 +24,6 @@ from typing import Any
 
 from . import urls
 from .context import SPEC_VERSION, BuildContext
-from .public import entry_data
 from .writer import Output
 
 FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -57,7 +56,7 @@ def write(ctx: BuildContext, out: Output) -> None:
             "index_url": ctx.url(f"{urls.API}/index.json"),
         }
         feed["items"] = [_item(ctx, e) for e in page]
-        out.write_json(page_name(number), feed)
+        out.write_json(page_name(number), feed, pretty=False)
 
 
 def _item(ctx: BuildContext, entry: Any) -> dict[str, Any]:
@@ -81,7 +80,7 @@ def _item(ctx: BuildContext, entry: Any) -> dict[str, Any]:
         "about": ctx.url(f"{urls.API}/openapi.json"),
         "spec_version": SPEC_VERSION,
         "status": entry.status,
-        "entry": entry_data(entry),
+        "entry": ctx.data(entry),
         "jsonld_url": ctx.url(urls.entry_jsonld(entry.id)),
         "provenance": ctx.provenance(entry),
     }

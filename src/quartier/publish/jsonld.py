@@ -12,7 +12,7 @@ so an assistant can tell "closed" from "unknown".
 
 Example::
 
-    doc = business_jsonld(entry, ctx)
+    doc = business_jsonld(public_entry(entry), site)
     html = f'<script type="application/ld+json">{embed(doc)}</script>'
 """
 
@@ -29,7 +29,6 @@ from ..hours import weekly
 from ..model import Entry
 from ..taxonomy import Taxonomy
 from . import urls
-from .public import public_entry
 
 _DAY_NAMES = {
     "Mo": "Monday",
@@ -63,9 +62,8 @@ def pick(text: LangText | dict[str, str] | None, languages: list[str]) -> str | 
     return next(iter(text.values()))
 
 
-def business_jsonld(entry: Entry, site: Site) -> dict[str, Any]:
-    """The schema.org description of one business (public view: hidden addresses stay hidden)."""
-    e = public_entry(entry)
+def business_jsonld(e: Entry, site: Site) -> dict[str, Any]:
+    """The schema.org description of one business; pass the public view (``public_entry``)."""
     langs = site.config.languages
     category = site.taxonomy.get(e.category)
     page = site.url(urls.business_page(e.id))

@@ -39,6 +39,11 @@ def public_entry(entry: Entry) -> Entry:
     return entry.model_copy(update={"location": location, "contact": contact})
 
 
+def entry_dump(public: Entry) -> dict[str, Any]:
+    """JSON-ready data of an entry in the contract's own shape (input-compatible)."""
+    return public.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+
+
 def entry_data(entry: Entry) -> dict[str, Any]:
     """The public entry as JSON-ready data in the contract's own shape (input-compatible)."""
-    return public_entry(entry).model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    return entry_dump(public_entry(entry))

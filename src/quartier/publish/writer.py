@@ -31,6 +31,7 @@ class Output:
         self.dest = dest
         self.files: dict[str, tuple[str, int]] = {}
         self._tmp: Path | None = None
+        self._folders: set[Path] = set()
         # In place: write straight into ``dest`` (MkDocs' own site folder, which
         # MkDocs itself replaces on each build).
         self.in_place = in_place
@@ -66,7 +67,10 @@ class Output:
     def path(self, rel: str) -> Path:
         """Where ``rel`` goes, for tools that write files themselves (Parquet)."""
         target = self.root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        folder = target.parent
+        if folder not in self._folders:  # one mkdir per folder, not per file
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
         return target
 
     def write_bytes(self, rel: str, data: bytes) -> None:

@@ -16,7 +16,6 @@ from ..hours import DAYS, weekly
 from ..model import Entry
 from ..publish import urls
 from ..publish.context import BuildContext
-from ..publish.public import public_entry
 from .i18n import language_name, strings
 from .markup import render
 
@@ -54,7 +53,7 @@ def context(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
     ui = ctx.config.site.language
     t = strings(ui)
     prefs = [ui, *ctx.config.languages]
-    e = public_entry(entry)
+    e = ctx.public(entry)
     tax = ctx.taxonomy
 
     def label(cat_id: str) -> str:

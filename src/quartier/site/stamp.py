@@ -11,18 +11,25 @@ relative links stay right, and the cost is a string replace per page.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
 from ..publish import urls
 from ..publish.context import BuildContext
-from ..publish.jsonld import business_jsonld, embed
+from ..publish.jsonld import embed
 from ..publish.writer import Output
 from .business import description_of, render_business
 from .pages import CONTENT_SLOT, DESCRIPTION_SLOT, JSONLD_SLOT, SHELL, TITLE_SLOT
 
 SHELL_HTML = SHELL.removesuffix("index.md") + "index.html"
+# Filled in one pass, so entry text that happens to name a slot is left alone.
+_SLOTS = re.compile(
+    "("
+    + "|".join((TITLE_SLOT, DESCRIPTION_SLOT, JSONLD_SLOT, CONTENT_SLOT, "/businesses/_shell/"))
+    + ")"
+)
 
 
 class ShellError(Exception):
@@ -34,6 +41,10 @@ def load_shell(site_dir: Path) -> str:
     for slot in (TITLE_SLOT, DESCRIPTION_SLOT, JSONLD_SLOT, CONTENT_SLOT):
         if slot not in html:
             raise ShellError(f"{SHELL_HTML} has no {slot}: check site/overrides/main.html")
+    # Material's templates leave hundreds of blank and indented lines, a sixth of each
+    # page. Without <pre> or <textarea> in the shell, leading whitespace means nothing.
+    if "<pre" not in html and "<textarea" not in html:
+        html = "\n".join(line.strip() for line in html.splitlines() if line.strip()) + "\n"
     # The content placeholder is a paragraph of its own; replace the element.
     return html.replace(f"<p>{CONTENT_SLOT}</p>", CONTENT_SLOT)
 
@@ -42,15 +53,16 @@ def stamp_pages(
     ctx: BuildContext, shell: str, out: Output, tick: Callable[[], None] | None = None
 ) -> None:
     """Write ``businesses/<id>/index.html`` for every business."""
+    parts = _SLOTS.split(shell)  # text at even indices, slot names at odd ones
     for entry in ctx.entries():
-        title = escape(entry.name)
-        html = (
-            shell.replace(JSONLD_SLOT, embed(business_jsonld(entry, ctx.site)))
-            .replace(CONTENT_SLOT, render_business(ctx, entry))
-            .replace(DESCRIPTION_SLOT, escape(description_of(ctx, entry)))
-            .replace("/businesses/_shell/", "/" + urls.business_page(entry.id))
-            .replace(TITLE_SLOT, title)
-        )
+        values = {
+            TITLE_SLOT: escape(entry.name),
+            DESCRIPTION_SLOT: escape(description_of(ctx, entry)),
+            JSONLD_SLOT: embed(ctx.jsonld(entry)),
+            CONTENT_SLOT: render_business(ctx, entry),
+            "/businesses/_shell/": "/" + urls.business_page(entry.id),
+        }
+        html = "".join(values[part] if i % 2 else part for i, part in enumerate(parts))
         out.write_text(urls.business_page(entry.id) + "index.html", html)
         if tick:
             tick()

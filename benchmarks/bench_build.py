@@ -1,0 +1,132 @@
+"""Benchmark of ``quartier build``: machine outputs at 10k and 100k entries, and the whole site.
+
+Run by hand (never in CI); each measurement runs in a fresh child process so
+that peak memory (ru_maxrss) belongs to that build alone.
+
+    .venv/bin/python benchmarks/bench_build.py                 # 10k and 100k, machine outputs
+    .venv/bin/python benchmarks/bench_build.py --site --n 10000  # the whole site at 10k
+
+Targets (issue 3): 10,000 entries in under 5 s; 100,000 in under 60 s and
+1.5 GiB peak; output size linear in the number of entries. Targets (issue
+4): the whole site with search and machine outputs at 10,000 entries in
+under 30 s; under 20 KB of HTML per business page; the home page under
+150 KB transferred (gzip) before the first search.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from quartier.directory import read_directory
+from quartier.publish import build
+root, out, site = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "1"
+t0 = time.perf_counter()
+directory = read_directory(root, use_cache=False)
+t1 = time.perf_counter()
+extras = ()
+if site:
+    from quartier.site import build_site
+    extras = (build_site,)
+result = build(directory, out, commit="0" * 40, extras=extras)
+t2 = time.perf_counter()
+print(json.dumps({
+    "entries": len(directory.entries), "errors": len(directory.errors),
+    "validate_s": t1 - t0, "publish_s": t2 - t1, "total_s": t2 - t0,
+    "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "files": len(result.files), "bytes": sum(n for _, n in result.files.values()),
+}))
+"""
+
+
+def tree(n: int) -> Path:
+    dest = HERE / "_data" / f"build-n{n}-s1"
+    synth.generate(dest, n, seed=1)
+    for name in ("mkdocs.yml",):
+        shutil.copy(PROJECT / name, dest / name)
+    shutil.rmtree(dest / "site", ignore_errors=True)
+    shutil.copytree(PROJECT / "site", dest / "site")
+    return dest
+
+
+def measure(root: Path, site: bool) -> dict[str, float]:
+    out = HERE / "_out" / f"{root.name}-{'site' if site else 'machine'}"
+    shutil.rmtree(out, ignore_errors=True)
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(root), str(out), "1" if site else "0"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    if site:
+        figures.update(site_figures(out))
+    return figures
+
+
+def site_figures(out: Path) -> dict[str, float]:
+    pages = list((out / "businesses").glob("*/index.html"))
+    sizes = [p.stat().st_size for p in pages]
+    home = (out / "index.html").read_text("utf-8")
+    # What a browser fetches for the home page before the first search: the page,
+    # its stylesheets and scripts, and the Pagefind UI that quartier.js loads.
+    assets = re.findall(r'(?:href|src)="([^"]+\.(?:css|js))"', home)
+    assets += ["pagefind/pagefind-ui.js", "pagefind/pagefind-ui.css"]
+    files = [out / "index.html"] + [out / a for a in assets if not a.startswith("http")]
+    raw = sum(f.stat().st_size for f in files)
+    transferred = sum(len(gzip.compress(f.read_bytes(), 6)) for f in files)
+    return {
+        "business_pages": len(pages),
+        "page_kb_mean": sum(sizes) / len(sizes) / 1024,
+        "page_kb_max": max(sizes) / 1024,
+        "home_kb_raw": raw / 1024,
+        "home_kb_gzip": transferred / 1024,
+        "home_requests": len(files),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, action="append", help="entries (repeatable)")
+    parser.add_argument("--site", action="store_true", help="build the HTML site and search too")
+    args = parser.parse_args()
+    sizes = args.n or ([10_000] if args.site else [10_000, 100_000])
+    rows = []
+    for n in sizes:
+        start = time.perf_counter()
+        root = tree(n)
+        print(f"generated {n} entries in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+        figures = measure(root, args.site)
+        figures["bytes_per_entry"] = figures["bytes"] / figures["entries"]
+        rows.append(figures)
+        print(json.dumps({"n": n, **{k: round(v, 3) for k, v in figures.items()}}))
+    if len(rows) > 1:
+        a, b = rows[0], rows[-1]
+        print(
+            f"linearity: bytes/entry {a['bytes_per_entry']:.0f} -> {b['bytes_per_entry']:.0f}; "
+            f"time/entry {a['total_s'] / a['entries'] * 1e3:.3f} ms -> "
+            f"{b['total_s'] / b['entries'] * 1e3:.3f} ms"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
