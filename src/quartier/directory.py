@@ -194,6 +194,11 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def _rel(path: Path, root: Path) -> str:
+    # Files found by the walk are already under root: no need to resolve each.
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        pass
     try:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:

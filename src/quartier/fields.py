@@ -22,6 +22,7 @@ GITHUB_RE = r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$"
 LANG_RE = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$"
 COUNTRY_RE = r"^[A-Z]{2}$"
 PARTIAL_DATE_RE = r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$"
+_SPACE = re.compile(r"\s")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -69,12 +70,7 @@ def check_url(text: str) -> str:
             "write it in full, like https://example.ch",
         )
     host = parts.hostname or ""
-    if (
-        "." not in host
-        or any(c.isspace() for c in text)
-        or host.startswith(".")
-        or host.endswith(".")
-    ):
+    if "." not in host or _SPACE.search(text) or host.startswith(".") or host.endswith("."):
         raise ValueError(
             f"'{text}' is not a well-formed web address",
             "write it in full, like https://example.ch/page",

@@ -20,6 +20,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,10 @@ STR_TAG = "tag:yaml.org,2002:str"
 MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
 _DEFAULT_TAGS = {ScalarNode: STR_TAG, MappingNode: MAP_TAG, SequenceNode: SEQ_TAG}
+# An anchor or alias stands where a node starts: at a line start or after ':', '-',
+# '?', ',', '[' or '{', then a name. Text such as "Kaffee & Kuchen" or "**bold**"
+# never matches, so most files skip the event scan.
+_MAYBE_ANCHOR = re.compile(r"(?m)(?:^|[:\-?,\[{])[ \t]*[&*][^\s*&,\[\]{}]")
 # Plain scalars that mean "nothing here"; quoted ones stay text.
 _NULLS = frozenset({"", "~", "null"})
 
@@ -121,8 +126,8 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
             "save the file with UTF-8 encoding",
         )
         return doc
-    # Only with these characters is the slower event scan needed to tell text from anchors.
-    if ("&" in text or "*" in text) and not _refuse_anchors(text, doc):
+    # Only where a node could start with '&' or '*' is the slower event scan needed.
+    if _MAYBE_ANCHOR.search(text) and not _refuse_anchors(text, doc):
         return doc
     try:
         root = _compose(text)
