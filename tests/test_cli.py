@@ -9,7 +9,7 @@ import pytest
 
 from quartier.cli import main
 
-from .conftest import CASES, ROOT
+from .conftest import CASES, ROOT, TODAY
 
 GOOD = (CASES / "valid" / "minimal.yaml").read_text("utf-8")
 BAD = GOOD.replace("id: minimal", "id: minimal\nopenning_hours: Mo-Fr 08:00-18:00")
@@ -89,7 +89,7 @@ def test_one_file_mode_checks_against_the_rest(make_root, capsys) -> None:
             "on the old entry)",
             "1 file checked: 1 error",
         ]
-    assert (root / ".quartier-cache" / "keys-v1.json").is_file()
+    assert (root / ".quartier-cache" / "keys-v2.json").is_file()
     # Only the named file is blamed: the other file of the pair is not reported.
     code, out, _ = run(capsys, "validate", "--root", str(root), str(root / "entries/minimal.yaml"))
     assert "entries/minimal.yaml:12" in out and "twin.yaml:" not in out.split(" as ")[0]
@@ -140,3 +140,15 @@ def test_every_command_has_help_with_an_example(capsys) -> None:
             main([name, "--help"])
         out = capsys.readouterr().out
         assert "example" in out, name
+
+
+def test_parallel_reading_matches_sequential(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forked workers must give the same entries and problems, in the same order."""
+    from quartier import directory as stage
+
+    sequential = stage.read_directory(ROOT, today=TODAY, use_cache=False)
+    monkeypatch.setattr(stage, "PARALLEL_MIN", 1)
+    parallel = stage.read_directory(ROOT, today=TODAY, use_cache=False)
+    assert parallel.entries == sequential.entries
+    assert list(parallel.entries) == list(sequential.entries)
+    assert parallel.paths == sequential.paths and parallel.problems == sequential.problems

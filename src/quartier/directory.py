@@ -14,12 +14,16 @@ against 10,000 in a fraction of a second.
 
 from __future__ import annotations
 
-import json
+import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from .checks import Context, Keys, check_entry, check_tree, keys_of
 from .config import CONFIG_NAME, DirectoryConfig
@@ -30,7 +34,7 @@ from .problems import Problem, QuartierError
 from .taxonomy import TAXONOMY_PATH, Taxonomy, load_taxonomy
 
 ENTRIES_DIR = "entries"
-CACHE_FILE = Path(".quartier-cache") / "keys-v1.json"
+CACHE_FILE = Path(".quartier-cache") / "keys-v2.json"
 
 
 @dataclass
@@ -89,7 +93,6 @@ def read_directory(
     root: Path,
     only: Iterable[Path] | None = None,
     today: date | None = None,
-    progress: Callable[[int], None] | None = None,
     use_cache: bool = True,
 ) -> Directory:
     """Validate the tree under ``root``; with ``only``, just those files in full."""
@@ -102,27 +105,68 @@ def read_directory(
         return directory
     files = find_entry_files(root)
     targets = files if only is None else [p.resolve() for p in only]
-    target_set = {str(p) for p in targets}
     keys: list[Keys] = []
-    for i, path in enumerate(targets):
-        rel = _rel(path, root)
-        entry, file_problems, k = read_entry(path, rel, ctx)
+    for rel, entry, file_problems, k in read_entries(targets, root, ctx):
         directory.problems += file_problems
         directory.checked_files += 1
         if entry is not None and k is not None:
             directory.entries.setdefault(entry.id, entry)
             directory.paths.setdefault(entry.id, rel)
             keys.append(k)
-        if progress and i % 100 == 99:
-            progress(i + 1)
     blame = None
     if only is not None:
-        others = [p for p in files if str(p) not in target_set]
+        target_set = set(targets)
+        others = [p for p in files if p not in target_set]
         keys += _keys_of_others(root, others, ctx, use_cache)
         blame = {_rel(p, root) for p in targets}
     directory.problems += check_tree(keys, blame)
     directory.problems.sort(key=Problem.sort_key)
     return directory
+
+
+Read = tuple[str, Entry | None, list[Problem], Keys | None]
+# Below this many files, starting worker processes costs more than it saves.
+PARALLEL_MIN = 400
+_shared: tuple[Path, Context] | None = None
+
+
+def read_entries(files: list[Path], root: Path, ctx: Context) -> list[Read]:
+    """Read many entry files, in order, on every core where the OS can fork.
+
+    Each file is independent until the cross-entry checks, so the work is
+    split in contiguous chunks: this process reads the first, forked workers
+    (which inherit the loaded settings) read the rest and send back the
+    validated entries.
+    """
+    global _shared
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_MIN or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return _read_chunk(files, root, ctx)
+    size = -(-len(files) // workers)
+    chunks = [files[i : i + size] for i in range(0, len(files), size)]
+    _shared = (root, ctx)
+    try:
+        with ProcessPoolExecutor(len(chunks) - 1, mp_context=mp.get_context("fork")) as pool:
+            futures = [pool.submit(_read_shared, chunk) for chunk in chunks[1:]]
+            results = _read_chunk(chunks[0], root, ctx)
+            for future in futures:
+                results += future.result()
+    finally:
+        _shared = None
+    return results
+
+
+def _read_shared(files: list[Path]) -> list[Read]:
+    assert _shared is not None, "workers are forked after _shared is set"
+    return _read_chunk(files, *_shared)
+
+
+def _read_chunk(files: list[Path], root: Path, ctx: Context) -> list[Read]:
+    out: list[Read] = []
+    for path in files:
+        rel = _rel(path, root)
+        out.append((rel, *read_entry(path, rel, ctx)))
+    return out
 
 
 def read_entry(
@@ -146,16 +190,22 @@ def _country_of(data: dict[str, object] | None) -> object:
 
 
 def _keys_of_others(root: Path, files: list[Path], ctx: Context, use_cache: bool) -> list[Keys]:
-    """Keys of entries not being checked, from the cache where the file is unchanged."""
+    """Keys of entries not being checked, from the cache where the file is unchanged.
+
+    The cache maps a file to ``[mtime_ns, size, keys-as-a-list]``; a file whose
+    size or modification time changed is read again, and the cache is
+    rewritten only when something changed.
+    """
     cache_path = root / CACHE_FILE
-    cached: dict[str, list[object]] = {}
+    cached: dict[str, list[Any]] = {}
     if use_cache and cache_path.is_file():
         try:
-            cached = json.loads(cache_path.read_text("utf-8"))
+            cached = orjson.loads(cache_path.read_bytes())
         except (OSError, ValueError):
             cached = {}  # a broken cache is rebuilt, never trusted
-    fresh: dict[str, list[object]] = {}
+    fresh: dict[str, list[Any]] = {}
     out: list[Keys] = []
+    stale: list[tuple[str, Path, list[int]]] = []
     for path in files:
         rel = _rel(path, root)
         try:
@@ -165,29 +215,39 @@ def _keys_of_others(root: Path, files: list[Path], ctx: Context, use_cache: bool
         stamp = [st.st_mtime_ns, st.st_size]
         hit = cached.get(rel)
         if hit is not None and hit[:2] == stamp:
-            k = None if hit[2] is None else _keys_from_json(hit[2])
+            fresh[rel] = hit
+            if hit[2] is not None:
+                out.append(_keys_from_json(hit[2]))
         else:
-            _, _, k = read_entry(path, rel, ctx)
-        fresh[rel] = [*stamp, None if k is None else asdict(k)]
+            stale.append((rel, path, stamp))
+    for (rel, _path, stamp), (_, _, _, k) in zip(
+        stale, read_entries([p for _, p, _ in stale], root, ctx), strict=True
+    ):
+        fresh[rel] = [*stamp, None if k is None else _keys_to_json(k)]
         if k is not None:
             out.append(k)
-    if use_cache and fresh != cached:
-        _write_atomic(cache_path, json.dumps(fresh, separators=(",", ":")))
+    if use_cache and (stale or len(fresh) != len(cached)):
+        _write_atomic(cache_path, orjson.dumps(fresh))
     return out
 
 
-def _keys_from_json(raw: object) -> Keys:
-    assert isinstance(raw, dict)
-    for name in ("id_pos", "phone_pos", "host_pos", "name_pos", "superseded_pos"):
-        raw[name] = tuple(raw[name])
-    return Keys(**raw)
+_KEY_FIELDS = [f.name for f in fields(Keys)]
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _keys_to_json(k: Keys) -> list[Any]:
+    return [getattr(k, name) for name in _KEY_FIELDS]
+
+
+def _keys_from_json(raw: list[Any]) -> Keys:
+    values: list[Any] = [tuple(v) if isinstance(v, list) else v for v in raw]
+    return Keys(*values)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(text, "utf-8")
+        tmp.write_bytes(data)
         tmp.replace(path)
     except OSError:
         pass  # the cache only saves time; a read-only checkout works without it

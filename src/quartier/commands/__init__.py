@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..config import find_config
 from ..problems import QuartierError
 
 
@@ -23,6 +22,8 @@ def resolve_root(root: Path | None, near: Path | None = None) -> Path:
     """The repository root: --root, else the nearest directory.yaml above ``near`` or cwd."""
     if root is not None:
         return root
+    from ..config import find_config  # pydantic loads only when a command runs
+
     found = find_config(near if near is not None else Path.cwd())
     if found is None:
         raise QuartierError(
