@@ -1,0 +1,164 @@
+"""The HTML site without a browser: it builds, links resolve, pages match their JSON-LD."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+
+from .conftest import ROOT
+from .site_support import (
+    BASE_URL,
+    HOSTILE_ID,
+    SLOTS,
+    build_into,
+    entry_ids,
+    hostile_repo,
+    parse,
+)
+
+pytest.importorskip("mkdocs", reason="the site needs the site extra: pip install 'quartier[site]'")
+
+PAGE_BUDGET = 20 * 1024
+LINK_ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_into(ROOT, tmp_path_factory.mktemp("site") / "_site")
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("hostile")
+    return build_into(hostile_repo(tmp / "repo"), tmp / "_site")
+
+
+def _business_page(site: Path, entry_id: str) -> Path:
+    return site / "businesses" / entry_id / "index.html"
+
+
+def test_mkdocs_build_strict(tmp_path: Path) -> None:
+    """Plain ``mkdocs build --strict`` works too, and its plugin writes the business pages."""
+    out = tmp_path / "mkdocs-site"
+    config = str(ROOT / "mkdocs.yml")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", config, "-d", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for entry_id in entry_ids():
+        assert _business_page(out, entry_id).is_file(), entry_id
+    assert not (out / "businesses" / "_shell").exists()
+    assert (out / "pagefind" / "pagefind-ui.js").is_file()
+
+
+def _target(site: Path, page: Path, url: str) -> Path | None:
+    """The file an internal link points to, or None for links that leave the site."""
+    page_url = BASE_URL + page.relative_to(site).as_posix()
+    absolute = urljoin(page_url, url)
+    parts = urlsplit(absolute)
+    if parts.scheme not in ("http", "https"):
+        return None
+    if not absolute.startswith(BASE_URL):
+        # A path like "/assets/x.css" misses the site's folder on a host like GitHub Pages.
+        return None if urlsplit(url).netloc else site / ".." / "outside-the-site" / parts.path
+    rel = unquote(parts.path)[len(urlsplit(BASE_URL).path) :]
+    target = site / rel
+    if rel == "" or rel.endswith("/"):
+        target = target / "index.html"
+    return target
+
+
+def test_no_internal_link_is_broken(site: Path) -> None:
+    broken = []
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > len(entry_ids())
+    for page in pages:
+        for tag, attrs in parse(page).tags:
+            url = attrs.get(LINK_ATTRS.get(tag, ""))
+            if not url or url.startswith(("#", "mailto:", "tel:")):
+                continue
+            target = _target(site, page, url.strip())
+            if target is not None and not target.is_file():
+                broken.append(f"{page.relative_to(site)}: <{tag}> {url}")
+    assert not broken, "\n".join(broken)
+
+
+@pytest.mark.parametrize("entry_id", entry_ids())
+def test_business_page_embeds_its_jsonld(site: Path, entry_id: str) -> None:
+    page = parse(_business_page(site, entry_id))
+    docs = page.jsonld()
+    assert len(docs) == 1
+    (doc,) = docs
+    published = json.loads((site / f"api/v1/entries/{entry_id}.jsonld").read_text("utf-8"))
+    assert doc == published
+    # What the JSON-LD says is what a visitor sees.
+    assert page.h1.strip() == doc["name"]
+    address = " ".join(page.address.split())
+    entry = json.loads((site / f"api/v1/entries/{entry_id}.json").read_text("utf-8"))
+    if entry["entry"]["location"].get("hide_address"):
+        assert "streetAddress" not in doc.get("address", {})
+    else:
+        street = doc["address"].get("streetAddress")
+        assert street and street in address, (street, address)
+    assert doc["address"]["addressLocality"] in address
+    html = _business_page(site, entry_id).read_text("utf-8")
+    if "telephone" in doc:
+        assert f'href="tel:{doc["telephone"]}"' in html
+
+
+@pytest.mark.parametrize("entry_id", entry_ids())
+def test_business_page_is_small(site: Path, entry_id: str) -> None:
+    size = _business_page(site, entry_id).stat().st_size
+    assert size < PAGE_BUDGET, f"{entry_id}: {size} bytes, budget {PAGE_BUDGET}"
+
+
+def test_sitemap_lists_every_business_and_no_shell(site: Path) -> None:
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    tree = ET.parse(site / "sitemap.xml")
+    locs = {loc.text for loc in tree.getroot().iterfind("s:url/s:loc", ns)}
+    for entry_id in entry_ids():
+        assert f"{BASE_URL}businesses/{entry_id}/" in locs
+    assert not any("_shell" in (loc or "") for loc in locs)
+    assert not [p for p in site.rglob("*") if "_shell" in p.as_posix()]
+
+
+def test_hostile_entry_runs_nothing(hostile: Path) -> None:
+    """Markup in an entry's text stays text on every page that shows it."""
+    pages = sorted(hostile.rglob("*.html"))
+    shown = [p for p in pages if "Hostile" in p.read_text("utf-8")]
+    assert _business_page(hostile, HOSTILE_ID) in shown
+    assert hostile / "index.html" in shown and hostile / "map" / "index.html" in shown
+    for path in shown:
+        html = path.read_text("utf-8")
+        where = path.relative_to(hostile)
+        assert "<script>alert" not in html, where
+        assert not re.search(r"<img[^>]*src=\"?x", html), where
+        page = parse(path)
+        for tag, attrs in page.tags:
+            for name, value in attrs.items():
+                assert not name.startswith("on"), (where, tag, name)
+                assert not (value or "").strip().lower().startswith("javascript:"), (where, tag)
+        for attrs, text in page.scripts:
+            assert "alert" not in text or attrs.get("type") == "application/ld+json", where
+    page = parse(_business_page(hostile, HOSTILE_ID))
+    (doc,) = page.jsonld()
+    published = (hostile / f"api/v1/entries/{HOSTILE_ID}.jsonld").read_text("utf-8")
+    assert doc == json.loads(published)
+    assert page.h1.strip() == doc["name"]
+    html = _business_page(hostile, HOSTILE_ID).read_text("utf-8")
+    # The text is on the page, escaped; placeholder names in it are not filled in.
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert SLOTS in html

@@ -1,0 +1,290 @@
+"""The HTML site in a real browser (Chromium), served over HTTP on loopback.
+
+Search, filters, the open-now badge and the map run in the visitor's browser,
+so they are tested there. Everything off 127.0.0.1 (map tiles) is refused: the
+site must work without it. Screenshots go to tests/artifacts/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from .conftest import ROOT
+from .site_support import BROWSER_PAYLOAD, HOSTILE_ID, build_into, hostile_repo
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(f"no Chromium at {CHROMIUM}: browser tests need it", allow_module_level=True)
+pytest.importorskip("mkdocs", reason="the site needs the site extra: pip install 'quartier[site]'")
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+TIMEOUT_MS = 15_000
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+playwright_api.expect.set_options(timeout=TIMEOUT_MS)
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _entries() -> dict[str, dict[str, Any]]:
+    paths = (ROOT / "entries").rglob("*.yaml")
+    return {p.stem: yaml.safe_load(p.read_text("utf-8")) for p in paths}
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def serve() -> Iterator[Callable[[Path], str]]:
+    """Serve folders over real HTTP on 127.0.0.1; every server stops with the module."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def start(folder: Path) -> str:
+        handler = functools.partial(_Quiet, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory, serve: Callable[[Path], str]) -> str:
+    return serve(build_into(ROOT, tmp_path_factory.mktemp("site") / "_site"))
+
+
+@pytest.fixture(scope="module")
+def hostile_base(tmp_path_factory: pytest.TempPathFactory, serve: Callable[[Path], str]) -> str:
+    tmp = tmp_path_factory.mktemp("hostile")
+    return serve(build_into(hostile_repo(tmp / "repo"), tmp / "_site"))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """One browser tab that records errors, dialogs and requests, and refuses other hosts."""
+
+    def __init__(self, browser: Any) -> None:
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.aborted: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        self.page.on("dialog", self._dialog)
+        self.page.on("request", lambda request: self.requests.append(request.url))
+
+    def _route(self, route: Any) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            self.aborted.append(route.request.url)
+            route.abort()
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def own_errors(self) -> list[str]:
+        """Errors other than the ones our refusing of other hosts causes."""
+        if not self.aborted:
+            return self.errors
+        return [e for e in self.errors if "net::ERR_FAILED" not in e]
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+@pytest.fixture
+def visit(browser: Any) -> Iterator[Visit]:
+    v = Visit(browser)
+    yield v
+    v.context.close()
+
+
+def _search(v: Visit, base: str, query: str) -> Any:
+    """Type ``query`` into the home page's search and wait for its result count."""
+    page = v.page
+    page.goto(base + "/")
+    box = page.locator("#q-search input.pagefind-ui__search-input")
+    box.fill(query)
+    message = page.locator(".pagefind-ui__message")
+    playwright_api.expect(message).to_have_text(re.compile(r"^\d+ results? for"))
+    return message
+
+
+def _count(message: Any) -> int:
+    return int(message.inner_text().split()[0])
+
+
+def _result_names(v: Visit) -> set[str]:
+    return {t.strip() for t in v.page.locator(".pagefind-ui__result-link").all_inner_texts()}
+
+
+def test_home_page_loads_without_errors(visit: Visit, base: str) -> None:
+    page = visit.page
+    page.goto(base + "/")
+    playwright_api.expect(page.locator("#q-search input.pagefind-ui__search-input")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert visit.errors == [], visit.aborted
+    assert visit.dialogs == []
+    assert page.locator(".q-groups a").count() > 0
+    visit.screenshot("home.png")
+
+
+def test_search_finds_a_business_by_a_german_word(visit: Visit, base: str) -> None:
+    entry = _entries()["holzofebeck-breitsch"]
+    word = "Sauerteigbrot"
+    assert word in entry["summary"]["de"]
+    english = json.dumps([entry["summary"]["en"], entry["description"]["en"]])
+    assert word.casefold() not in english.casefold()
+    _search(visit, base, word)
+    playwright_api.expect(visit.page.locator(".pagefind-ui__result-link").first).to_be_visible()
+    assert entry["name"] in _result_names(visit)
+    assert visit.own_errors() == []
+
+
+def test_category_filter_narrows_the_results(visit: Visit, base: str) -> None:
+    entries = _entries()
+    bern_cafes = {
+        e["name"]
+        for e in entries.values()
+        if e["location"]["address"]["locality"] == "Bern"
+        and "cafe" in [e["category"], *e.get("categories", [])]
+    }
+    assert len(bern_cafes) > 1
+    message = _search(visit, base, "Bern")
+    before = _count(message)
+    assert before > len(bern_cafes)
+    page = visit.page
+    panel = page.locator(".pagefind-ui__filter-panel")
+    panel.locator(".pagefind-ui__filter-name", has_text=re.compile("category", re.I)).click()
+    box = panel.locator('input.pagefind-ui__filter-checkbox[name="category"][value="Café"]')
+    box.check(force=True)
+    playwright_api.expect(message).to_have_text(re.compile(rf"^{len(bern_cafes)} results? for"))
+    playwright_api.expect(page.locator(".pagefind-ui__result-link")).to_have_count(len(bern_cafes))
+    assert _result_names(visit) == bern_cafes
+    assert visit.own_errors() == []
+
+
+def test_business_page_shows_hours_and_open_now(visit: Visit, base: str) -> None:
+    page = visit.page
+    page.goto(base + "/businesses/velowerk-lorraine/")
+    hours = page.locator("table.q-hours").inner_text()
+    for day in DAYS:
+        assert day in hours
+    badge = page.locator(".q-open-now")
+    playwright_api.expect(badge).to_be_visible()
+    playwright_api.expect(badge).to_have_text(re.compile(r"^(Open now|Closed now)$"))
+    text = page.eval_on_selector('script[type="application/ld+json"]', "e => e.textContent")
+    doc = json.loads(text)
+    assert doc["name"] == page.locator("h1").inner_text().strip()
+    # The small map has its marker even though no tile could load.
+    playwright_api.expect(page.locator('.q-map--small[data-markers="1"]')).to_have_count(1)
+    playwright_api.expect(page.locator(".q-map--small .leaflet-marker-icon")).to_be_visible()
+    assert visit.own_errors() == []
+    visit.screenshot("business-velowerk-lorraine.png")
+
+
+_IN_VIEW = """title => {
+  const map = document.getElementById("q-map").getBoundingClientRect();
+  const icon = document.querySelector(`.leaflet-marker-icon[title="${CSS.escape(title)}"]`);
+  if (!icon) return false;
+  const r = icon.getBoundingClientRect();
+  return r.width > 0 && r.left >= map.left && r.right <= map.right
+    && r.top >= map.top && r.bottom <= map.bottom;
+}"""
+
+
+def test_map_shows_one_marker_per_business(visit: Visit, base: str) -> None:
+    entries = _entries()
+    settings = yaml.safe_load((ROOT / "directory.yaml").read_text("utf-8"))
+    page = visit.page
+    page.goto(base + "/map/")
+    page.wait_for_selector("#q-map[data-markers]")
+    assert page.get_attribute("#q-map", "data-markers") == str(len(entries))
+    playwright_api.expect(page.locator("#q-map .leaflet-marker-icon")).to_have_count(len(entries))
+    for i, area in enumerate(settings["areas"][:2]):
+        west, south, east, north = area["bbox"]
+        inside = [
+            e["name"]
+            for e in entries.values()
+            if west <= e["location"]["geo"]["lon"] <= east
+            and south <= e["location"]["geo"]["lat"] <= north
+        ]
+        assert inside, area["id"]
+        if i:  # the map opens on the first area; the buttons move to the others
+            page.locator(".q-area", has_text=area["name"]).click()
+        for name in inside:
+            page.wait_for_function(_IN_VIEW, arg=name, timeout=TIMEOUT_MS)
+        if not i:
+            visit.screenshot("map.png")
+    assert visit.own_errors() == []
+
+
+def test_script_in_an_entry_is_text_and_runs_nothing(visit: Visit, hostile_base: str) -> None:
+    page = visit.page
+
+    def nothing_ran() -> None:
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("typeof window.__pwned") == "undefined", page.url
+        assert visit.dialogs == [], page.url
+
+    page.goto(f"{hostile_base}/businesses/{HOSTILE_ID}/")
+    playwright_api.expect(page.locator(".q-description", has_text=BROWSER_PAYLOAD)).to_be_visible()
+    playwright_api.expect(page.locator("h1")).to_contain_text("<script>alert(1)</script>")
+    # Opening the marker's popup puts the name into the page through Leaflet.
+    page.locator(".q-map--small .leaflet-marker-icon").click()
+    playwright_api.expect(page.locator(".leaflet-popup-content")).to_contain_text("onerror")
+    nothing_ran()
+    # The search shows the name and summary through Pagefind's interface.
+    _search(visit, hostile_base, "Hostile")
+    result = page.locator(".pagefind-ui__result-link").first
+    playwright_api.expect(result).to_contain_text("<script>")
+    nothing_ran()
+    # The big map's popups are built from the GeoJSON.
+    page.goto(f"{hostile_base}/map/")
+    page.wait_for_selector("#q-map[data-markers]")
+    page.locator(".leaflet-marker-icon[title^='Hostile']").click()
+    playwright_api.expect(page.locator(".leaflet-popup-content")).to_contain_text("onerror")
+    nothing_ran()
+    assert not [u for u in visit.requests if urlsplit(u).path.endswith("/x")]
+    assert visit.own_errors() == []
