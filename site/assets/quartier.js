@@ -35,6 +35,7 @@
   }
 
   function tiles(L, map, el) {
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
     L.tileLayer(el.dataset.tiles, {
       maxZoom: 19,
       attribution: '<a href="' + el.dataset.attributionUrl + '">' + el.dataset.attribution + "</a>"

@@ -13,7 +13,7 @@ from .context import BuildContext
 from .writer import Output
 
 MAX_URLS = 50_000
-STATIC_PAGES = ("", "add/", "for-ai/", "map/", "categories/", "places/")
+STATIC_PAGES = ("", "add/", "for-ai/", "map/", "categories/", "places/", "reference/entry/")
 CRAWLERS = (
     "Googlebot",
     "Bingbot",

@@ -45,7 +45,10 @@ def _first(text: dict[str, str] | None, prefs: list[str]) -> tuple[str, str]:
 
 
 def _blocks(text: dict[str, str] | None) -> list[dict[str, str]]:
-    return [{"lang": lang, "text": value} for lang, value in (text or {}).items()]
+    return [
+        {"lang": lang, "text": value, "name": language_name(lang)}
+        for lang, value in (text or {}).items()
+    ]
 
 
 def context(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
@@ -66,7 +69,7 @@ def context(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
         languages.append(
             {
                 "lang": lang,
-                "title": t["in_language"].format(lang=language_name(lang)),
+                "title": language_name(lang),
                 "summary": e.summary.get(lang) if lang != summary_lang else None,
                 "description": render(e.description[lang])
                 if e.description and lang in e.description

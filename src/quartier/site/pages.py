@@ -28,7 +28,13 @@ NEWEST = 12
 
 
 def _front(title: str, description: str, jsonld: dict[str, Any] | None = None) -> str:
-    lines = ["---", f"title: {_yaml_str(title)}", f"description: {_yaml_str(escape(description))}"]
+    # The tabs are the navigation; a sidebar would only repeat the current section.
+    lines = [
+        "---",
+        f"title: {_yaml_str(title)}",
+        f"description: {_yaml_str(escape(description))}",
+        "hide: [navigation, toc]",
+    ]
     if jsonld is not None:
         lines.append(f"jsonld: {_yaml_str(embed(jsonld))}")
     return "\n".join([*lines, "---", ""])
@@ -114,11 +120,12 @@ def generated_pages(ctx: BuildContext) -> dict[str, str]:
     pages["map/index.md"] = _map_page(ctx)
     pages[SHELL] = (
         "---\n"
+        "hide: [navigation, toc]\n"
         f"title: {TITLE_SLOT}\n"
         f"description: {DESCRIPTION_SLOT}\n"
         f"jsonld: {JSONLD_SLOT}\n"
         "---\n"
-        f"# {TITLE_SLOT}\n\n{CONTENT_SLOT}\n"
+        f"# {TITLE_SLOT} {{ #business }}\n\n{CONTENT_SLOT}\n"
     )
     return pages
 
