@@ -360,5 +360,7 @@ def test_build_command_reports_what_it_wrote(make_root, capsys) -> None:
     )
     assert main(["build", "--root", str(root), "--out", str(root / "pub")]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("published 1 businesses: ") and str(root / "pub") in out
+    lines = out.splitlines()
+    assert lines[0] == "1 file checked: all valid"
+    assert lines[1].startswith("published 1 businesses: ") and str(root / "pub") in lines[1]
     shutil.rmtree(root / "pub")

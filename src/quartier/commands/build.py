@@ -62,8 +62,8 @@ def run(args: argparse.Namespace) -> int:
         text(directory.problems, directory.checked_files, sys.stdout)
         print("nothing published: fix the errors above first", file=sys.stderr)
         return 1
-    if directory.warnings:
-        text(directory.warnings, directory.checked_files, sys.stdout)
+    # Warnings do not stop publishing; they are shown with the summary line.
+    text(directory.warnings, directory.checked_files, sys.stdout)
     commit = args.commit or git_commit(root)
     tick = None
     if not args.quiet and sys.stderr.isatty() and len(directory.entries) >= 500:
