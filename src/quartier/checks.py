@@ -251,14 +251,17 @@ def keys_of(entry: Entry, doc: Document) -> Keys:
     )
 
 
-def check_tree(keys: Iterable[Keys], blame: set[str] | None = None) -> list[Problem]:
+def check_tree(
+    keys: Iterable[Keys], blame: set[str] | None = None, known_ids: set[str] | None = None
+) -> list[Problem]:
     """Across entries: unique ids, no duplicate businesses, superseded_by resolves.
 
     With ``blame``, only problems in those files are reported, so a pull
-    request is blamed only for what it introduced.
+    request is blamed only for what it introduced; ``known_ids`` then names
+    every entry of the tree when ``keys`` holds only some of them.
     """
     items = list(keys)
-    all_ids = {k.id for k in items}
+    all_ids = known_ids if known_ids is not None else {k.id for k in items}
     if blame is not None:
         items = _involving(items, blame)
     items.sort(key=lambda k: k.path)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -60,12 +60,16 @@ class Directory:
 
 def find_entry_files(root: Path) -> list[Path]:
     """Every ``*.yaml`` under ``entries/``, sorted, skipping hidden folders."""
-    base = root / ENTRIES_DIR
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(base):
+    return [Path(p) for p in _entry_files(root)]
+
+
+def _entry_files(root: Path) -> list[str]:
+    # Plain strings: at 10,000 files, Path objects alone cost a pre-commit hook 0.1 s.
+    found: list[str] = []
+    for folder, dirs, files in os.walk(os.path.join(root, ENTRIES_DIR)):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
         found.extend(
-            Path(folder, f)
+            os.path.join(folder, f)
             for f in sorted(files)
             if f.endswith((".yaml", ".yml")) and not f.startswith(".")
         )
@@ -103,8 +107,8 @@ def read_directory(
     )
     if ctx is None:
         return directory
-    files = find_entry_files(root)
-    targets = files if only is None else [p.resolve() for p in only]
+    files = _entry_files(root)
+    targets = files if only is None else [str(Path(p).resolve()) for p in only]
     keys: list[Keys] = []
     for rel, entry, file_problems, k in read_entries(targets, root, ctx):
         directory.problems += file_problems
@@ -117,20 +121,23 @@ def read_directory(
     if only is not None:
         target_set = set(targets)
         others = [p for p in files if p not in target_set]
-        keys += _keys_of_others(root, others, ctx, use_cache)
         blame = {_rel(p, root) for p in targets}
-    directory.problems += check_tree(keys, blame)
+        keys, known_ids = _with_others(keys, root, others, ctx, use_cache)
+        directory.problems += check_tree(keys, blame, known_ids)
+    else:
+        directory.problems += check_tree(keys)
     directory.problems.sort(key=Problem.sort_key)
     return directory
 
 
 Read = tuple[str, Entry | None, list[Problem], Keys | None]
+PathLike = str | Path
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_MIN = 400
 _shared: tuple[Path, Context] | None = None
 
 
-def read_entries(files: list[Path], root: Path, ctx: Context) -> list[Read]:
+def read_entries(files: Sequence[PathLike], root: Path, ctx: Context) -> list[Read]:
     """Read many entry files, in order, on every core where the OS can fork.
 
     Each file is independent until the cross-entry checks, so the work is
@@ -156,12 +163,12 @@ def read_entries(files: list[Path], root: Path, ctx: Context) -> list[Read]:
     return results
 
 
-def _read_shared(files: list[Path]) -> list[Read]:
+def _read_shared(files: Sequence[PathLike]) -> list[Read]:
     assert _shared is not None, "workers are forked after _shared is set"
     return _read_chunk(files, *_shared)
 
 
-def _read_chunk(files: list[Path], root: Path, ctx: Context) -> list[Read]:
+def _read_chunk(files: Sequence[PathLike], root: Path, ctx: Context) -> list[Read]:
     out: list[Read] = []
     for path in files:
         rel = _rel(path, root)
@@ -170,14 +177,15 @@ def _read_chunk(files: list[Path], root: Path, ctx: Context) -> list[Read]:
 
 
 def read_entry(
-    path: Path, rel: str, ctx: Context
+    path: PathLike, rel: str, ctx: Context
 ) -> tuple[Entry | None, list[Problem], Keys | None]:
     """Load, validate and check one entry file."""
-    doc = load_path(path, display=rel)
+    doc = load_path(Path(path), display=rel)
     entry = validate(doc, Entry, context={"country": _country_of(doc.data)})
     if entry is None:
         return None, doc.problems, None
-    problems = doc.problems + check_entry(entry, doc, path.stem, ctx)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    problems = doc.problems + check_entry(entry, doc, stem, ctx)
     return entry, problems, keys_of(entry, doc)
 
 
@@ -189,12 +197,40 @@ def _country_of(data: dict[str, object] | None) -> object:
         return None
 
 
-def _keys_of_others(root: Path, files: list[Path], ctx: Context, use_cache: bool) -> list[Keys]:
-    """Keys of entries not being checked, from the cache where the file is unchanged.
+def _with_others(
+    mine: list[Keys], root: Path, files: list[str], ctx: Context, use_cache: bool
+) -> tuple[list[Keys], set[str]]:
+    """The named files' keys plus those of other entries that share a value with them.
+
+    Only those can make a pair with a named file; the ids of all entries are
+    still needed to tell whether ``superseded_by`` names an entry.
+    """
+    fresh, cached = _keys_of_others(root, files, ctx, use_cache)
+    want = {
+        _ID: {k.id for k in mine} | {k.superseded_by for k in mine if k.superseded_by},
+        _PHONE: {k.phone for k in mine if k.phone},
+        _HOST: {k.host for k in mine if k.host},
+        _NAME: {k.name for k in mine},
+    }
+    want[_SUPERSEDED] = want[_ID]
+    near = [
+        _keys_from_json(raw)
+        for raw in cached
+        if any(raw[i] in values for i, values in want.items())
+    ]
+    known = {k.id for k in mine} | {k.id for k in fresh} | {raw[_ID] for raw in cached}
+    return [*mine, *fresh, *near], known
+
+
+def _keys_of_others(
+    root: Path, files: list[str], ctx: Context, use_cache: bool
+) -> tuple[list[Keys], list[list[Any]]]:
+    """Keys of entries not being checked: read again, or as cached rows where unchanged.
 
     The cache maps a file to ``[mtime_ns, size, keys-as-a-list]``; a file whose
     size or modification time changed is read again, and the cache is
-    rewritten only when something changed.
+    rewritten only when something changed. Cached rows stay plain lists
+    (building 10,000 Keys a commit would cost more than the check).
     """
     cache_path = root / CACHE_FILE
     cached: dict[str, list[Any]] = {}
@@ -205,11 +241,12 @@ def _keys_of_others(root: Path, files: list[Path], ctx: Context, use_cache: bool
             cached = {}  # a broken cache is rebuilt, never trusted
     fresh: dict[str, list[Any]] = {}
     out: list[Keys] = []
-    stale: list[tuple[str, Path, list[int]]] = []
+    rows: list[list[Any]] = []
+    stale: list[tuple[str, str, list[int]]] = []
     for path in files:
         rel = _rel(path, root)
         try:
-            st = path.stat()
+            st = os.stat(path)
         except OSError:
             continue
         stamp = [st.st_mtime_ns, st.st_size]
@@ -217,7 +254,7 @@ def _keys_of_others(root: Path, files: list[Path], ctx: Context, use_cache: bool
         if hit is not None and hit[:2] == stamp:
             fresh[rel] = hit
             if hit[2] is not None:
-                out.append(_keys_from_json(hit[2]))
+                rows.append(hit[2])
         else:
             stale.append((rel, path, stamp))
     for (rel, _path, stamp), (_, _, _, k) in zip(
@@ -228,10 +265,13 @@ def _keys_of_others(root: Path, files: list[Path], ctx: Context, use_cache: bool
             out.append(k)
     if use_cache and (stale or len(fresh) != len(cached)):
         _write_atomic(cache_path, orjson.dumps(fresh))
-    return out
+    return out, rows
 
 
 _KEY_FIELDS = [f.name for f in fields(Keys)]
+_ID, _PHONE, _HOST, _NAME, _SUPERSEDED = (
+    _KEY_FIELDS.index(name) for name in ("id", "phone", "host", "name", "superseded_by")
+)
 
 
 def _keys_to_json(k: Keys) -> list[Any]:
@@ -253,16 +293,15 @@ def _write_atomic(path: Path, data: bytes) -> None:
         pass  # the cache only saves time; a read-only checkout works without it
 
 
-def _rel(path: Path, root: Path) -> str:
-    # Files found by the walk are already under root: no need to resolve each.
+def _rel(path: PathLike, root: Path) -> str:
+    """``entries/ch/bern/x.yaml`` for a file under ``root`` (already resolved)."""
+    text, prefix = str(path), str(root) + os.sep
+    if text.startswith(prefix):  # files from the walk: plain string work
+        return text[len(prefix) :].replace(os.sep, "/")
     try:
-        return path.relative_to(root).as_posix()
+        return Path(path).resolve().relative_to(root).as_posix()
     except ValueError:
-        pass
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
+        return text
 
 
 def _relocate(p: Problem, root: Path) -> Problem:
