@@ -19,7 +19,7 @@ from pathlib import Path
 from . import __version__
 from .problems import QuartierError
 
-COMMANDS = ("validate", "build", "serve", "schema")
+COMMANDS = ("validate", "build", "serve", "schema", "search", "partners", "mcp")
 
 
 def build_parser() -> argparse.ArgumentParser:

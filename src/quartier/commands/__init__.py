@@ -31,3 +31,17 @@ def resolve_root(root: Path | None, near: Path | None = None) -> Path:
             "or pass --root PATH"
         )
     return found.parent
+
+
+def add_source_options(parser: argparse.ArgumentParser) -> None:
+    """--root / --source / --rebuild, shared by search, partners and mcp."""
+    add_root_option(parser)
+    parser.add_argument(
+        "--source",
+        metavar="URL_OR_PATH",
+        help="a published directory instead of a repository: the URL or path of its "
+        "feed.json, its API, or a `quartier build` output folder",
+    )
+    parser.add_argument(
+        "--rebuild", action="store_true", help="rebuild the search index even if it looks current"
+    )

@@ -1,0 +1,414 @@
+"""The directory for AI assistants: an MCP server (``quartier mcp``).
+
+Built on the official ``mcp`` SDK (version 2, ``MCPServer``). It serves one
+directory: a local repository or any published Quartier site (its
+``feed.json`` URL), through five read-only tools with typed, described
+output, and one resource per business (``quartier://business/{id}``):
+
+- ``search_businesses``: a short list for a question, each result with what
+  matched, distance, open or closed at the time asked, and ``last_verified``;
+- ``get_business``: one business's full public entry;
+- ``find_partners``: complementary businesses, each reason in words;
+- ``list_categories`` and ``list_places``: the vocabulary for the arguments.
+
+A bad argument (unknown category, place or id) is a tool error with a fix
+("did you mean 'bakery'?"), never a stack trace.
+
+Example (stdio, as an assistant's configuration runs it)::
+
+    quartier mcp --root /path/to/directory
+    quartier mcp --source https://quartier.example.org/feed.json --http --port 8765
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any, Literal, TypeVar
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from . import __version__
+from .discover import Index, SearchQuery, partners, search
+from .discover.places import LISTED_KINDS
+from .problems import QuartierError
+
+INSTRUCTIONS = """\
+Quartier is an open directory of local independent businesses, with no ads and no paid ranking.
+Use search_businesses for "where can I ..." questions: put the place in `near`, a day or time in
+`open_at` (e.g. "saturday 10:00") or set `open_now`, and keep `query` to what is wanted (any
+language works). Present the short list as options with their reasons (`why`), never as a single
+winner; mention how fresh the data is (`last_verified`) and closed or unknown hours honestly.
+Use find_partners for businesses looking for collaborators. list_categories and list_places give
+valid values for `category` and `near`. Link to each business's `url`.
+"""
+READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
+T = TypeVar("T")
+RESOURCE_LIST_MAX = 2000  # beyond this, businesses are reachable through the URI template only
+
+
+class MatchOut(BaseModel):
+    word: str = Field(description="The query word, folded (lowercase, no accents).")
+    matched: str = Field(description="What it matched in this business: a word or a category.")
+    field: str = Field(
+        description="Where: name, category, secondary category, summary, offering, ..."
+    )
+    via: str = Field(
+        description="How: same word, prefix, spelling corrected, or the taxonomy synonym used."
+    )
+
+
+class HoursOut(BaseModel):
+    state: Literal["open", "closed", "unknown"] = Field(
+        description="At the time asked (now by default), in the business's own timezone."
+    )
+    until: str | None = Field(description="Local time of the next change, ISO 8601.")
+    text: str = Field(description="In words, e.g. 'open now until 18:30'.")
+    opening_hours: str | None = Field(description="The OpenStreetMap opening_hours string.")
+
+
+class ResultOut(BaseModel):
+    id: str = Field(description="Permanent business id; pass it to get_business or find_partners.")
+    name: str
+    url: str = Field(description="The business's page in the directory.")
+    summary: str = Field(description="One line to quote, in summary_language.")
+    summary_language: str
+    category: str = Field(description="Primary category id.")
+    category_label: str
+    categories: list[str]
+    locality: str
+    address: str = Field(description="Street and locality as published (may be locality only).")
+    status: str = Field(description="open or temporarily_closed.")
+    distance_km: float | None = Field(description="From the place searched near, if any.")
+    hours: HoursOut
+    last_verified: str = Field(description="Day a person last checked the entry (YYYY-MM-DD).")
+    verified_days_ago: int
+    stale: bool = Field(description="True when last_verified is older than the directory allows.")
+    wheelchair: str = Field(description="yes, limited, no or unknown.")
+    languages: list[str] = Field(description="Languages spoken with customers.")
+    matched: list[MatchOut] = Field(description="Why it was found, one item per query word.")
+    score: float = Field(description="Relevance, for ordering only; ties are shuffled fairly.")
+    why: str = Field(description="All of the above in one sentence, ready to relay.")
+
+
+class PlaceOut(BaseModel):
+    name: str
+    kind: str
+    lat: float
+    lon: float
+
+
+class SearchOut(BaseModel):
+    """A short list: several fitting options, never a single winner."""
+
+    query: str
+    results: list[ResultOut]
+    place: PlaceOut | None = Field(description="The place the search was near, as understood.")
+    categories: list[str] = Field(description="Categories the query was understood to mean.")
+    time: str | None = Field(description="The time checked for open/closed, if asked.")
+    notes: list[str] = Field(description="Typos corrected, words no business mentions, ...")
+    more: bool = Field(description="True when more results exist; raise limit to see them.")
+
+
+class ReasonOut(BaseModel):
+    kind: str = Field(
+        description="they provide what you seek | they seek what you provide | "
+        "they offer to businesses like you | complementary categories"
+    )
+    yours: str = Field(description="The asking business's side, e.g. 'seeks: ...'.")
+    theirs: str = Field(description="The partner's side, e.g. 'provides: ...'.")
+
+
+class PartnerOut(BaseModel):
+    id: str
+    name: str
+    url: str
+    category: str
+    category_label: str
+    status: str
+    distance_km: float | None
+    score: float
+    reasons: list[ReasonOut]
+    why: str = Field(description="The strongest reason in one sentence.")
+
+
+class PartnersOut(BaseModel):
+    """Complementary businesses for one business, best and nearest first."""
+
+    id: str
+    name: str
+    partners: list[PartnerOut]
+    notes: list[str]
+
+
+class BusinessOut(BaseModel):
+    """One business's full public entry, in the contract's own JSON shape."""
+
+    id: str
+    url: str
+    status: str
+    superseded_by: str | None = Field(description="Where a closed business continues, if known.")
+    last_verified: str
+    entry: dict[str, Any] = Field(
+        description="The entry: name, summary and description per language, story, offerings, "
+        "collaboration, location, opening_hours, contact, accessibility, attributes, ..."
+    )
+
+
+class CategoryOut(BaseModel):
+    id: str
+    label: str = Field(description="Label in the language asked (default: the directory's).")
+    group: str | None = Field(description="Parent group id; None for a group itself.")
+    labels: dict[str, str]
+    synonyms: dict[str, list[str]]
+    complements: list[str]
+    businesses: int = Field(description="Entries with this as primary or secondary category.")
+
+
+class CategoriesOut(BaseModel):
+    categories: list[CategoryOut]
+
+
+class KnownPlaceOut(BaseModel):
+    name: str
+    kind: str = Field(description="area, locality, postal_code or quarter.")
+    lat: float
+    lon: float
+    businesses: int = Field(description="Entries that name it (areas: 0).")
+
+
+class PlacesOut(BaseModel):
+    places: list[KnownPlaceOut]
+
+
+def create_server(index: Index) -> MCPServer:
+    """An MCP server answering from ``index``."""
+    server = MCPServer(
+        "quartier",
+        title=str(index.config.get("name", "Quartier")),
+        description=str(index.config.get("description") or "A directory of local businesses."),
+        instructions=INSTRUCTIONS,
+        version=__version__,
+        website_url=str(index.config.get("base_url") or "") or None,
+        log_level="WARNING",
+    )
+
+    def guard(fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except QuartierError as exc:
+            raise ToolError(str(exc)) from None
+
+    @server.tool(
+        annotations=READ_ONLY,
+        description="Find a short list of local independent businesses for a need, e.g. "
+        "'bike repair' near 'Lorraine' open 'saturday 10:00'. Any language works (Velo, vélo, "
+        "bike). Each result says what matched, how far, open or closed, and when it was "
+        "last verified. Permanently closed businesses never appear.",
+    )
+    def search_businesses(
+        query: str = Field("", description="What is wanted, e.g. 'bike repair', 'Brot'."),
+        near: str | None = Field(
+            None, description="A locality, postal code, quarter, business id, or 'lat,lon'."
+        ),
+        latitude: float | None = Field(None, description="With longitude, instead of near."),
+        longitude: float | None = Field(None, description="With latitude, instead of near."),
+        radius_km: float | None = Field(None, description="Only results this close to near."),
+        open_now: bool = Field(False, description="Only businesses open right now."),
+        open_at: str | None = Field(
+            None,
+            description="Only businesses open then, local time: 'saturday 10:00', "
+            "'tomorrow 9am', '2026-11-28T10:00'.",
+        ),
+        category: str | None = Field(None, description="A category id from list_categories."),
+        language: str | None = Field(
+            None,
+            description="Only businesses speaking this language (e.g. 'fr'); summaries "
+            "are given in it.",
+        ),
+        wheelchair: bool = Field(False, description="Only step-free (wheelchair: yes)."),
+        include_temporarily_closed: bool = Field(
+            False, description="Also businesses closed for a while (renovation, holidays)."
+        ),
+        limit: int = Field(5, ge=1, le=50, description="How many results (default 5)."),
+    ) -> SearchOut:
+        q = SearchQuery(
+            text=query,
+            near=near,
+            lat=latitude,
+            lon=longitude,
+            radius_km=radius_km,
+            open_now=open_now,
+            open_at=open_at,
+            category=category,
+            language=language,
+            wheelchair=wheelchair,
+            include_temporarily_closed=include_temporarily_closed,
+            limit=limit,
+        )
+        found = guard(lambda: search(index, q))
+        return SearchOut.model_validate(asdict(found))
+
+    @server.tool(
+        annotations=READ_ONLY,
+        description="The full public entry of one business by id: story, offerings, hours, "
+        "contact, accessibility, collaboration. Also works for closed businesses (see status "
+        "and superseded_by).",
+    )
+    def get_business(
+        id: str = Field(description="Business id, e.g. 'velowerk-lorraine'."),
+    ) -> BusinessOut:
+        return guard(lambda: _business(index, id))
+
+    @server.tool(
+        annotations=READ_ONLY,
+        description="Businesses that complement one business: they provide what it seeks, "
+        "seek what it provides, or are in a complementary category; nearby first, each with "
+        "reasons such as 'seeks: pastries' <-> 'provides: wholesale pastries'.",
+    )
+    def find_partners(
+        id: str = Field(description="Business id, e.g. 'kafi-zwischenhalt'."),
+        limit: int = Field(5, ge=1, le=50, description="How many partners (default 5)."),
+        language: str | None = Field(None, description="Language of the texts quoted."),
+    ) -> PartnersOut:
+        found = guard(lambda: partners(index, id, limit, language))
+        return PartnersOut.model_validate(asdict(found))
+
+    @server.tool(
+        annotations=READ_ONLY,
+        description="The directory's categories with labels and synonyms in several languages, "
+        "their group, complementary categories, and how many businesses have each.",
+    )
+    def list_categories(
+        group: str | None = Field(None, description="Only this group, e.g. 'food_drink'."),
+        language: str | None = Field(None, description="Language of `label`, e.g. 'de'."),
+    ) -> CategoriesOut:
+        return guard(lambda: _categories(index, group, language))
+
+    @server.tool(
+        annotations=READ_ONLY,
+        description="Places the directory knows, valid for `near` in search_businesses: areas, "
+        "localities, postal codes and quarters named by the businesses.",
+    )
+    def list_places(
+        kind: Literal["area", "locality", "postal_code", "quarter"] | None = Field(
+            None, description="Only this kind of place."
+        ),
+    ) -> PlacesOut:
+        rows = [
+            KnownPlaceOut(name=p.label, kind=p.kind, lat=p.lat, lon=p.lon, businesses=p.count)
+            for p in sorted(index.places.places.values(), key=lambda p: (p.kind, p.key))
+            if p.kind in LISTED_KINDS and (kind is None or p.kind == kind)
+        ]
+        return PlacesOut(places=rows)
+
+    @server.resource(
+        "quartier://business/{id}",
+        name="business",
+        description="One business's public entry as JSON.",
+        mime_type="application/json",
+    )
+    def business_resource(id: str) -> str:
+        try:
+            return _business(index, id).model_dump_json()
+        except QuartierError as exc:
+            raise ResourceError(str(exc)) from None
+
+    if index.n <= RESOURCE_LIST_MAX:
+        from mcp.server.mcpserver.resources import FunctionResource
+
+        for doc, eid in enumerate(index.ids):
+            if index.status[doc] == 2:
+                continue
+            server.add_resource(
+                FunctionResource.from_function(
+                    fn=_reader(index, eid),
+                    uri=f"quartier://business/{eid}",
+                    name=eid,
+                    title=index.names[doc],
+                    description=f"{index.names[doc]}: public entry as JSON",
+                    mime_type="application/json",
+                )
+            )
+    return server
+
+
+def _reader(index: Index, eid: str) -> Any:
+    def read() -> str:
+        return _business(index, eid).model_dump_json()
+
+    return read
+
+
+def _business(index: Index, eid: str) -> BusinessOut:
+    doc = index.doc_of.get(eid.strip())
+    if doc is None:
+        from .explain import did_you_mean
+
+        guess = did_you_mean(eid, index.doc_of)
+        raise QuartierError(
+            f"unknown business id {eid!r}"
+            + (f"; {guess}" if guess else "; find ids with search_businesses")
+        )
+    rec = index.record(doc)
+    e = rec["entry"]
+    return BusinessOut(
+        id=eid,
+        url=str(rec.get("url", "")),
+        status=str(e.get("status", "open")),
+        superseded_by=e.get("superseded_by"),
+        last_verified=str(e.get("last_verified", "")),
+        entry=e,
+    )
+
+
+def _categories(index: Index, group: str | None, language: str | None) -> CategoriesOut:
+    if group is not None and group not in index.children:
+        from .explain import did_you_mean
+
+        guess = did_you_mean(group, index.children)
+        raise QuartierError(
+            f"unknown group {group!r}"
+            + (f"; {guess}" if guess else f"; groups: {', '.join(sorted(index.children))}")
+        )
+    lang = language or index.default_language
+    out = []
+    for i, c in enumerate(index.taxonomy["categories"]):
+        parent = c.get("parent")
+        if group is not None and group not in (parent, c["id"]):
+            continue
+        pa, _pb, sb = index.cat_post[i]
+        labels = c.get("labels") or {}
+        out.append(
+            CategoryOut(
+                id=c["id"],
+                label=str(labels.get(lang) or labels.get("en") or c["id"]),
+                group=parent,
+                labels=labels,
+                synonyms=c.get("synonyms") or {},
+                complements=c.get("complements") or [],
+                businesses=sb - pa,
+            )
+        )
+    return CategoriesOut(categories=out)
+
+
+def serve(
+    index: Index,
+    transport: Literal["stdio", "streamable-http"] = "stdio",
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    path: str = "/mcp",
+) -> None:
+    """Run the server until it is stopped (stdio: until the client closes the pipe)."""
+    server = create_server(index)
+    if transport == "stdio":
+        server.run("stdio")
+    else:
+        server.run("streamable-http", host=host, port=port, streamable_http_path=path)
+
+
+__all__ = ["create_server", "serve"]

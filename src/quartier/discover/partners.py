@@ -1,0 +1,391 @@
+"""Complementary partners: businesses whose offers answer another's needs, and the reverse.
+
+A café that seeks "fresh bread before 7 a.m." and a bakery that provides
+"wholesale bread delivered each morning" should find each other even when
+one wrote German and the other English, or one said "Gipfeli" and the other
+"pastries". Four kinds of evidence, each explained in words:
+
+- **they provide what you seek**: a need's ``categories`` name the
+  partner's category (or the category of something it provides), and the
+  need's words overlap the partner's ``provides`` texts or offerings;
+- **they seek what you provide**: the same, the other way round;
+- **they offer to businesses like you**: a partner's ``provides`` text names
+  your category ("wholesale cheese for bakeries, cafés and brunch buffets");
+- **complementary categories**: the taxonomy says the two categories go
+  together (``cafe`` complements ``bakery``).
+
+Words are compared as stemmed terms plus the taxonomy categories their
+phrases name (``Brot``, ``bread`` and ``pain`` all add ``cat:bakery``), each
+weighted by rarity, so matching works across languages and trades without a
+language model. Partners are in the same area; nearer ones rank first among
+equally good ones. Permanently closed businesses are never suggested;
+temporarily closed ones are, marked as such (a partnership outlasts a
+renovation).
+
+Example::
+
+    found = partners(index, "kafi-zwischenhalt")
+    found.partners[0].reasons[0].yours   # 'seeks: fresh bread and croissants ...'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..problems import QuartierError
+from .index import (
+    F_OFFERING,
+    F_PROVIDES,
+    F_SEEKS,
+    NO_AREA,
+    STATUS,
+    Index,
+    concept_terms,
+    leaf_phrases,
+)
+from .places import distance_km
+from .search import MAX_LIMIT, _did_you_mean, _label, _pick, _tie
+from .text import stem, terms, word_list
+
+CATEGORY_HIT = 1.0
+TEXT_HIT = 2.0
+REVERSE_FACTOR = 0.9
+OFFERS_TO_YOU = 0.5
+COMPLEMENT = 0.3
+OFFERING_FACTOR = 0.8
+CONCEPT_FACTOR = 0.5  # a need whose taxonomy concept is met counts as half covered
+PROXIMITY_KM = 5.0
+MAX_CANDIDATE_DF = 0.05  # words in more than 5% of businesses are too common to find partners by
+OUTSIDE_AREA_KM = 50.0
+MIN_CATEGORY_MATCH = 0.25  # a need whose categories match needs little more
+MIN_TEXT_MATCH = 0.6  # a match on words alone must share a good part of the need
+# Words every business uses about itself; sharing them says nothing about fit.
+GENERIC = frozenset(
+    stem(w)
+    for w in word_list(
+        """
+        fresh frisch frais fresco every jede jeden chaque cada ogni week weekly woche
+        wochentlich semaine semana settimana daily taglich day tag jour dia giorno local lokal
+        regional region free gratis gratuit kostenlos shop shops laden boutique tienda negozio
+        business businesses betrieb betriebe commerce commerces negocio negocios make made
+        """
+    )
+)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why two businesses fit: your side and theirs, in words."""
+
+    kind: str
+    yours: str
+    theirs: str
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A suggested partner with every reason found."""
+
+    id: str
+    name: str
+    url: str
+    category: str
+    category_label: str
+    status: str
+    distance_km: float | None
+    score: float
+    reasons: list[Reason]
+    why: str
+
+
+@dataclass
+class PartnersResult:
+    """Partners of one business, best first."""
+
+    id: str
+    name: str
+    partners: list[Partner]
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Need:
+    text: str
+    terms: set[str]
+    categories: set[str]
+
+
+def partners(
+    index: Index, business_id: str, limit: int = 5, language: str | None = None
+) -> PartnersResult:
+    """Businesses that complement ``business_id``; QuartierError for an unknown or closed id."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise QuartierError(f"limit must be between 1 and {MAX_LIMIT}, e.g. 5")
+    doc = index.doc_of.get(business_id)
+    if doc is None:
+        guess = _did_you_mean(business_id, index.doc_of)
+        raise QuartierError(
+            f"unknown business id {business_id!r}" + (f"; {guess}" if guess else "")
+        )
+    me = index.record(doc)["entry"]
+    if index.status[doc] == 2:
+        moved = me.get("superseded_by")
+        raise QuartierError(
+            f"{business_id} is permanently closed"
+            + (f"; it continues as {moved!r}: ask for that id" if moved else "")
+        )
+    lang = language or index.default_language
+    phrase_cats = _phrase_cats(index)
+    my_cats = index.categories_of(doc)
+    collab = me.get("collaboration") or {}
+    seeks = [_need(index, n, lang, phrase_cats) for n in collab.get("seeks") or ()]
+    provides = [_need(index, n, lang, phrase_cats) for n in collab.get("provides") or ()]
+
+    candidates = _candidates(index, doc, seeks, provides, my_cats)
+    scored: list[tuple[int, int, float, int, list[Reason]]] = []
+    for other in candidates:
+        score, reasons = _evaluate(index, doc, other, seeks, provides, my_cats, lang, phrase_cats)
+        if score <= 0:
+            continue
+        d = distance_km(index.lat[doc], index.lon[doc], index.lat[other], index.lon[other])
+        final = score / (1.0 + d / PROXIMITY_KM)
+        bucket = round(math.log(final) * 12)
+        salt = f"partners|{business_id}".encode()
+        scored.append((-bucket, _tie(salt, index.ids[other]), final, other, reasons))
+    scored.sort()
+    out = []
+    for _b, _t, final, other, reasons in scored[:limit]:
+        out.append(_partner(index, doc, other, final, reasons, lang))
+    notes = []
+    if not seeks and not provides:
+        notes.append(
+            f"{business_id} lists nothing under collaboration.seeks or provides: "
+            "partners come from complementary categories only"
+        )
+    return PartnersResult(business_id, index.names[doc], out, notes)
+
+
+def _phrase_cats(index: Index) -> dict[tuple[str, ...], set[str]]:
+    return leaf_phrases(index.phrases, index.taxonomy)
+
+
+def _text_terms(texts: list[str], phrase_cats: dict[tuple[str, ...], set[str]]) -> set[str]:
+    """Stemmed terms (without the generic ones) plus ``cat:<id>`` for taxonomy phrases."""
+    found = {t for text in texts for t in terms(text) if t not in GENERIC}
+    return found | concept_terms(texts, phrase_cats)
+
+
+def _need(
+    index: Index, raw: dict[str, Any], lang: str, phrase_cats: dict[tuple[str, ...], set[str]]
+) -> _Need:
+    texts = raw.get("text") or {}
+    shown, _ = _pick(texts, lang, index.default_language)
+    return _Need(
+        shown,
+        _text_terms(list(texts.values()), phrase_cats),
+        set(raw.get("categories") or ()),
+    )
+
+
+def _same_place(index: Index, a: int, b: int) -> bool:
+    if index.area[a] != NO_AREA:
+        return index.area[a] == index.area[b]
+    d = distance_km(index.lat[a], index.lon[a], index.lat[b], index.lon[b])
+    return d <= OUTSIDE_AREA_KM
+
+
+def _candidates(
+    index: Index, doc: int, seeks: list[_Need], provides: list[_Need], my_cats: list[str]
+) -> set[int]:
+    found: set[int] = set()
+    docs = index.docs
+    cat_of = {c: i for i, c in enumerate(index.cat_ids)}
+    wanted = {c for n in seeks for c in n.categories}
+    info = index.category_info
+    for c in my_cats:
+        wanted.update(info.get(c, {}).get("complements") or ())
+    for c in wanted:
+        if c in cat_of:
+            pa, _pb, sb = index.cat_post[cat_of[c]]
+            found.update(docs[pa:sb])
+    offered = set(my_cats) | {c for n in provides for c in n.categories}
+    for c in offered:
+        if c in cat_of:
+            a, b = index.seek_post[cat_of[c]]
+            found.update(docs[a:b])
+    limit = max(50, int(index.n * MAX_CANDIDATE_DF))
+    for need, fields in [(n, (F_PROVIDES, F_OFFERING)) for n in seeks] + [
+        (n, (F_SEEKS,)) for n in provides
+    ]:
+        for t in need.terms:
+            if index.df(t) > limit:
+                continue
+            for fld, a, b in index.segments(t):
+                if fld in fields:
+                    found.update(docs[a:b])
+    found.discard(doc)
+    return {d for d in found if index.status[d] != 2 and _same_place(index, doc, d)}
+
+
+def _overlap(
+    a: set[str], b: set[str], index: Index, concepts_count: bool = True
+) -> tuple[float, list[str]]:
+    """How much of need ``a`` the text ``b`` covers, weighted by rarity (0..1)."""
+    if not a:
+        return 0.0, []
+
+    def idf(t: str) -> float:
+        if t.startswith("cat:"):
+            return 2.5
+        return math.log(1.0 + index.n / (1 + index.df(t)))
+
+    shared = a & b
+    total = sum(idf(t) for t in a)
+    words_sim = sum(idf(t) for t in shared) / total if total else 0.0
+    # What the need is about, in taxonomy terms, crosses languages where words cannot:
+    # 'frisches Brot' and 'wholesale bread' share only cat:bakery.
+    concepts = {t for t in a if t.startswith("cat:")}
+    if not concepts or not concepts_count:
+        return words_sim, sorted(shared)
+    # Any one concept is enough: a need's other words may name unrelated categories
+    # ('vor sieben Uhr' is about time, not a watchmaker).
+    concept_sim = CONCEPT_FACTOR if concepts & b else 0.0
+    return max(words_sim, concept_sim), sorted(shared)
+
+
+def _evaluate(
+    index: Index,
+    doc: int,
+    other: int,
+    seeks: list[_Need],
+    provides: list[_Need],
+    my_cats: list[str],
+    lang: str,
+    phrase_cats: dict[tuple[str, ...], set[str]],
+) -> tuple[float, list[Reason]]:
+    their_cats = index.categories_of(other)
+    e = index.record(other)["entry"]
+    collab = e.get("collaboration") or {}
+    their_seeks = [_need(index, n, lang, phrase_cats) for n in collab.get("seeks") or ()]
+    their_provides = [_need(index, n, lang, phrase_cats) for n in collab.get("provides") or ()]
+    offerings = []
+    for o in e.get("offerings") or ():
+        name, _ = _pick(o.get("name") or {}, lang, index.default_language)
+        texts = list((o.get("name") or {}).values()) + list((o.get("description") or {}).values())
+        offerings.append((name, _text_terms(texts, phrase_cats)))
+    label = _label(index, their_cats[0], lang) if their_cats else ""
+    found: list[tuple[float, Reason]] = []
+    score = 0.0
+
+    # They provide what you seek.
+    best = 0.0
+    for need in seeks:
+        cat = CATEGORY_HIT if need.categories & set(their_cats[:1]) else 0.0
+        if not cat and need.categories & set(their_cats):
+            cat = 0.8 * CATEGORY_HIT
+        top, theirs = 0.0, f"is a {label}"
+        for p in their_provides:
+            sim, _ = _overlap(need.terms, p.terms, index)
+            hit = TEXT_HIT * sim + (0.8 * CATEGORY_HIT if need.categories & p.categories else 0)
+            if hit > top:
+                top, theirs = hit, f"provides: {p.text}"
+        for name, offer_terms in offerings:
+            # An offering is a product name: its taxonomy words say too little on their own.
+            sim, _ = _overlap(need.terms, offer_terms, index, concepts_count=False)
+            if OFFERING_FACTOR * TEXT_HIT * sim > top:
+                top, theirs = OFFERING_FACTOR * TEXT_HIT * sim, f"offers: {name}"
+        value = cat + top
+        if value >= (MIN_CATEGORY_MATCH if cat else MIN_TEXT_MATCH):
+            found.append(
+                (value, Reason("they provide what you seek", f"seeks: {need.text}", theirs))
+            )
+            best = max(best, value)
+    score += best
+
+    # They seek what you provide.
+    best = 0.0
+    for need in their_seeks:
+        cat = CATEGORY_HIT if need.categories & set(my_cats[:1]) else 0.0
+        if not cat and need.categories & set(my_cats):
+            cat = 0.8 * CATEGORY_HIT
+        top, yours = 0.0, f"is a {_label(index, my_cats[0], lang)}" if my_cats else ""
+        for p in provides:
+            sim, _ = _overlap(need.terms, p.terms, index)
+            hit = TEXT_HIT * sim + (0.8 * CATEGORY_HIT if need.categories & p.categories else 0)
+            if hit > top:
+                top, yours = hit, f"provides: {p.text}"
+        value = cat + top
+        if value >= (MIN_CATEGORY_MATCH if cat else MIN_TEXT_MATCH):
+            found.append(
+                (
+                    REVERSE_FACTOR * value,
+                    Reason("they seek what you provide", yours, f"seeks: {need.text}"),
+                )
+            )
+            best = max(best, value)
+    score += REVERSE_FACTOR * best
+
+    # They offer to businesses like you.
+    if not found:
+        mine = {"cat:" + c for c in my_cats}
+        for p in their_provides:
+            if p.terms & mine:
+                reason = Reason(
+                    "they offer to businesses like you",
+                    f"is a {_label(index, my_cats[0], lang)}",
+                    f"provides: {p.text}",
+                )
+                found.append((OFFERS_TO_YOU, reason))
+                score += OFFERS_TO_YOU
+                break
+
+    # Complementary categories in the taxonomy.
+    info = index.category_info
+    for mine_c in my_cats[:1]:
+        for theirs_c in their_cats[:1]:
+            comp = set(info.get(mine_c, {}).get("complements") or ()) | set(
+                info.get(theirs_c, {}).get("complements") or ()
+            )
+            if theirs_c in comp or (mine_c in comp and theirs_c != mine_c):
+                reason = Reason(
+                    "complementary categories",
+                    f"is a {_label(index, mine_c, lang)}",
+                    f"is a {_label(index, theirs_c, lang)}",
+                )
+                found.append((COMPLEMENT, reason))
+                score += COMPLEMENT
+    found.sort(key=lambda vr: -vr[0])
+    return score, [r for _v, r in found]
+
+
+def _partner(
+    index: Index, doc: int, other: int, score: float, reasons: list[Reason], lang: str
+) -> Partner:
+    rec = index.record(other)
+    cats = index.categories_of(other)
+    d = distance_km(index.lat[doc], index.lon[doc], index.lat[other], index.lon[other])
+    status = STATUS[index.status[other]]
+    label = _label(index, cats[0], lang) if cats else ""
+    first = reasons[0] if reasons else Reason("", "", "")
+    why = f"{index.names[other]} ({label}, {d:.1f} km): {first.yours} <-> {first.theirs}"
+    if len(reasons) > 1:
+        why += f"; and {len(reasons) - 1} more reason" + ("s" if len(reasons) > 2 else "")
+    if status != "open":
+        why += f"; {status.replace('_', ' ')}"
+    return Partner(
+        id=index.ids[other],
+        name=index.names[other],
+        url=str(rec.get("url", "")),
+        category=cats[0] if cats else "",
+        category_label=label,
+        status=status,
+        distance_km=round(d, 2),
+        score=round(score, 4),
+        reasons=reasons,
+        why=why,
+    )

@@ -1,0 +1,701 @@
+"""Short lists: a few fitting local businesses for a question, each with its reasons.
+
+The question may be in any of the directory's languages and the entries in
+another: every query word is looked up as typed (folded and stemmed), as a
+prefix of longer words (German compounds: ``Velo`` -> ``Velowerkstatt``),
+corrected when it is a typo of a known word (``bicyle``), and through the
+taxonomy, whose labels and synonyms in every language map ``Velo``, ``vélo``
+and ``bike repair`` to the category ``bicycle_repair``.
+
+Ranking is deliberately simple and explainable:
+
+1. businesses matching more of the query's words come first;
+2. then by how well they match (a word in the name or the category counts
+   more than one deep in the description), weighted by how rare the word is,
+   and by distance when a place is given;
+3. equally good results are ordered by a hash of (query, id): stable for one
+   query, different for the next, never alphabetical, so no business wins
+   every tie. There are no popularity or paid signals at all.
+
+Permanently closed businesses never appear; temporarily closed ones only when
+asked for. Each result says what matched, how far it is, whether it is open
+at the time asked, and when a person last verified it.
+
+Example::
+
+    found = search(index, SearchQuery("Velo", near="Lorraine", open_at="saturday 10:00"))
+    found.results[0].id, found.results[0].why
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime
+from itertools import repeat
+from operator import mul
+from typing import Any
+
+from ..problems import QuartierError
+from . import hours as hours_mod
+from .index import FIELD_WEIGHT, FIELDS, NO_AREA, STATUS, WHEELCHAIR, Index
+from .places import distance_km
+from .text import STOPWORDS, edits1, stem, words
+
+DEFAULT_LIMIT = 5
+MAX_LIMIT = 50
+PREFIX_MIN = 4
+PREFIX_MAX = 40
+PREFIX_FACTOR = 0.6
+TYPO_FACTOR = 0.8
+CATEGORY_WEIGHT = (7.0, 5.0)  # the category is primary, secondary
+GROUP_WEIGHT = (3.0, 2.0)  # a child of the group named is primary, secondary
+MAX_SCORE = 15.0  # a word in the name (8) of a business in the category named (7)
+PROXIMITY_KM = 2.0  # at this distance a result counts half as much as one next door
+# Words about time, not about the business: the --open-at and --open-now options say that.
+TIME_WORDS = frozenset(hours_mod.DAY_NAMES) | {
+    "open",
+    "now",
+    "today",
+    "tomorrow",
+    "tonight",
+    "offen",
+    "geoffnet",
+    "heute",
+    "morgen",
+    "jetzt",
+    "ouvert",
+    "aujourd",
+    "hui",
+    "demain",
+    "abierto",
+    "hoy",
+    "manana",
+    "aperto",
+    "oggi",
+    "domani",
+}
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What to look for. ``text`` may be empty when a place or category narrows the list."""
+
+    text: str = ""
+    near: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    radius_km: float | None = None
+    open_now: bool = False
+    open_at: str | None = None
+    category: str | None = None
+    language: str | None = None
+    wheelchair: bool = False
+    include_temporarily_closed: bool = False
+    limit: int = DEFAULT_LIMIT
+    now: datetime | None = None  # the caller's wall clock, for tests; default: the real one
+
+
+@dataclass(frozen=True)
+class Match:
+    """One reason a business was found: which query word matched what, and where."""
+
+    word: str
+    matched: str
+    field: str
+    via: str
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Open or closed at the time asked (now by default)."""
+
+    state: str  # open, closed, unknown
+    until: str | None  # local ISO time of the next change
+    text: str
+    opening_hours: str | None
+
+
+@dataclass(frozen=True)
+class Result:
+    """One business in a short list, with its reasons."""
+
+    id: str
+    name: str
+    url: str
+    summary: str
+    summary_language: str
+    category: str
+    category_label: str
+    categories: list[str]
+    locality: str
+    address: str
+    status: str
+    distance_km: float | None
+    hours: Hours
+    last_verified: str
+    verified_days_ago: int
+    stale: bool
+    wheelchair: str
+    languages: list[str]
+    matched: list[Match]
+    score: float
+    why: str
+
+
+@dataclass(frozen=True)
+class Place:
+    """The place a search was near."""
+
+    name: str
+    kind: str
+    lat: float
+    lon: float
+
+
+@dataclass
+class SearchResult:
+    """The short list, what the query was understood as, and notes (typos fixed, words unknown)."""
+
+    query: str
+    results: list[Result]
+    place: Place | None = None
+    categories: list[str] = field(default_factory=list)
+    time: str | None = None
+    notes: list[str] = field(default_factory=list)
+    more: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Concept:
+    word: str
+    expansions: list[tuple[str, float, str]]  # (term, factor, how)
+    cats: dict[int, tuple[float, str]] = field(default_factory=dict)  # category -> (w, how)
+    scores: dict[int, float] = field(default_factory=dict)
+    idf: float = 0.0
+
+
+def search(index: Index, q: SearchQuery) -> SearchResult:
+    """The short list for ``q`` (raises QuartierError with a fix for a bad argument)."""
+    if not 1 <= q.limit <= MAX_LIMIT:
+        raise QuartierError(f"limit must be between 1 and {MAX_LIMIT}, e.g. 5")
+    if q.radius_km is not None and not 0 < q.radius_km <= 20000:
+        raise QuartierError("radius must be a positive number of kilometres, e.g. 2")
+    if q.open_now and q.open_at:
+        raise QuartierError("give either open-now or open-at, not both")
+    place = resolve_place(index, q)
+    if q.radius_km is not None and place is None:
+        raise QuartierError("a radius needs a place: add --near PLACE or --lat and --lon")
+    allowed = _category_filter(index, q.category)
+    language = _language(index, q.language)
+    concepts, notes, langs, understood = _concepts(index, q.text)
+    asked = [w for w in words(q.text) if len(w) > 1 and w not in STOPWORDS | TIME_WORDS]
+    if not concepts and place is None and allowed is None and not asked:
+        raise QuartierError(
+            "say what to look for (e.g. 'bike repair') or narrow by --near, --category"
+        )
+    when = _when(q)
+    if asked and not concepts:
+        # Nothing the directory knows was asked for: an empty list, said plainly, is more
+        # honest than businesses that happen to pass the filters.
+        return SearchResult(
+            q.text,
+            [],
+            place,
+            understood,
+            None if when is None else when.label,
+            notes or [f"no business mentions {q.text!r}"],
+        )
+
+    def keep(doc: int) -> bool:
+        s = index.status[doc]
+        if s == 2 or (s == 1 and not q.include_temporarily_closed):
+            return False
+        if allowed is not None and not allowed.intersection(
+            index.cats[index.cats_off[doc] : index.cats_off[doc + 1]]
+        ):
+            return False
+        if language and language not in index.languages_of(doc):
+            return False
+        return not (q.wheelchair and index.wheel[doc] != 1)
+
+    dist: dict[int, float] = {}
+
+    def distance(doc: int) -> float | None:
+        if place is None:
+            return None
+        d = dist.get(doc)
+        if d is None:
+            d = dist[doc] = distance_km(place.lat, place.lon, index.lat[doc], index.lon[doc])
+        return d
+
+    def near_enough(doc: int) -> bool:
+        if q.radius_km is None or place is None:
+            return True
+        d = distance(doc)
+        return d is not None and d <= q.radius_km
+
+    def open_ok(doc: int) -> bool:
+        if when is None:
+            return True
+        return _hours_state(index, doc, when).open is True
+
+    # Candidates: by how many query words they match, best first.
+    if concepts:
+        counts: Counter[int] = Counter()
+        for c in concepts:
+            counts.update(c.scores.keys())
+        tiers: dict[int, list[int]] = {}
+        for doc, k in counts.items():
+            tiers.setdefault(k, []).append(doc)
+        order = [tiers[k] for k in sorted(tiers, reverse=True)]
+    else:
+        pool = range(index.n) if allowed is None else sorted(_docs_in(index, allowed))
+        order = [list(pool)]
+
+    total_idf = sum(c.idf for c in concepts) or 1.0
+    qkey = " ".join(sorted(w for c in concepts for w in [c.word])) or q.text.strip().lower()
+    tie_salt = f"{qkey}|{q.near or ''}|{q.category or ''}".encode()
+    ranked: list[tuple[int, int, int, int, float]] = []
+    norm = MAX_SCORE * total_idf
+    more = False
+    for tier in order:
+        # Walk the tier best-first by an upper bound of the score (coverage and distance can
+        # only lower it), computed at C speed; stop once nothing left can reach the list.
+        bound = _upper_bounds(concepts, tier, norm)
+        walk = sorted(range(len(tier)), key=bound.__getitem__, reverse=True)
+        kept: list[int] = []  # a min-heap of the best buckets kept in this tier
+        for j in walk:
+            if len(kept) >= q.limit and (bound[j] <= 0 or round(math.log(bound[j]) * 12) < kept[0]):
+                more = True
+                break
+            doc = tier[j]
+            if not (keep(doc) and near_enough(doc) and open_ok(doc)):
+                continue
+            covered = sum(c.idf for c in concepts if doc in c.scores)
+            rel = sum(c.idf * c.scores.get(doc, 0.0) for c in concepts) / norm
+            rel = rel * (covered / total_idf) ** 2 if concepts else 1.0
+            d = distance(doc)
+            if d is not None:
+                rel *= 1.0 / (1.0 + d / PROXIMITY_KM)
+            bucket = round(math.log(rel) * 12) if rel > 0 else -(10**6)
+            if len(kept) < q.limit:
+                heapq.heappush(kept, bucket)
+            else:
+                heapq.heappushpop(kept, bucket)
+            matched = sum(1 for c in concepts if doc in c.scores)
+            ranked.append((-matched, -bucket, _tie(tie_salt, index.ids[doc]), doc, rel))
+        if len(ranked) >= q.limit:
+            more = more or len(ranked) > q.limit or tier is not order[-1]
+            break
+    ranked.sort()
+    top = ranked[: q.limit]
+    display = language or _display_language(index, langs)
+    results = [
+        _result(index, doc, rel, concepts, display, when, _now(q), distance(doc))
+        for *_, doc, rel in top
+    ]
+    return SearchResult(
+        query=q.text,
+        results=results,
+        place=place,
+        categories=understood,
+        time=None if when is None else when.label,
+        notes=notes,
+        more=more,
+    )
+
+
+# -- understanding the query
+
+
+def _concepts(index: Index, text: str) -> tuple[list[_Concept], list[str], Counter[str], list[str]]:
+    notes: list[str] = []
+    langs: Counter[str] = Counter()
+    seq = [w for w in words(text) if len(w) > 1 and w not in STOPWORDS and w not in TIME_WORDS]
+    stems = [stem(w) for w in seq]
+    vocab = index.vocab_set
+    phrase_terms = {t for key in index.phrase_map for t in key}
+    for i, (w, t) in enumerate(zip(seq, stems, strict=True)):
+        if t in vocab or len(t) < 4 or _has_prefix(index, t):
+            continue
+        fixed = _correct(index, t, phrase_terms)
+        if fixed:
+            stems[i] = fixed
+            notes.append(f"read {w!r} as {index.surface.get(fixed, fixed)!r}")
+        else:
+            notes.append(f"no business mentions {w!r}")
+    concepts = [_Concept(w, []) for w in seq]
+    for i, (w, t) in enumerate(zip(seq, stems, strict=True)):
+        how = "typo" if stem(w) != t else "word"
+        concepts[i].expansions.append((t, TYPO_FACTOR if how == "typo" else 1.0, how))
+        if len(t) >= PREFIX_MIN:
+            for longer in _prefixed(index, t):
+                concepts[i].expansions.append((longer, PREFIX_FACTOR, "prefix"))
+    # Taxonomy phrases (longest first) give the words they cover a category.
+    single = {key[0]: hits for key, hits in index.phrase_map.items() if len(key) == 1}
+    understood: set[str] = set()
+    for size in (4, 3, 2, 1):
+        for i in range(len(stems) - size + 1):
+            key = tuple(stems[i : i + size])
+            hits = list(index.phrase_map.get(key, ()))
+            fuzzy = ""
+            if not hits and size == 1 and (len(key[0]) >= 7 or key[0] not in vocab):
+                # 'bicicletas' (es) is one letter from the Italian synonym 'bicicletta'.
+                near = sorted(edits1(key[0]) & single.keys())
+                hits = [h for t in near for h in single[t]]
+                fuzzy = "close to "
+            for cat, kind, lang, label in hits:
+                if lang and not fuzzy:
+                    langs[lang] += 1
+                info = index.category_info[index.cat_ids[cat]]
+                how = f"{fuzzy}{kind} {label!r}" + (f" ({lang})" if lang else "")
+                understood.add(info["id"])
+                for c in concepts[i : i + size]:
+                    if info.get("parent") is None:
+                        for child in index.children.get(info["id"], ()):
+                            k = index.cat_ids.index(child)
+                            c.cats.setdefault(k, (-1.0, f"{how}, in {_label(index, info['id'])}"))
+                    else:
+                        c.cats[cat] = (1.0, how)
+    for c in concepts:
+        _score(index, c)
+    found = [c for c in concepts if c.scores]
+    return found, notes, langs, sorted(understood)
+
+
+def _upper_bounds(concepts: list[_Concept], tier: list[int], norm: float) -> list[float]:
+    """Per document of ``tier``, its score before coverage and distance (never lower)."""
+    if not concepts:
+        return [1.0] * len(tier)
+    columns = [
+        map(mul, map(c.scores.get, tier, repeat(0.0)), repeat(c.idf / norm)) for c in concepts
+    ]
+    return list(map(sum, zip(*columns, strict=True)))
+
+
+def _has_prefix(index: Index, term: str) -> bool:
+    vocab = index.vocab
+    i = bisect_left(vocab, term)
+    return i < len(vocab) and vocab[i].startswith(term)
+
+
+def _prefixed(index: Index, term: str) -> list[str]:
+    vocab = index.vocab
+    out: list[str] = []
+    i = bisect_left(vocab, term)
+    while i < len(vocab) and vocab[i].startswith(term) and len(out) < PREFIX_MAX:
+        if vocab[i] != term:
+            out.append(vocab[i])
+        i += 1
+    return out
+
+
+def _correct(index: Index, term: str, phrase_terms: set[str]) -> str | None:
+    """The known term one edit away, preferring taxonomy words, then the most common."""
+    close = edits1(term) & index.vocab_set
+    if not close:
+        return None
+    return max(close, key=lambda t: (t in phrase_terms, index.df(t), t))
+
+
+def _score(index: Index, c: _Concept) -> None:
+    """Per document: the best text match plus the best category match of the concept."""
+    docs = index.docs
+    text: list[tuple[float, int, int]] = []
+    for term, factor, _how in c.expansions:
+        for fld, a, b in index.segments(term):
+            if FIELD_WEIGHT[fld]:
+                text.append((FIELD_WEIGHT[fld] * factor, a, b))
+    cats: list[tuple[float, int, int]] = []
+    for cat, (w, _how) in c.cats.items():
+        pa, pb, sb = index.cat_post[cat]
+        primary, secondary = GROUP_WEIGHT if w < 0 else CATEGORY_WEIGHT
+        cats.append((primary, pa, pb))
+        cats.append((secondary, pb, sb))
+    scores: dict[int, float] = {}
+    for w, a, b in sorted(text):  # ascending, so the best weight is written last
+        scores.update(dict.fromkeys(docs[a:b], w))
+    if cats:
+        by_cat: dict[int, float] = {}
+        for w, a, b in sorted(cats):
+            by_cat.update(dict.fromkeys(docs[a:b], w))
+        if scores:
+            get = scores.get
+            for doc, w in by_cat.items():
+                scores[doc] = get(doc, 0.0) + w
+        else:
+            scores = by_cat
+    c.scores = scores
+    c.idf = math.log(1.0 + index.n / (1 + len(scores))) if scores else 0.0
+
+
+def _explain(index: Index, c: _Concept, doc: int) -> Match | None:
+    best: tuple[float, Match] | None = None
+    docs = index.docs
+    for term, factor, how in c.expansions:
+        for fld, a, b in index.segments(term):
+            if not FIELD_WEIGHT[fld]:
+                continue
+            i = bisect_left(docs, doc, a, b)
+            if i < b and docs[i] == doc:
+                w = FIELD_WEIGHT[fld] * factor
+                if best is None or w > best[0]:
+                    via = {"word": "same word", "typo": "spelling corrected", "prefix": "prefix"}
+                    best = (w, Match(c.word, index.surface.get(term, term), FIELDS[fld], via[how]))
+    for cat, (w, how) in c.cats.items():
+        pa, pb, sb = index.cat_post[cat]
+        for weight, a, b in ((0, pa, pb), (1, pb, sb)):
+            i = bisect_left(docs, doc, a, b)
+            if i < b and docs[i] == doc:
+                value = (GROUP_WEIGHT if w < 0 else CATEGORY_WEIGHT)[weight]
+                if best is None or value > best[0]:
+                    cid = index.cat_ids[cat]
+                    what = "category" if weight == 0 else "secondary category"
+                    best = (value, Match(c.word, _label(index, cid), what, how))
+    return None if best is None else best[1]
+
+
+# -- filters
+
+
+def resolve_place(index: Index, q: SearchQuery) -> Place | None:
+    """The point to measure from: --lat/--lon, 'lat,lon', or a place the directory knows."""
+    if (q.lat is None) != (q.lon is None):
+        raise QuartierError("give both --lat and --lon, e.g. --lat 46.959 --lon 7.445")
+    if q.lat is not None and q.lon is not None:
+        return Place(f"{q.lat},{q.lon}", "coordinates", *_coords(q.lat, q.lon))
+    if not q.near or not q.near.strip():
+        return None
+    parts = q.near.replace(";", ",").split(",")
+    if len(parts) == 2:
+        try:
+            return Place(q.near, "coordinates", *_coords(float(parts[0]), float(parts[1])))
+        except ValueError:
+            pass
+    found = index.places.find(q.near)
+    if found is None:
+        from .places import place_key
+
+        doc = index.doc_of.get(q.near.strip())
+        if doc is None:
+            doc = index.name_of.get(place_key(q.near))
+        if doc is not None and index.status[doc] != 2:
+            return Place(index.names[doc], "business", index.lat[doc], index.lon[doc])
+        guess = _did_you_mean(q.near.strip().lower(), index.places.places)
+        raise QuartierError(
+            f"unknown place {q.near!r}"
+            + (f"; {guess}" if guess else "")
+            + ": use a locality, postal code, quarter, street or business id the directory "
+            "knows, or 'lat,lon'"
+        )
+    return Place(found.label, found.kind, found.lat, found.lon)
+
+
+def _coords(lat: float, lon: float) -> tuple[float, float]:
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise QuartierError(f"{lat},{lon} is not a WGS84 point: latitude first, e.g. 46.959,7.445")
+    return lat, lon
+
+
+def _category_filter(index: Index, category: str | None) -> set[int] | None:
+    if not category:
+        return None
+    cid = resolve_category(index, category)
+    ids = [cid, *index.children.get(cid, ())]
+    return {index.cat_ids.index(i) for i in ids}
+
+
+def resolve_category(index: Index, category: str) -> str:
+    """A category id from an id or a label/synonym in any language; a 'did you mean' if not."""
+    wanted = category.strip()
+    if wanted in index.category_info:
+        return wanted
+    key = tuple(stem(w) for w in words(wanted))
+    hits = {index.cat_ids[cat] for cat, *_ in index.phrase_map.get(key, ())}
+    if len(hits) == 1:
+        return hits.pop()
+    guess = _did_you_mean(wanted.lower().replace(" ", "_"), index.category_info)
+    raise QuartierError(
+        f"unknown category {category!r}"
+        + (f"; {guess}" if guess else "")
+        + " (list them with the list_categories tool or in schema/taxonomy.yaml)"
+    )
+
+
+def _docs_in(index: Index, cats: set[int]) -> set[int]:
+    out: set[int] = set()
+    for k in cats:
+        pa, _pb, sb = index.cat_post[k]
+        out.update(index.docs[pa:sb])
+    return out
+
+
+def _language(index: Index, language: str | None) -> str | None:
+    if not language:
+        return None
+    lang = language.strip().lower()
+    if not lang.replace("-", "").isalpha() or not 2 <= len(lang) <= 8:
+        raise QuartierError(f"{language!r} is not a language code: use e.g. de, fr, en, es")
+    return lang
+
+
+def _now(q: SearchQuery) -> hours_mod.When:
+    """Now: the caller's clock if given (naive means local time at each business), else UTC."""
+    if q.now is not None:
+        return hours_mod.When(q.now, q.now.tzinfo is not None, "now")
+    return hours_mod.When(datetime.now(UTC), True, "now")
+
+
+def _when(q: SearchQuery) -> hours_mod.When | None:
+    if q.open_now:
+        return _now(q)
+    if q.open_at:
+        now = _now(q)
+        # Weekdays count from the caller's day: today where they are, not in UTC.
+        return hours_mod.parse_when(
+            q.open_at, now.moment.astimezone().replace(tzinfo=None) if now.aware else now.moment
+        )
+    return None
+
+
+def _moment(index: Index, doc: int, when: hours_mod.When) -> datetime:
+    area = index.area[doc]
+    tz = index.areas[area]["timezone"] if area != NO_AREA else None
+    if tz is None:
+        return when.moment.replace(tzinfo=None)
+    return hours_mod.local_time(when, tz)
+
+
+def _hours_state(index: Index, doc: int, when: hours_mod.When) -> hours_mod.HoursState:
+    h = index.hours[doc]
+    text = index.hours_texts[h] if h >= 0 else None
+    return hours_mod.state(text, index.countries[index.country[doc]], _moment(index, doc, when))
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    from ..explain import did_you_mean  # pydantic comes with it: only on this error path
+
+    return did_you_mean(word, choices)
+
+
+def _tie(salt: bytes, eid: str) -> int:
+    return int.from_bytes(hashlib.blake2b(salt + b"\0" + eid.encode(), digest_size=8).digest())
+
+
+# -- results
+
+
+def _label(index: Index, cid: str, lang: str = "en") -> str:
+    labels = index.category_info.get(cid, {}).get("labels") or {}
+    return str(labels.get(lang) or labels.get("en") or cid)
+
+
+def _display_language(index: Index, langs: Counter[str]) -> str:
+    expected = list(index.config.get("languages") or [index.default_language])
+    if langs:
+        best = max(langs.values())
+        tops = [lg for lg, k in langs.items() if k == best]
+        return next((lg for lg in expected if lg in tops), tops[0])
+    return index.default_language
+
+
+def _pick(texts: dict[str, str], lang: str, fallback: str) -> tuple[str, str]:
+    if lang in texts:
+        return texts[lang], lang
+    if fallback in texts:
+        return texts[fallback], fallback
+    for k, v in texts.items():
+        return v, k
+    return "", ""
+
+
+def _result(
+    index: Index,
+    doc: int,
+    rel: float,
+    concepts: list[_Concept],
+    lang: str,
+    when: hours_mod.When | None,
+    now: hours_mod.When,
+    dist: float | None,
+) -> Result:
+    rec = index.record(doc)
+    e = rec["entry"]
+    summary, summary_lang = _pick(e.get("summary") or {}, lang, index.default_language)
+    cats = index.categories_of(doc)
+    address = (e.get("location") or {}).get("address") or {}
+    moment_when = when or now
+    st = _hours_state(index, doc, moment_when)
+    moment = _moment(index, doc, moment_when)
+    hours_text = hours_mod.describe(st, moment, moment_when.label)
+    h = index.hours[doc]
+    hours = Hours(
+        "unknown" if st.open is None else "open" if st.open else "closed",
+        st.until.isoformat(timespec="minutes") if st.until else None,
+        hours_text,
+        index.hours_texts[h] if h >= 0 else None,
+    )
+    day = index.verified[doc]
+    verified = date.fromordinal(day).isoformat() if day else ""
+    age = (date.today().toordinal() - day) if day else -1
+    matched = [m for c in concepts if (m := _explain(index, c, doc)) is not None]
+    street = address.get("street")
+    where = ", ".join(
+        str(p)
+        for p in (street, f"{address.get('postal_code', '')} {address.get('locality', '')}")
+        if p and str(p).strip()
+    ).strip()
+    result = Result(
+        id=index.ids[doc],
+        name=index.names[doc],
+        url=str(rec.get("url", "")),
+        summary=summary,
+        summary_language=summary_lang,
+        category=cats[0] if cats else "",
+        category_label=_label(index, cats[0], lang) if cats else "",
+        categories=cats,
+        locality=str(address.get("locality", "")),
+        address=where,
+        status=STATUS[index.status[doc]],
+        distance_km=None if dist is None else round(dist, 2),
+        hours=hours,
+        last_verified=verified,
+        verified_days_ago=age,
+        stale=age > index.stale_after_days,
+        wheelchair=WHEELCHAIR[index.wheel[doc]],
+        languages=index.languages_of(doc),
+        matched=matched,
+        score=round(rel, 4),
+        why="",
+    )
+    return _with_why(result)
+
+
+def _with_why(r: Result) -> Result:
+    parts = [r.category_label]
+    if r.distance_km is not None:
+        parts.append(f"{r.distance_km:.1f} km away")
+    parts.append(r.hours.text)
+    if r.matched:
+        said = "; ".join(
+            f"'{m.word}' -> {m.field} '{m.matched}'"
+            + (f" ({m.via})" if m.via not in ("same word",) else "")
+            for m in r.matched
+        )
+        parts.append(f"matches {said}")
+    if r.status != "open":
+        parts.append(r.status.replace("_", " "))
+    parts.append(
+        f"verified {r.last_verified}" + (" (may be out of date)" if r.stale else "")
+        if r.last_verified
+        else "never verified"
+    )
+    return replace(r, why=f"{r.name}: " + ", ".join(parts))

@@ -1,0 +1,285 @@
+"""Where a directory comes from: a local repository, a published build, or a URL.
+
+Search and the MCP server work on any city's directory: the ``entries/`` tree
+of a checkout, the output folder of ``quartier build``, or the address of a
+published site (its ``feed.json`` or API). Whatever the source, the result
+is an :class:`~quartier.discover.index.Index`, cached on disk and rebuilt
+only when the source changed:
+
+- a repository: keyed by the stat (path, size, mtime) of every entry file
+  and the content of ``directory.yaml`` and the taxonomy; the index lives in
+  ``.quartier-cache/`` beside the entries;
+- a published folder or URL: ``api/v1/directory.json``,
+  ``api/v1/taxonomy.json`` and ``data/entries.ndjson``; a URL is fetched with
+  conditional requests (ETag / Last-Modified), so an unchanged site costs
+  three small round trips. Those indexes live in the user's cache folder
+  (``$QUARTIER_CACHE_DIR``, else ``$XDG_CACHE_HOME/quartier``, else
+  ``~/.cache/quartier``).
+
+Example::
+
+    index = open_index("https://quartier.example.org/feed.json")
+    index = open_index(Path("."))          # a checkout with directory.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .. import __version__
+from ..problems import QuartierError
+from .index import INDEX_VERSION, Index, IndexUnusable, Row, build_index
+
+API = "api/v1"
+PUBLISHED_FILES = (f"{API}/directory.json", f"{API}/taxonomy.json", "data/entries.ndjson")
+FETCH_TIMEOUT_S = 30
+_announce: Callable[[str], None] | None = None
+
+
+def index_from_args(args: argparse.Namespace) -> Index:
+    """The index a command was pointed at, saying on stderr when it must be built."""
+    import sys
+
+    from ..commands import resolve_root
+
+    if args.source and args.root:
+        raise QuartierError("give either --root or --source, not both")
+    spec: str | Path = args.source or resolve_root(args.root)
+    return open_index(spec, args.rebuild, lambda msg: print(msg, file=sys.stderr, flush=True))
+
+
+def open_index(
+    spec: str | Path | None = None,
+    rebuild: bool = False,
+    announce: Callable[[str], None] | None = None,
+) -> Index:
+    """The index of the directory at ``spec`` (a path or URL; None: the repository here).
+
+    ``announce`` is told when the index has to be (re)built, which can take a
+    while for a large repository, so a command can say so on stderr.
+    """
+    global _announce
+    _announce = announce
+    if isinstance(spec, str) and spec.startswith(("http://", "https://")):
+        return _published(_fetch(base_url(spec)), f"{base_url(spec)}", rebuild)
+    if spec is None:
+        from ..commands import resolve_root
+
+        spec = resolve_root(None)
+    path = Path(spec)
+    if (path / "directory.yaml").is_file():
+        return _repository(path.resolve(), rebuild)
+    base = published_base(path)
+    if base is not None:
+        return _published(base.resolve(), str(base.resolve()), rebuild)
+    raise QuartierError(
+        f"{spec}: not a Quartier directory: expected a repository (with directory.yaml), "
+        "a published build (with api/v1/directory.json), its feed.json, or an http(s) URL"
+    )
+
+
+def base_url(url: str) -> str:
+    """'https://x.org/feed.json' or '.../api/v1/index.json' -> 'https://x.org/'."""
+    url = url.split("#", 1)[0].split("?", 1)[0]
+    for marker in (f"/{API}/", "/data/entries.ndjson"):
+        if marker in url:
+            url = url[: url.index(marker) + 1]
+    if url.endswith(("feed.json", "index.html")):
+        url = url.rsplit("/", 1)[0] + "/"
+    return url if url.endswith("/") else url + "/"
+
+
+def published_base(path: Path) -> Path | None:
+    """The output folder of a build, given the folder, its feed.json or a file under api/v1."""
+    candidates = [path, *path.parents] if path.exists() else []
+    for folder in candidates[:4]:
+        if folder.is_dir() and all((folder / f).is_file() for f in PUBLISHED_FILES):
+            return folder
+    return None
+
+
+def cache_root() -> Path:
+    env = os.environ.get("QUARTIER_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "quartier"
+
+
+# -- a repository
+
+
+def _code_stamp() -> str:
+    """The index-building code's own stamp, so an upgraded checkout never reads an old layout."""
+    here = Path(__file__).parent
+    parts = []
+    for name in ("index.py", "places.py", "text.py"):
+        try:
+            st = (here / name).stat()
+            parts.append(f"{st.st_mtime_ns}:{st.st_size}")
+        except OSError:
+            parts.append("?")
+    return f"{__version__}:{INDEX_VERSION}:{','.join(parts)}"
+
+
+def _repository(root: Path, rebuild: bool) -> Index:
+    from ..directory import CACHE_FILE, find_entry_files
+
+    h = hashlib.sha256(f"{_code_stamp()}:repo\n".encode())
+    for name in ("directory.yaml", "schema/taxonomy.yaml"):
+        with contextlib.suppress(OSError):
+            h.update((root / name).read_bytes())
+    for path in find_entry_files(root):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        h.update(f"{path.relative_to(root).as_posix()}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
+    folder = root / CACHE_FILE.parent
+    return _cached(folder, h.hexdigest(), str(root), lambda: _repository_rows(root), rebuild)
+
+
+def _repository_rows(root: Path) -> tuple[list[Row], dict[str, Any], dict[str, Any]]:
+    from ..directory import read_directory
+    from ..publish import urls
+    from ..publish.public import entry_data
+
+    directory = read_directory(root)
+    if directory.config is None or directory.taxonomy is None:
+        first = directory.errors[0] if directory.errors else None
+        where = f"{first.path}:{first.line}: {first.message}" if first else "unreadable settings"
+        raise QuartierError(f"cannot read the directory's settings: {where}")
+    base = directory.config.base_url
+    rows = [(entry_data(e), base + urls.business_page(eid)) for eid, e in directory.entries.items()]
+    return (
+        rows,
+        directory.config.model_dump(mode="json"),
+        directory.taxonomy.model_dump(mode="json"),
+    )
+
+
+# -- a published build (a folder, or a URL fetched into a folder)
+
+
+def _published(base: Path, label: str, rebuild: bool) -> Index:
+    h = hashlib.sha256(f"{_code_stamp()}:published:{label}\n".encode())
+    for name in PUBLISHED_FILES:
+        st = (base / name).stat()
+        h.update(f"{name}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
+    folder = cache_root() / ("search-" + hashlib.sha256(label.encode()).hexdigest()[:16])
+    return _cached(folder, h.hexdigest(), label, lambda: _published_rows(base), rebuild)
+
+
+def _published_rows(base: Path) -> tuple[list[Row], dict[str, Any], dict[str, Any]]:
+    try:
+        config = orjson.loads((base / PUBLISHED_FILES[0]).read_bytes())
+        taxonomy = orjson.loads((base / PUBLISHED_FILES[1]).read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        raise QuartierError(f"{base}: cannot read the published settings: {exc}") from None
+    if not isinstance(config, dict) or not isinstance(taxonomy, dict):
+        raise QuartierError(f"{base}: directory.json and taxonomy.json must be JSON objects")
+    return (
+        list(_ndjson_rows(base / PUBLISHED_FILES[2], str(config.get("base_url", "")))),
+        (config),
+        taxonomy,
+    )
+
+
+def _ndjson_rows(path: Path, base: str) -> Iterator[Row]:
+    with path.open("rb") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            try:
+                obj = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue  # one bad line must not hide the rest of a city's directory
+            entry = obj.get("entry") if isinstance(obj, dict) else None
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                yield entry, str(obj.get("url") or f"{base}businesses/{entry['id']}/")
+
+
+def _fetch(base: str) -> Path:
+    """Mirror the three published files of ``base`` into the cache; unchanged ones are kept."""
+    import urllib.error  # with ssl, a noticeable import: only for URLs
+    import urllib.request
+
+    folder = cache_root() / ("site-" + hashlib.sha256(base.encode()).hexdigest()[:16])
+    folder.mkdir(parents=True, exist_ok=True)
+    state_path = folder / "validators.json"
+    try:
+        state: dict[str, dict[str, str]] = json.loads(state_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        state = {}
+    for name in PUBLISHED_FILES:
+        target = folder / name
+        headers = {"User-Agent": f"quartier/{__version__}"}
+        known = state.get(name, {}) if target.is_file() else {}
+        if known.get("etag"):
+            headers["If-None-Match"] = known["etag"]
+        if known.get("modified"):
+            headers["If-Modified-Since"] = known["modified"]
+        request = urllib.request.Request(base + name, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as response:
+                data = response.read()
+                etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
+        except urllib.error.HTTPError as exc:
+            if exc.code == 304:
+                continue
+            raise QuartierError(f"{base + name}: HTTP {exc.code} {exc.reason}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise QuartierError(f"{base + name}: cannot fetch it: {exc}") from None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+        state[name] = {"etag": etag or "", "modified": modified or ""}
+    state_path.write_text(json.dumps(state), "utf-8")
+    return folder
+
+
+# -- the on-disk cache
+
+
+def _cached(folder: Path, fingerprint: str, label: str, rows: Any, rebuild: bool) -> Index:
+    name = f"search-index-v{INDEX_VERSION}-{fingerprint[:24]}.bin"
+    path = folder / name
+    if not rebuild and path.is_file():
+        try:
+            return Index.open(path)
+        except IndexUnusable:
+            pass  # a damaged or foreign file is rebuilt, never trusted
+    if _announce is not None:
+        _announce(f"quartier: building the search index of {label} (cached for next time)")
+    found, config, taxonomy = rows()
+    try:
+        build_index(found, config, taxonomy, fingerprint, path, label)
+    except OSError:
+        # A read-only checkout still searches: build into a temporary file instead.
+        fd, tmp = tempfile.mkstemp(prefix="quartier-search-", suffix=".bin")
+        os.close(fd)
+        build_index(found, config, taxonomy, fingerprint, Path(tmp), label)
+        index = Index.open(Path(tmp))
+        _unlink(Path(tmp))
+        return index
+    for old in folder.glob(f"search-index-v{INDEX_VERSION}-*.bin"):
+        if old.name != name:
+            _unlink(old)
+    return Index.open(path)
+
+
+def _unlink(path: Path) -> None:
+    # Still mapped by another process on some systems: the next build cleans up.
+    with contextlib.suppress(OSError):
+        path.unlink()

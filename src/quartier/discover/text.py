@@ -1,0 +1,134 @@
+"""Words as search compares them: folded, lowercased, lightly stemmed, in any language.
+
+The directory is multilingual and people type queries without accents, with
+typos and in the plural, so both the index and the query go through the same
+steps: Unicode compatibility decomposition with accents dropped (``vélo`` ->
+``velo``, ``Bäckerei`` -> ``backerei``), lower case, split on anything that
+is not a letter or digit, common function words dropped, and one plural or
+inflection suffix stripped (``Velos``, ``bikes``, ``soldering``). The stemmer
+is deliberately tiny and language-agnostic: the same rule on both sides is
+what matters, and the taxonomy's synonyms do the real cross-language work.
+
+Example::
+
+    terms("Réparation de vélos à la Lorraine")   # ['reparation', 'velo', 'lorrain']
+    edits1("bicyl") & {"bicycl"}                 # typo tolerance: {'bicycl'}
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_WORD = re.compile(r"[^\W_]+")
+_MARKS = re.compile(r"[\u0300-\u036f]")
+# Letters that NFKD does not decompose into a base letter and an accent.
+_SPECIAL_CHARS = (("ß", "ss"), ("æ", "ae"), ("œ", "oe"), ("ø", "o"), ("đ", "d"), ("ł", "l"))
+
+
+def word_list(text: str) -> list[str]:
+    return text.split()
+
+
+# Function words in the directory's languages: they say nothing about a business.
+STOPWORDS = frozenset(
+    word_list(
+        """
+        a an and are as at be by can do for from get go has have i in is it its me my near
+        nearby need of on or our some that the their there this to us want we what where which
+        who with you your any find looking please one ones der die das den dem des ein eine
+        einen einem einer und oder im in am an auf aus bei fur mit nach von vom zu zum zur ist
+        sind wir ich mein meine wo gibt es kann man le la les un une des du de et ou au aux en
+        dans sur pour par avec chez est sont je mon ma mes nous ou trouver pres el la los las un
+        una unos unas y o en con por para del al es son yo mi donde cerca il lo gli i uno e di
+        da per con su dove vicino
+        """
+    )
+)
+# One suffix is stripped, longest first; the stem keeps at least three letters.
+_SUFFIXES = ("ungen", "innen", "ies", "ing", "en", "es", "er", "e", "s")
+_VOWELS = ("a", "o", "i")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: 'Vélo Bäckerei' -> 'velo backerei'."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    for char, plain in _SPECIAL_CHARS:
+        if char in text:
+            text = text.replace(char, plain)
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text))
+
+
+def words(text: str) -> list[str]:
+    """Folded words of ``text``, stopwords kept (for phrase matching)."""
+    return _WORD.findall(fold(text))
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """One inflection suffix off: 'velos' -> 'velo', 'bakeries' -> 'bakery', 'blumen' -> 'blum'."""
+    n = len(word)
+    if n < 4 or word.isdigit():
+        return word
+    if word.endswith("ss"):
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and n - len(suffix) >= 3:
+            if suffix == "ies":
+                return word[:-3] + "y"
+            return word[: n - len(suffix)]
+    if n >= 6 and word.endswith(_VOWELS):
+        return word[:-1]
+    return word
+
+
+# Whitespace-separated token -> its terms (none for stopwords and single letters), filled as
+# tokens are met. Indexing 100,000 businesses meets millions of tokens but few distinct
+# ones: splitting on whitespace and reading this dict through map() runs at C speed, and
+# folding, punctuation and stemming are worked out once per distinct token.
+_TERMS: dict[str, frozenset[str]] = {}
+
+
+def _token_terms(token: str) -> frozenset[str]:
+    return frozenset(
+        stem(w) for w in _WORD.findall(fold(token)) if len(w) > 1 and w not in STOPWORDS
+    )
+
+
+def term_set(text: str) -> set[str]:
+    """The distinct searchable terms of ``text`` (what the index stores per field)."""
+    found = set(text.lower().split())
+    try:
+        return set().union(*map(_TERMS.__getitem__, found))
+    except KeyError:
+        for token in found:
+            if token not in _TERMS:
+                _TERMS[token] = _token_terms(token)
+        return set().union(*map(_TERMS.__getitem__, found))
+
+
+def terms(text: str) -> list[str]:
+    """The searchable terms of ``text``: folded, stemmed, stopwords and 1-letter words dropped."""
+    return [stem(w) for w in _WORD.findall(fold(text)) if len(w) > 1 and w not in STOPWORDS]
+
+
+def phrase_key(text: str) -> tuple[str, ...]:
+    """A label or synonym as a term sequence, for matching inside a query."""
+    found = words(text)
+    return tuple(stem(w) for w in found if w not in STOPWORDS or len(found) == 1)
+
+
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
+def edits1(word: str) -> set[str]:
+    """Every string one deletion, transposition, substitution or insertion away."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in _ALPHABET]
+    inserts = [a + c + b for a, b in splits for c in _ALPHABET]
+    return set(deletes + transposes + replaces + inserts)

@@ -1,0 +1,214 @@
+"""Search and partner quality, measured; CI fails when a change makes it worse.
+
+Two sets, both with expected businesses written down independently of the
+search code:
+
+- the sample entries with hand-written queries (``tests/eval/queries.yaml``:
+  several languages, places, opening times, synonyms, misspellings) and the
+  partner pairs designed into them (``tests/eval/partners.yaml``);
+- a synthetic directory of 2,000 entries from ``benchmarks/synth.py``, whose
+  expectations are derived from the generated files: a category label in
+  another language (sometimes misspelt) plus a quarter the summary names,
+  a synonym near a quarter, and partners in the categories a business seeks.
+
+The thresholds are the figures reached when this was written (see the README
+section "Discovery"), rounded down: raise them when quality improves.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from quartier.discover import Index, SearchQuery, open_index, partners, search
+from quartier.discover.places import distance_km
+
+from .conftest import ROOT
+
+EVAL = Path(__file__).parent / "eval"
+NOW = datetime(2026, 11, 24, 12, 0)  # a Tuesday, local time at each business
+K = 5
+
+# Reached on 2026-11 with the lexical matcher (no embeddings); see README "Discovery".
+SAMPLE_HIT_AT_5 = 1.0
+SAMPLE_MRR = 0.99
+SAMPLE_PARTNER_RECALL_AT_5 = 1.0
+SYNTH_HIT_AT_5 = 1.0
+SYNTH_MRR = 0.95
+SYNTH_PARTNER_RECALL_AT_5 = 0.88
+
+
+def _query(q: dict[str, Any]) -> SearchQuery:
+    return SearchQuery(
+        text=q.get("query", ""),
+        near=q.get("near"),
+        radius_km=q.get("radius_km"),
+        open_at=q.get("open_at"),
+        category=q.get("category"),
+        language=q.get("language"),
+        wheelchair=q.get("wheelchair", False),
+        include_temporarily_closed=q.get("include_closed", False),
+        now=NOW,
+    )
+
+
+def search_metrics(index: Index, queries: list[dict[str, Any]]) -> tuple[float, float, list[str]]:
+    """(hit@5, MRR, misses) of ``queries``, each with an ``expect`` list of ids."""
+    hits, rr, misses = 0, 0.0, []
+    for q in queries:
+        ids = [r.id for r in search(index, _query(q)).results]
+        rank = next((i for i, x in enumerate(ids[:K]) if x in q["expect"]), None)
+        if rank is None:
+            misses.append(f"{q} -> {ids}")
+            continue
+        hits += 1
+        rr += 1 / (rank + 1)
+    return hits / len(queries), rr / len(queries), misses
+
+
+def partner_recall(index: Index, expected: dict[str, set[str]]) -> tuple[float, list[str]]:
+    """Mean over seekers of |top 5 ∩ expected| / min(5, |expected|)."""
+    total, misses = 0.0, []
+    for seeker, wanted in expected.items():
+        got = [p.id for p in partners(index, seeker, K).partners]
+        found = len(set(got) & wanted)
+        total += found / min(K, len(wanted))
+        if found < min(K, len(wanted)):
+            misses.append(f"{seeker}: expected {sorted(wanted)}, got {got}")
+    return total / len(expected), misses
+
+
+# -- the sample
+
+
+@pytest.fixture(scope="module")
+def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
+    from quartier.directory import read_directory
+    from quartier.publish import build
+
+    out = tmp_path_factory.mktemp("sample") / "site"
+    build(read_directory(ROOT), out)
+    return open_index(out, rebuild=True)
+
+
+def test_sample_queries(sample_index: Index) -> None:
+    queries = yaml.safe_load((EVAL / "queries.yaml").read_text("utf-8"))
+    assert len(queries) >= 40
+    hit, mrr, misses = search_metrics(sample_index, queries)
+    print(f"sample search: {len(queries)} queries, hit@5 {hit:.3f}, MRR {mrr:.3f}")
+    assert hit >= SAMPLE_HIT_AT_5, misses
+    assert mrr >= SAMPLE_MRR, misses
+
+
+def test_sample_partners(sample_index: Index) -> None:
+    pairs = yaml.safe_load((EVAL / "partners.yaml").read_text("utf-8"))
+    assert len(pairs) >= 15
+    hits = sum(b in [p.id for p in partners(sample_index, a, K).partners] for a, b in pairs)
+    recall = hits / len(pairs)
+    print(f"sample partners: {len(pairs)} pairs, recall@5 {recall:.3f}")
+    assert recall >= SAMPLE_PARTNER_RECALL_AT_5
+
+
+# -- a synthetic directory
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Index, list[dict[str, Any]]]:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import synth
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    root = synth.generate(tmp_path_factory.mktemp("synth") / "repo", 2000, 7, date(2026, 11, 1))
+    entries = []
+    for path in sorted((root / "entries").rglob("*.yaml")):
+        entries.append(yaml.load(path.read_text("utf-8"), Loader=yaml.BaseLoader))
+    for e in entries:
+        e["area"] = "bern" if e["location"]["address"]["country"] == "CH" else "santa-cruz"
+    return open_index(root, rebuild=True), [entries, synth]  # type: ignore[list-item]
+
+
+def _categories(e: dict[str, Any]) -> set[str]:
+    return {e["category"], *(e.get("categories") or [])}
+
+
+def synthetic_queries(entries: list[dict[str, Any]], synth: Any) -> list[dict[str, Any]]:
+    """Queries whose answers follow from the generated files alone."""
+    taxonomy = yaml.safe_load((ROOT / "schema" / "taxonomy.yaml").read_text("utf-8"))
+    cats = {c["id"]: c for c in taxonomy["categories"]}
+    quarters = {a.id: a.quarters for a in synth.AREAS}
+    rng = random.Random(11)
+    live = [e for e in entries if e["status"] == "open"]
+    out: list[dict[str, Any]] = []
+    langs = ["en", "fr", "it", "de"]
+    for i, e in enumerate(rng.sample(live, 60)):
+        text = " ".join(e["summary"].values())
+        q = next((q for q in quarters[e["area"]] if q.name in text), None)
+        if q is None:
+            continue
+        c = cats[e["category"]]
+        if i % 2 == 0:
+            label = c["labels"][langs[i % 4]]
+            if i % 3 == 0 and len(label) >= 7:  # a misspelling: one letter dropped
+                label = label[:3] + label[4:]
+            expect = [
+                x["id"]
+                for x in live
+                if e["category"] in _categories(x) and q.name in " ".join(x["summary"].values())
+            ]
+            out.append({"query": f"{label} {q.name}", "expect": expect})
+        else:
+            syn_lang = rng.choice(sorted(c["synonyms"]))
+            synonym = rng.choice(c["synonyms"][syn_lang])
+            expect = [
+                x["id"]
+                for x in live
+                if e["category"] in _categories(x)
+                and distance_km(
+                    q.lat,
+                    q.lon,
+                    float(x["location"]["geo"]["lat"]),
+                    float(x["location"]["geo"]["lon"]),
+                )
+                <= 1.5
+            ]
+            out.append({"query": synonym, "near": q.name, "radius_km": 1.0, "expect": expect})
+    return [q for q in out if q["expect"]][:40]
+
+
+def test_synthetic_queries(synthetic: tuple[Index, Any]) -> None:
+    index, (entries, synth) = synthetic
+    queries = synthetic_queries(entries, synth)
+    assert len(queries) >= 30
+    hit, mrr, misses = search_metrics(index, queries)
+    print(f"synthetic search: {len(queries)} queries, hit@5 {hit:.3f}, MRR {mrr:.3f}")
+    assert hit >= SYNTH_HIT_AT_5, misses
+    assert mrr >= SYNTH_MRR, misses
+
+
+def test_synthetic_partners(synthetic: tuple[Index, Any]) -> None:
+    index, (entries, _synth) = synthetic
+    rng = random.Random(5)
+    seekers = [e for e in entries if e["status"] != "permanently_closed"]
+    seekers = [e for e in seekers if (e.get("collaboration") or {}).get("seeks")]
+    expected: dict[str, set[str]] = {}
+    for e in rng.sample(seekers, 30):
+        wanted = {c for n in e["collaboration"]["seeks"] for c in n.get("categories") or ()}
+        expected[e["id"]] = {
+            x["id"]
+            for x in entries
+            if x["area"] == e["area"]
+            and x["id"] != e["id"]
+            and x["status"] != "permanently_closed"
+            and wanted & _categories(x)
+        }
+    expected = {k: v for k, v in expected.items() if v}
+    recall, misses = partner_recall(index, expected)
+    print(f"synthetic partners: {len(expected)} seekers, recall@5 {recall:.3f}")
+    assert recall >= SYNTH_PARTNER_RECALL_AT_5, misses
