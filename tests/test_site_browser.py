@@ -241,6 +241,8 @@ def test_map_shows_one_marker_per_business(visit: Visit, base: str) -> None:
     page.goto(base + "/map/")
     page.wait_for_selector("#q-map[data-markers]")
     assert page.get_attribute("#q-map", "data-markers") == str(len(entries))
+    # The list under the map comes from the same data: one item per business.
+    playwright_api.expect(page.locator("#q-map-list li")).to_have_count(len(entries))
     playwright_api.expect(page.locator("#q-map .leaflet-marker-icon")).to_have_count(len(entries))
     for i, area in enumerate(settings["areas"][:2]):
         west, south, east, north = area["bbox"]
@@ -285,6 +287,8 @@ def test_script_in_an_entry_is_text_and_runs_nothing(visit: Visit, hostile_base:
     page.wait_for_selector("#q-map[data-markers]")
     page.locator(".leaflet-marker-icon[title^='Hostile']").click()
     playwright_api.expect(page.locator(".leaflet-popup-content")).to_contain_text("onerror")
+    # So is the list under the map.
+    playwright_api.expect(page.locator("#q-map-list")).to_contain_text("<script>alert(1)</script>")
     nothing_ran()
     assert not [u for u in visit.requests if urlsplit(u).path.endswith("/x")]
     assert visit.own_errors() == []

@@ -48,6 +48,22 @@
     return div.innerHTML;
   }
 
+  /* The list under the map, from the same GeoJSON: it works without tiles. */
+  function list(data, prefix) {
+    var ul = document.getElementById("q-map-list");
+    if (!ul) { return; }
+    var features = data.features.slice().sort(function (a, b) {
+      return a.properties.name.localeCompare(b.properties.name);
+    });
+    var html = features.map(function (f) {
+      var p = f.properties;
+      return '<li><a href="' + prefix + "businesses/" + encodeURIComponent(p.id) + '/">' +
+        escapeHtml(p.name) + '</a> <span class="q-small">' + escapeHtml(p.locality) +
+        '</span><br><span class="q-small">' + escapeHtml(p.summary || "") + "</span></li>";
+    });
+    ul.innerHTML = html.join("");
+  }
+
   function smallMap(L, el) {
     var point = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)];
     var map = L.map(el, { scrollWheelZoom: false }).setView(point, 16);
@@ -78,6 +94,7 @@
         }
       }).addTo(map);
       el.dataset.markers = String(layer.getLayers().length);
+      list(data, el.dataset.prefix);
     });
   }
 

@@ -14,10 +14,8 @@ against 10,000 in a fraction of a second.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -30,6 +28,7 @@ from .config import CONFIG_NAME, DirectoryConfig
 from .explain import validate
 from .load import load_path
 from .model import Entry
+from .parallel import fork_map
 from .problems import Problem, QuartierError
 from .taxonomy import TAXONOMY_PATH, Taxonomy, load_taxonomy
 
@@ -134,38 +133,16 @@ Read = tuple[str, Entry | None, list[Problem], Keys | None]
 PathLike = str | Path
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_MIN = 400
-_shared: tuple[Path, Context] | None = None
 
 
 def read_entries(files: Sequence[PathLike], root: Path, ctx: Context) -> list[Read]:
-    """Read many entry files, in order, on every core where the OS can fork.
+    """Read many entry files, in order, on every core (see :mod:`quartier.parallel`).
 
-    Each file is independent until the cross-entry checks, so the work is
-    split in contiguous chunks: this process reads the first, forked workers
-    (which inherit the loaded settings) read the rest and send back the
+    Each file is independent until the cross-entry checks, so forked workers
+    (which inherit the loaded settings) read chunks and send back the
     validated entries.
     """
-    global _shared
-    workers = min(os.cpu_count() or 1, 8)
-    if len(files) < PARALLEL_MIN or workers < 2 or "fork" not in mp.get_all_start_methods():
-        return _read_chunk(files, root, ctx)
-    size = -(-len(files) // workers)
-    chunks = [files[i : i + size] for i in range(0, len(files), size)]
-    _shared = (root, ctx)
-    try:
-        with ProcessPoolExecutor(len(chunks) - 1, mp_context=mp.get_context("fork")) as pool:
-            futures = [pool.submit(_read_shared, chunk) for chunk in chunks[1:]]
-            results = _read_chunk(chunks[0], root, ctx)
-            for future in futures:
-                results += future.result()
-    finally:
-        _shared = None
-    return results
-
-
-def _read_shared(files: Sequence[PathLike]) -> list[Read]:
-    assert _shared is not None, "workers are forked after _shared is set"
-    return _read_chunk(files, *_shared)
+    return fork_map(lambda chunk: _read_chunk(chunk, root, ctx), files, PARALLEL_MIN)
 
 
 def _read_chunk(files: Sequence[PathLike], root: Path, ctx: Context) -> list[Read]:

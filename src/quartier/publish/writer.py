@@ -24,6 +24,14 @@ def dumps(obj: Any, pretty: bool = True) -> bytes:
     return orjson.dumps(obj, option=_JSON if pretty else 0)
 
 
+def store(root: Path, rel: str, data: bytes) -> tuple[str, str, int]:
+    """Write one file under ``root`` and return what the manifest needs of it."""
+    target = root / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return rel, hashlib.sha256(data).hexdigest(), len(data)
+
+
 class Output:
     """A build folder being written; use as a context manager."""
 
@@ -83,6 +91,11 @@ class Output:
 
     def write_json(self, rel: str, obj: Any, pretty: bool = True) -> None:
         self.write_bytes(rel, dumps(obj, pretty))
+
+    def adopt(self, records: list[tuple[str, str, int]]) -> None:
+        """Record files that forked workers wrote under :attr:`root` with :func:`store`."""
+        for rel, digest, size in records:
+            self.files[rel] = (digest, size)
 
     def record(self, rel: str) -> None:
         """Hash a file written directly through :meth:`path`."""

@@ -82,7 +82,9 @@ def _item_list(ctx: BuildContext, name: str, page: str, ids: list[str]) -> dict[
     }
 
 
-def _list_page(ctx: BuildContext, title: str, intro: str, page: str, ids: list[str]) -> str:
+def _list_page(
+    ctx: BuildContext, title: str, intro: str, page: str, ids: list[str]
+) -> tuple[str, str]:
     t = strings(ctx.config.site.language)
     entries = ctx.directory.entries
     # Open businesses first, closed ones after: they stay listed, marked.
@@ -90,29 +92,38 @@ def _list_page(ctx: BuildContext, title: str, intro: str, page: str, ids: list[s
         ids, key=lambda i: (entries[i].status != "open", entries[i].name.casefold(), i)
     )
     items = "\n".join(_business_item(ctx, entries[i], "../../") for i in ordered)
-    return (
+    markdown = (
         _front(title, intro, _item_list(ctx, title, page, ordered))
         + f"# {escape(title)}\n\n<p>{escape(intro)}</p>\n\n"
-        + f'<p class="q-small">{len(ids)} {t["businesses"]}</p>\n\n'
-        + f'<ul class="q-list">\n{items}\n</ul>\n'
+        + f'<p class="q-small">{len(ids)} {t["businesses"]}</p>\n\n{LIST_SLOT}\n'
     )
+    return markdown, f'<ul class="q-list">\n{items}\n</ul>\n'
 
 
-def generated_pages(ctx: BuildContext) -> dict[str, str]:
-    """Markdown source of every generated page, by path inside the docs folder."""
+# Long lists skip Markdown: the plugin puts their HTML in after conversion,
+# which at 10,000 businesses saves seconds of parsing raw HTML.
+LIST_SLOT = "<!-- quartier:list -->"
+
+
+def generated_pages(ctx: BuildContext) -> tuple[dict[str, str], dict[str, str]]:
+    """Markdown of every generated page, and the list HTML that replaces its ``LIST_SLOT``.
+
+    Both are keyed by the page's path inside the docs folder.
+    """
     ui = ctx.config.site.language
     t = strings(ui)
     pages: dict[str, str] = {}
+    lists: dict[str, str] = {}
     for cat_id, ids in ctx.by_category.items():
         cat = ctx.taxonomy.get(cat_id)
         label = cat.label(ui) if cat else cat_id
         page = urls.category_page(cat_id)
-        pages[page + "index.md"] = _list_page(
+        pages[page + "index.md"], lists[page + "index.md"] = _list_page(
             ctx, label, f"{label}: {len(ids)} {t['businesses']} · {ctx.config.name}", page, ids
         )
     for _slug, (name, ids) in ctx.by_place.items():
         page = urls.place_page(name)
-        pages[page + "index.md"] = _list_page(
+        pages[page + "index.md"], lists[page + "index.md"] = _list_page(
             ctx, name, f"{name}: {len(ids)} {t['businesses']} · {ctx.config.name}", page, ids
         )
     pages["categories/index.md"] = _categories_index(ctx)
@@ -127,7 +138,7 @@ def generated_pages(ctx: BuildContext) -> dict[str, str]:
         "---\n"
         f"# {TITLE_SLOT} {{ #business }}\n\n{CONTENT_SLOT}\n"
     )
-    return pages
+    return pages, lists
 
 
 def _category_links(ctx: BuildContext, prefix: str) -> str:
@@ -197,16 +208,16 @@ def _area_buttons(ctx: BuildContext) -> str:
 
 
 def _map_page(ctx: BuildContext) -> str:
+    """The map; its list is drawn from the GeoJSON too, so 10,000 businesses stay one fetch."""
     t = strings(ctx.config.site.language)
-    entries = ctx.entries()
-    items = "\n".join(_business_item(ctx, e, "../") for e in entries)
     return (
         _front(t["map"], f"{t['map']} · {ctx.config.name}")
         + f"# {t['map']}\n\n"
         + _area_buttons(ctx)
         + '<div id="q-map" class="q-map q-map--big" data-geojson="../data/entries.geojson" '
         + f'data-prefix="../" {_map_attrs(ctx)}></div>\n\n'
-        + f'<h2>{t["all_businesses"]}</h2>\n\n<ul class="q-list" id="q-map-list">\n{items}\n</ul>\n'
+        + f'<h2>{t["all_businesses"]}</h2>\n\n<ul class="q-list" id="q-map-list"></ul>\n'
+        + f'<noscript><p><a href="../places/">{t["places"]}</a></p></noscript>\n'
     )
 
 

@@ -24,7 +24,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from ..publish.context import BuildContext, git_commit
-from .pages import generated_pages, home_sections
+from .pages import LIST_SLOT, generated_pages, home_sections
 
 HOME_MARKER = "<!-- quartier:home -->"
 log = logging.getLogger("mkdocs.plugins.quartier")
@@ -37,6 +37,7 @@ class QuartierPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]  # m
         super().__init__()
         self.ctx: BuildContext | None = None
         self.embedded = False
+        self.lists: dict[str, str] = {}
 
     def preload(self, ctx: BuildContext) -> None:
         """Use an already validated directory (``quartier build``) and skip the final steps."""
@@ -69,9 +70,14 @@ class QuartierPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]  # m
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.ctx is not None
-        for path, content in generated_pages(self.ctx).items():
+        pages, self.lists = generated_pages(self.ctx)
+        for path, content in pages.items():
             files.append(File.generated(config, path, content=content))
         return files
+
+    def on_page_content(self, html: str, page: Page, **kwargs: Any) -> str:
+        listing = self.lists.get(page.file.src_uri)
+        return html.replace(LIST_SLOT, listing) if listing is not None else html
 
     def on_page_markdown(self, markdown: str, page: Page, **kwargs: Any) -> str:
         if page.file.src_uri == "index.md" and HOME_MARKER in markdown:

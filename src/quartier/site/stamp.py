@@ -12,14 +12,16 @@ relative links stay right, and the cost is a string replace per page.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import escape
 from pathlib import Path
 
+from ..model import Entry
+from ..parallel import fork_map
 from ..publish import urls
 from ..publish.context import BuildContext
 from ..publish.jsonld import embed
-from ..publish.writer import Output
+from ..publish.writer import Output, store
 from .business import description_of, render_business
 from .pages import CONTENT_SLOT, DESCRIPTION_SLOT, JSONLD_SLOT, SHELL, TITLE_SLOT
 
@@ -54,15 +56,25 @@ def stamp_pages(
 ) -> None:
     """Write ``businesses/<id>/index.html`` for every business."""
     parts = _SLOTS.split(shell)  # text at even indices, slot names at odd ones
-    for entry in ctx.entries():
-        values = {
-            TITLE_SLOT: escape(entry.name),
-            DESCRIPTION_SLOT: escape(description_of(ctx, entry)),
-            JSONLD_SLOT: embed(ctx.jsonld(entry)),
-            CONTENT_SLOT: render_business(ctx, entry),
-            "/businesses/_shell/": "/" + urls.business_page(entry.id),
-        }
-        html = "".join(values[part] if i % 2 else part for i, part in enumerate(parts))
-        out.write_text(urls.business_page(entry.id) + "index.html", html)
+    root = out.root
+
+    def stamp(entries: Sequence[Entry]) -> list[tuple[str, str, int]]:
+        return [_page(ctx, parts, root, entry) for entry in entries]
+
+    # Rendering is independent per business: every core takes a share.
+    for record in fork_map(stamp, ctx.entries(), minimum=300):
+        out.adopt([record])
         if tick:
             tick()
+
+
+def _page(ctx: BuildContext, parts: list[str], root: Path, entry: Entry) -> tuple[str, str, int]:
+    values = {
+        TITLE_SLOT: escape(entry.name),
+        DESCRIPTION_SLOT: escape(description_of(ctx, entry)),
+        JSONLD_SLOT: embed(ctx.jsonld(entry)),
+        CONTENT_SLOT: render_business(ctx, entry),
+        "/businesses/_shell/": "/" + urls.business_page(entry.id),
+    }
+    html = "".join(values[part] if i % 2 else part for i, part in enumerate(parts))
+    return store(root, urls.business_page(entry.id) + "index.html", html.encode("utf-8"))
