@@ -145,9 +145,10 @@ def test_every_command_has_help_with_an_example(capsys) -> None:
 def test_parallel_reading_matches_sequential(monkeypatch: pytest.MonkeyPatch) -> None:
     """Forked workers must give the same entries and problems, in the same order."""
     from quartier import directory as stage
+    from quartier import parallel
 
     sequential = stage.read_directory(ROOT, today=TODAY, use_cache=False)
-    monkeypatch.setattr(stage, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(parallel, "FORCE", True)
     parallel = stage.read_directory(ROOT, today=TODAY, use_cache=False)
     assert parallel.entries == sequential.entries
     assert list(parallel.entries) == list(sequential.entries)

@@ -16,6 +16,7 @@ from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from quartier import parallel
 from quartier.cli import main
 from quartier.directory import read_directory
 from quartier.model import Entry
@@ -293,9 +294,11 @@ def test_feed_pages_link_to_each_other(tmp_path: Path) -> None:
     assert len(seen) == len(set(seen)) == len(list((ROOT / "entries").rglob("*.yaml")))
 
 
-def test_rebuilds_are_byte_identical(tmp_path: Path) -> None:
+def test_rebuilds_are_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two builds, the second on forked workers, write the same bytes."""
     directory = read_directory(ROOT, today=TODAY)
     build(directory, tmp_path / "a", commit="1" * 40)
+    monkeypatch.setattr(parallel, "FORCE", True)
     build(read_directory(ROOT, today=TODAY), tmp_path / "b", commit="1" * 40)
     files_a = sorted(
         p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file()

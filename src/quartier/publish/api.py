@@ -19,13 +19,16 @@ A reader polls ``index.json`` and fetches only files whose hash changed.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from ..model import Entry
+from ..parallel import fork_map
 from ..schema import entry_json_schema
 from . import urls
 from .context import SPEC_VERSION, BuildContext
-from .writer import Output
+from .jsonld import business_jsonld
+from .writer import Output, dumps, store
 
 
 def summary_of(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
@@ -43,12 +46,15 @@ def summary_of(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
 
 
 def write_entries(ctx: BuildContext, out: Output, tick: Any = None) -> None:
-    for entry in ctx.entries():
-        doc = ctx.jsonld(entry)
-        out.write_json(urls.entry_jsonld(entry.id), doc, pretty=False)
-        out.write_json(
-            urls.entry_json(entry.id),
-            {
+    """``entries/<id>.json`` and ``.jsonld`` for every business, on every core."""
+    root = out.root
+
+    def chunk(entries: Sequence[Entry]) -> list[tuple[str, str, int]]:
+        records = []
+        for entry in entries:
+            doc = business_jsonld(ctx.public(entry), ctx.site)
+            records.append(store(root, urls.entry_jsonld(entry.id), dumps(doc, pretty=False)))
+            record = {
                 "spec_version": SPEC_VERSION,
                 "id": entry.id,
                 "url": ctx.url(urls.business_page(entry.id)),
@@ -56,10 +62,13 @@ def write_entries(ctx: BuildContext, out: Output, tick: Any = None) -> None:
                 "entry": ctx.data(entry),
                 "jsonld": doc,
                 "provenance": ctx.provenance(entry),
-            },
-            pretty=False,
-        )
-        if tick:
+            }
+            records.append(store(root, urls.entry_json(entry.id), dumps(record, pretty=False)))
+        return records
+
+    for i, record in enumerate(fork_map(chunk, ctx.entries(), minimum=500)):
+        out.adopt([record])
+        if tick and i % 2:
             tick()
 
 

@@ -17,7 +17,7 @@ from ..directory import Directory
 from ..model import Entry
 from ..taxonomy import Taxonomy
 from . import urls
-from .jsonld import Site, business_jsonld, pick
+from .jsonld import Site, pick
 from .public import entry_dump, public_entry
 
 SPEC_VERSION = "1.0"
@@ -33,7 +33,6 @@ class BuildContext:
     _ids: list[str] = field(default_factory=list)
     _public: dict[str, Entry] = field(default_factory=dict)
     _data: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _jsonld: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._ids = sorted(self.directory.entries)
@@ -60,13 +59,6 @@ class BuildContext:
         cached = self._data.get(entry.id)
         if cached is None:
             cached = self._data[entry.id] = entry_dump(self.public(entry))
-        return cached
-
-    def jsonld(self, entry: Entry) -> dict[str, Any]:
-        """schema.org JSON-LD of an entry (computed once per build: API and page share it)."""
-        cached = self._jsonld.get(entry.id)
-        if cached is None:
-            cached = self._jsonld[entry.id] = business_jsonld(self.public(entry), self.site)
         return cached
 
     @cached_property

@@ -9,6 +9,7 @@ manifest (``api/v1/index.json``), so readers can fetch only what changed.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -24,11 +25,22 @@ def dumps(obj: Any, pretty: bool = True) -> bytes:
     return orjson.dumps(obj, option=_JSON if pretty else 0)
 
 
+_made: set[str] = set()
+
+
 def store(root: Path, rel: str, data: bytes) -> tuple[str, str, int]:
-    """Write one file under ``root`` and return what the manifest needs of it."""
-    target = root / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    """Write one file under ``root`` and return what the manifest needs of it.
+
+    Plain ``os`` calls and one ``makedirs`` per folder: this runs 20,000 times
+    in a build of 10,000 businesses.
+    """
+    target = os.path.join(root, rel)
+    folder = os.path.dirname(target)
+    if folder not in _made:
+        os.makedirs(folder, exist_ok=True)
+        _made.add(folder)
+    with open(target, "wb") as fh:
+        fh.write(data)
     return rel, hashlib.sha256(data).hexdigest(), len(data)
 
 

@@ -40,7 +40,13 @@ def copy_leaflet(out: Output) -> None:
 
 
 def run_pagefind(out: Output) -> None:
-    """Index every HTML page that marks a ``data-pagefind-body`` and record the bundle."""
+    """Index every HTML page that marks a ``data-pagefind-body``.
+
+    The bundle is left out of the manifest (``api/v1/index.json``): Pagefind
+    writes its filter and metadata indexes in an order that changes between
+    runs (upstream issue #638), and the manifest must stay byte-identical for
+    the same input. The bundle is for browsers, not for API readers.
+    """
     root = out.root
     result = subprocess.run(
         [sys.executable, "-m", "pagefind", "--site", str(root), "--output-subdir", "pagefind"],
@@ -50,9 +56,6 @@ def run_pagefind(out: Output) -> None:
     )
     if result.returncode != 0:
         raise QuartierError(f"Pagefind failed to index the site:\n{result.stdout}{result.stderr}")
-    for path in sorted((root / "pagefind").rglob("*")):
-        if path.is_file():
-            out.record(path.relative_to(root).as_posix())
 
 
 def copy_tree(src: Path, out: Output, skip: tuple[str, ...]) -> None:

@@ -20,7 +20,7 @@ from ..model import Entry
 from ..parallel import fork_map
 from ..publish import urls
 from ..publish.context import BuildContext
-from ..publish.jsonld import embed
+from ..publish.jsonld import business_jsonld, embed
 from ..publish.writer import Output, store
 from .business import description_of, render_business
 from .pages import CONTENT_SLOT, DESCRIPTION_SLOT, JSONLD_SLOT, SHELL, TITLE_SLOT
@@ -72,7 +72,7 @@ def _page(ctx: BuildContext, parts: list[str], root: Path, entry: Entry) -> tupl
     values = {
         TITLE_SLOT: escape(entry.name),
         DESCRIPTION_SLOT: escape(description_of(ctx, entry)),
-        JSONLD_SLOT: embed(ctx.jsonld(entry)),
+        JSONLD_SLOT: embed(business_jsonld(ctx.public(entry), ctx.site)),
         CONTENT_SLOT: render_business(ctx, entry),
         "/businesses/_shell/": "/" + urls.business_page(entry.id),
     }
