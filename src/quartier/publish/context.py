@@ -12,6 +12,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ..config import DirectoryConfig
 from ..directory import Directory
 from ..model import Entry
@@ -32,7 +34,7 @@ class BuildContext:
     feed_page_size: int = 500
     _ids: list[str] = field(default_factory=list)
     _public: dict[str, Entry] = field(default_factory=dict)
-    _data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _data: dict[str, bytes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._ids = sorted(self.directory.entries)
@@ -54,11 +56,19 @@ class BuildContext:
             cached = self._public[entry.id] = public_entry(entry)
         return cached
 
-    def data(self, entry: Entry) -> dict[str, Any]:
-        """The public entry as JSON-ready data (computed once per build)."""
+    def data(self, entry: Entry) -> orjson.Fragment:
+        """The public entry as compact JSON, serialized once per build.
+
+        Kept as bytes (a third of the memory of the dicts) and embedded as an
+        ``orjson.Fragment`` in the API, the feed and the data files.
+        """
+        return orjson.Fragment(self.data_json(entry))
+
+    def data_json(self, entry: Entry) -> bytes:
+        """The bytes behind :meth:`data`."""
         cached = self._data.get(entry.id)
         if cached is None:
-            cached = self._data[entry.id] = entry_dump(self.public(entry))
+            cached = self._data[entry.id] = orjson.dumps(entry_dump(self.public(entry)))
         return cached
 
     @cached_property

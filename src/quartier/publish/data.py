@@ -30,7 +30,7 @@ from .writer import Output, dumps
 def write(ctx: BuildContext, out: Output) -> list[str]:
     """Write the data files; returns notes (e.g. a skipped Parquet file)."""
     notes: list[str] = []
-    records = [(e, ctx.data(e)) for e in ctx.entries()]
+    records = [(e, ctx.data(e)) for e in ctx.entries()]  # fragments: serialized once
     # U+2028/2029 are valid inside JSON strings but end a line for many readers
     # (Python's str.splitlines among them): escape them so one line is one record.
     lines = [
@@ -126,7 +126,7 @@ def _parquet(ctx: BuildContext, out: Output) -> None:
             "phone": e.contact.phone if e.contact else None,
             "last_verified": e.last_verified,
             "url": ctx.url(urls.business_page(e.id)),
-            "entry": dumps(ctx.data(entry), pretty=False).decode("utf-8"),
+            "entry": ctx.data_json(entry).decode("utf-8"),
             "geometry": struct.pack("<BIdd", 1, 1, g.lon, g.lat),
         }
         for name, value in values.items():
