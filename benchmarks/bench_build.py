@@ -107,6 +107,9 @@ def main() -> int:
     )
     parser.add_argument("--n", type=int, action="append", help="entries (repeatable)")
     parser.add_argument("--site", action="store_true", help="build the HTML site and search too")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="builds per size; the fastest is reported"
+    )
     args = parser.parse_args()
     sizes = args.n or ([10_000] if args.site else [10_000, 100_000])
     rows = []
@@ -114,10 +117,14 @@ def main() -> int:
         start = time.perf_counter()
         root = tree(n)
         print(f"generated {n} entries in {time.perf_counter() - start:.1f} s", file=sys.stderr)
-        figures = measure(root, args.site)
+        # The disk here is shared and noisy: keep the fastest of several builds.
+        runs = [measure(root, args.site) for _ in range(args.repeat)]
+        figures = min(runs, key=lambda r: r["total_s"])
+        figures["totals_s"] = [round(r["total_s"], 2) for r in runs]  # type: ignore[assignment]
         figures["bytes_per_entry"] = figures["bytes"] / figures["entries"]
         rows.append(figures)
-        print(json.dumps({"n": n, **{k: round(v, 3) for k, v in figures.items()}}))
+        shown = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
+        print(json.dumps({"n": n, **shown}))
     if len(rows) > 1:
         a, b = rows[0], rows[-1]
         print(
