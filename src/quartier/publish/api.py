@@ -73,7 +73,6 @@ def write_entries(ctx: BuildContext, out: Output, tick: Any = None) -> None:
 
 
 def write_lists(ctx: BuildContext, out: Output) -> None:
-    entries = ctx.directory.entries
     categories = []
     for cat_id, ids in ctx.by_category.items():
         cat = ctx.taxonomy.get(cat_id)
@@ -83,38 +82,38 @@ def write_lists(ctx: BuildContext, out: Output) -> None:
             "parent": cat.parent if cat else None,
             "schema_org": cat.schema_org if cat else None,
         }
-        out.write_json(
-            f"{urls.API}/categories/{cat_id}.json",
-            {
-                "spec_version": SPEC_VERSION,
-                "category": info,
-                "count": len(ids),
-                "entries": [summary_of(ctx, entries[i]) for i in ids],
-            },
-        )
+        _write_list(ctx, out, f"categories/{cat_id}.json", "category", info, ids)
         categories.append({**info, "count": len(ids), "url": ctx.url(urls.category_page(cat_id))})
+    places = []
+    for slug, (name, ids) in ctx.by_place.items():
+        first = ctx.directory.entries[ids[0]]
+        area = ctx.config.area_for(first.location.geo.lat, first.location.geo.lon)
+        info = {"id": slug, "name": name, "area": area.id if area else None}
+        _write_list(ctx, out, f"places/{slug}.json", "place", info, ids)
+        places.append({**info, "count": len(ids), "url": ctx.url(urls.place_page(name))})
     out.write_json(
         f"{urls.API}/categories.json", {"spec_version": SPEC_VERSION, "categories": categories}
     )
-    places = []
-    for slug, (name, ids) in ctx.by_place.items():
-        first = entries[ids[0]]
-        area = ctx.config.area_for(first.location.geo.lat, first.location.geo.lon)
-        info = {"id": slug, "name": name, "area": area.id if area else None}
-        out.write_json(
-            f"{urls.API}/places/{slug}.json",
-            {
-                "spec_version": SPEC_VERSION,
-                "place": info,
-                "count": len(ids),
-                "entries": [summary_of(ctx, entries[i]) for i in ids],
-            },
-        )
-        places.append({**info, "count": len(ids), "url": ctx.url(urls.place_page(name))})
     out.write_json(f"{urls.API}/places.json", {"spec_version": SPEC_VERSION, "places": places})
     out.write_json(f"{urls.API}/schema/entry.schema.json", entry_json_schema(ctx.taxonomy))
     out.write_json(f"{urls.API}/directory.json", ctx.config.model_dump(mode="json"))
     out.write_json(f"{urls.API}/taxonomy.json", ctx.taxonomy.model_dump(mode="json"))
+
+
+def _write_list(
+    ctx: BuildContext, out: Output, rel: str, kind: str, info: dict[str, Any], ids: list[str]
+) -> None:
+    """One category's or place's list: ``{spec_version, <kind>, count, entries}``."""
+    entries = ctx.directory.entries
+    out.write_json(
+        f"{urls.API}/{rel}",
+        {
+            "spec_version": SPEC_VERSION,
+            kind: info,
+            "count": len(ids),
+            "entries": [summary_of(ctx, entries[i]) for i in ids],
+        },
+    )
 
 
 def write_index(ctx: BuildContext, out: Output) -> None:
