@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -191,3 +192,26 @@ def test_site_rebuild_on_forked_workers_is_byte_identical(
     assert (again / "pagefind" / "pagefind-ui.js").is_file()
     for rel in first:
         assert (site / rel).read_bytes() == (again / rel).read_bytes(), rel
+
+
+def test_interface_language_and_colors_come_from_directory_yaml(tmp_path: Path) -> None:
+    """A city sets language, colors and name in directory.yaml; the pages follow."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
+    shutil.copytree(ROOT / "site", repo / "site")
+    shutil.copytree(ROOT / "schema", repo / "schema")
+    shutil.copytree(ROOT / "entries" / "ch", repo / "entries" / "ch")
+    settings = (ROOT / "directory.yaml").read_text("utf-8")
+    settings = settings.replace("  language: en", "  language: de")
+    settings = settings.replace("primary_color: teal", "primary_color: indigo")
+    settings = settings.replace("name: Quartier Sample Directory", "name: Quartier Bern")
+    (repo / "directory.yaml").write_text(settings, "utf-8")
+    out = build_into(repo, tmp_path / "out")
+    page = (out / "businesses" / "velowerk-lorraine" / "index.html").read_text("utf-8")
+    assert '<html lang="de"' in page
+    assert "Öffnungszeiten" in page and "Dienstag" in page and "Opening hours" not in page
+    assert 'data-md-color-primary="indigo"' in page
+    assert "<title>Velowerk Lorraine - Quartier Bern</title>" in page
+    home = (out / "index.html").read_text("utf-8")
+    assert "Kategorien" in home and "Kürzlich geprüft" in home
