@@ -367,3 +367,26 @@ def test_build_command_reports_what_it_wrote(make_root, capsys) -> None:
     assert lines[0] == "1 file checked: all valid"
     assert lines[1].startswith("published 1 businesses: ") and str(root / "pub") in lines[1]
     shutil.rmtree(root / "pub")
+
+
+@pytest.mark.parametrize("where", [".", "entries", "entries/sub", "schema", "notes.txt", "mine"])
+def test_build_never_replaces_what_is_not_a_build(make_root, capsys, where: str) -> None:
+    root = make_root(
+        {"entries/minimal.yaml": (CASES / "valid" / "minimal.yaml").read_text("utf-8")}
+    )
+    (root / "notes.txt").write_text("keep me", "utf-8")
+    (root / "mine").mkdir()
+    (root / "mine" / "thesis.txt").write_text("keep me too", "utf-8")
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    code = main(["build", "--root", str(root), "--out", str(root / where), "--quiet"])
+    assert code == 2
+    assert "--out" in capsys.readouterr().err
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+
+
+def test_build_may_replace_a_previous_build(make_root) -> None:
+    root = make_root(
+        {"entries/minimal.yaml": (CASES / "valid" / "minimal.yaml").read_text("utf-8")}
+    )
+    assert main(["build", "--root", str(root), "--out", str(root / "pub"), "--quiet"]) == 0
+    assert main(["build", "--root", str(root), "--out", str(root / "pub"), "--quiet"]) == 0

@@ -49,14 +49,43 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(run=run)
 
 
+# Folders of a directory repository that a build must never replace.
+PROTECTED = ("entries", "schema", "site", "src", ".git")
+
+
+def check_output_folder(out: Path, root: Path) -> Path:
+    """``out`` if a build may replace it; a clear refusal otherwise.
+
+    A build replaces its output folder whole, so it must never be the
+    repository, a folder holding it, one of its source folders, a file, or a
+    folder of someone else's files.
+    """
+    from ..problems import QuartierError
+
+    if out == root or out in root.parents:
+        raise QuartierError(f"--out {out} would replace the repository itself; choose e.g. _site")
+    for name in PROTECTED:
+        if out == root / name or root / name in out.parents:
+            raise QuartierError(
+                f"--out {out} is inside the repository's {name}/; choose e.g. _site"
+            )
+    if out.exists() and not out.is_dir():
+        raise QuartierError(f"--out {out} is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / "api" / "v1" / "index.json").is_file():
+        raise QuartierError(
+            f"--out {out} holds files that are not a previous build; choose an empty or new folder"
+        )
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     from ..directory import read_directory
     from ..publish import Extra, build
     from ..publish.context import git_commit
     from ..report import text
 
-    root = resolve_root(args.root)
-    out: Path = args.out or root / "_site"
+    root = resolve_root(args.root).resolve()
+    out = check_output_folder((args.out or root / "_site").resolve(), root)
     directory = read_directory(root)
     if directory.errors:
         text(directory.problems, directory.checked_files, sys.stdout)
@@ -92,6 +121,11 @@ def run(args: argparse.Namespace) -> int:
         result = build(
             directory, out, commit=commit, tick=tick if not extras else None, extras=extras
         )
+    except OSError as exc:
+        from ..problems import QuartierError
+
+        where = exc.filename or out
+        raise QuartierError(f"cannot write {where}: {exc.strerror or exc}") from None
     finally:
         if tick is not None:
             bar.close()
