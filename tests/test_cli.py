@@ -153,3 +153,23 @@ def test_parallel_reading_matches_sequential(monkeypatch: pytest.MonkeyPatch) ->
     assert parallel.entries == sequential.entries
     assert list(parallel.entries) == list(sequential.entries)
     assert parallel.paths == sequential.paths and parallel.problems == sequential.problems
+
+
+def test_one_file_mode_blames_the_new_file_for_a_reused_id(make_root, capsys) -> None:
+    """The copy sorts before the original, and is still the one blamed."""
+    root = make_root({"entries/ch/bern/minimal.yaml": GOOD, "entries/ch/aare/minimal.yaml": GOOD})
+    code, out, _ = run(
+        capsys, "validate", "--root", str(root), str(root / "entries/ch/aare/minimal.yaml")
+    )
+    assert code == 1
+    assert out.splitlines()[0].startswith(
+        "entries/ch/aare/minimal.yaml:2:5: error: id: id 'minimal' is already used by "
+        "entries/ch/bern/minimal.yaml"
+    )
+
+
+def test_the_same_file_named_twice_is_checked_once(make_root, capsys, monkeypatch) -> None:
+    root = make_root({"entries/minimal.yaml": GOOD})
+    monkeypatch.chdir(root)
+    code, out, _ = run(capsys, "validate", "entries/minimal.yaml", "./entries/minimal.yaml")
+    assert (code, out) == (0, "1 file checked: all valid\n")

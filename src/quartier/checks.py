@@ -33,6 +33,21 @@ SHARED_HOSTS = frozenset(
     {
         "facebook.com",
         "instagram.com",
+        "twitter.com",
+        "tiktok.com",
+        "youtube.com",
+        "youtu.be",
+        "bsky.app",
+        "threads.net",
+        "mastodon.social",
+        "pinterest.com",
+        "wa.me",
+        "t.me",
+        "carrd.co",
+        "beacons.ai",
+        "square.site",
+        "myshopify.com",
+        "jimdosite.com",
         "linktr.ee",
         "sites.google.com",
         "google.com",
@@ -275,8 +290,13 @@ def check_tree(
             out.append(Problem(k.path, pos[0], pos[1], field, message, hint))
 
     for group in by_id.values():
-        for k in group[1:]:
-            first = group[0]
+        if len(group) < 2:
+            continue
+        # The entry already there keeps its id; the named (new) file is blamed.
+        first = next((k for k in group if blame is not None and k.path not in blame), group[0])
+        for k in group:
+            if k is first:
+                continue
             report(
                 k,
                 k.id_pos,

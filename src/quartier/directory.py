@@ -107,7 +107,8 @@ def read_directory(
     if ctx is None:
         return directory
     files = _entry_files(root)
-    targets = files if only is None else [str(Path(p).resolve()) for p in only]
+    # The same file named twice (entries/x.yaml ./entries/x.yaml) is one file.
+    targets = files if only is None else list(dict.fromkeys(str(Path(p).resolve()) for p in only))
     keys: list[Keys] = []
     for rel, entry, file_problems, k in read_entries(targets, root, ctx):
         directory.problems += file_problems
