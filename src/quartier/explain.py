@@ -82,11 +82,7 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
     out = []
     bad_keys: set[tuple[str | int, ...]] = set()
     for err in exc.errors(include_url=False):
-        loc: tuple[str | int, ...] = tuple(err["loc"])
-        # Pydantic names union members in the path ("str", "function-after[...]").
-        loc = tuple(
-            p for p in loc if not (isinstance(p, str) and ("[" in p[1:] or p in _UNION_TAGS))
-        )
+        loc = _data_path(tuple(err["loc"]), doc.data)
         if loc and loc[-1] == "[key]":
             bad_keys.add(loc[:-1])
             message, hint = _explain_key(loc)
@@ -102,6 +98,29 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
             line, column = locate(doc.root, loc)
         out.append(Problem(doc.path, line, column, field_path(loc) or "(file)", message, hint))
     return out
+
+
+def _data_path(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
+    """The error's path in the person's data, without pydantic's union-member tags.
+
+    Pydantic puts names such as ``str`` or ``function-after[...]`` in the path
+    when a value could be one of several types; a key the person wrote with
+    the same name (``date:``) is kept, because it is in the data.
+    """
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if in_dict or in_list:
+            out.append(part)
+            node = node[part]  # type: ignore[index]
+        elif isinstance(part, str) and ("[" in part[1:] or part in _UNION_TAGS):
+            continue  # a union member's tag, not a key
+        else:
+            out.append(part)  # a missing key, "[key]", or a key the data lacks
+            node = None
+    return tuple(out)
 
 
 def _explain_key(loc: tuple[str | int, ...]) -> tuple[str, str]:
