@@ -114,7 +114,7 @@ def _data_path(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
         in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
         if in_dict or in_list:
             out.append(part)
-            node = node[part]  # type: ignore[index]
+            node = node[part]
         elif isinstance(part, str) and ("[" in part[1:] or part in _UNION_TAGS):
             continue  # a union member's tag, not a key
         else:
