@@ -106,6 +106,10 @@ def read_directory(
     )
     if ctx is None:
         return directory
+    if not (root / ENTRIES_DIR).is_dir():
+        raise QuartierError(
+            f"no {ENTRIES_DIR}/ folder in {root}: entries live in {ENTRIES_DIR}/<country>/<place>/"
+        )
     files = _entry_files(root)
     # The same file named twice (entries/x.yaml ./entries/x.yaml) is one file.
     targets = files if only is None else list(dict.fromkeys(str(Path(p).resolve()) for p in only))

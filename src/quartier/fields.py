@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 CATEGORY_RE = r"^[a-z][a-z0-9_]*$"
@@ -167,6 +167,30 @@ def normalize_phone(text: str, country: str) -> str | None:
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_date(value: object) -> object:
+    """Only YYYY-MM-DD text (or a date) is a date: pydantic would take 1759276800 too."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value.strip())):
+        return value
+    raise ValueError(f"'{value}' is not a date", "write the date as YYYY-MM-DD, e.g. 2026-10-01")
+
+
+def check_partial_date(text: str) -> str:
+    """A year, year-month or date that exists and is not in the future."""
+    parts = [int(p) for p in text.split("-")]
+    try:
+        day = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        raise ValueError(
+            f"'{text}' is not a real date", "write e.g. 2014, 2014-05 or 2014-05-01"
+        ) from None
+    if day > date.today():
+        raise ValueError(f"'{text}' is in the future", "write the year the business was founded")
+    return text
+
+
 def check_not_future(day: date) -> date:
     if day > date.today():
         raise ValueError(
@@ -233,9 +257,13 @@ Email = Annotated[
     str, AfterValidator(check_email), WithJsonSchema({"type": "string", "format": "email"})
 ]
 GitHubHandle = Annotated[str, StringConstraints(pattern=GITHUB_RE)]
-PastDate = Annotated[date, AfterValidator(check_not_future)]
+IsoDate = Annotated[date, BeforeValidator(iso_date)]
+PastDate = Annotated[date, BeforeValidator(iso_date), AfterValidator(check_not_future)]
 PartialDate = Annotated[
-    str, StringConstraints(pattern=PARTIAL_DATE_RE), Field(examples=["1998", "2014-05"])
+    str,
+    StringConstraints(pattern=PARTIAL_DATE_RE),
+    AfterValidator(check_partial_date),
+    Field(examples=["1998", "2014-05"]),
 ]
 OpeningHoursText = Annotated[
     str,

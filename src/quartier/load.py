@@ -91,6 +91,10 @@ class Document:
 def load_path(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> Document:
     """Read and load one file; never raises for what is inside the file."""
     name = display or str(path)
+    if path.exists() and not path.is_file():
+        doc = Document(name)
+        doc.problem(1, 1, "this is not a regular file", "entries are plain YAML files")
+        return doc
     try:
         with path.open("rb") as fh:
             raw = fh.read(max_bytes + 1)
@@ -155,14 +159,19 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
         )
         return doc
     if root is None:
-        doc.problem(1, 1, "the file is empty", "start from the template in entries/README.md")
+        doc.problem(
+            1,
+            1,
+            "the file is empty",
+            "write its keys; for an entry, copy the template in entries/README.md",
+        )
         return doc
     if not isinstance(root, MappingNode):
         doc.problem(
             root.start_mark.line + 1,
             root.start_mark.column + 1,
             "the file must be a mapping of keys to values (like 'id: my-shop')",
-            "start from the template in entries/README.md",
+            "for an entry, copy the template in entries/README.md",
         )
         return doc
     doc.root = root

@@ -13,7 +13,6 @@ discounts or coupons: the directory carries stories and reputation.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -30,6 +29,7 @@ from .fields import (
     CountryCode,
     Email,
     GitHubHandle,
+    IsoDate,
     LangLine,
     LangText,
     LanguageTag,
@@ -273,7 +273,7 @@ class Certification(_Model):
     )
     issuer: ShortText = Field(description="Who grants it, e.g. 'Bio Suisse'.")
     evidence_url: Url = Field(description="A page of the issuer where the claim can be checked.")
-    valid_until: date | None = Field(None, description="Expiry date, if any, as YYYY-MM-DD.")
+    valid_until: IsoDate | None = Field(None, description="Expiry date, if any, as YYYY-MM-DD.")
 
 
 class Image(_Model):

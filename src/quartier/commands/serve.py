@@ -26,9 +26,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
-    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p.add_argument("--port", type=_port, default=8000, help="port (default: 8000)")
     add_root_option(p)
     p.set_defaults(run=run)
+
+
+def _port(text: str) -> int:
+    port = int(text) if text.isdigit() else -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 1 to 65535")
+    return port
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,4 +56,8 @@ def run(args: argparse.Namespace) -> int:
         serve(str(config_file), dev_addr=f"{args.host}:{args.port}")
     except Abort as exc:
         raise QuartierError(str(exc)) from None
+    except OSError as exc:  # the port is taken, or the address is not ours
+        raise QuartierError(
+            f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}; try --port 8001"
+        ) from None
     return 0
