@@ -173,3 +173,29 @@ def test_the_same_file_named_twice_is_checked_once(make_root, capsys, monkeypatc
     monkeypatch.chdir(root)
     code, out, _ = run(capsys, "validate", "entries/minimal.yaml", "./entries/minimal.yaml")
     assert (code, out) == (0, "1 file checked: all valid\n")
+
+
+def test_missing_entries_folder_is_a_usage_error(make_root, capsys) -> None:
+    root = make_root({})
+    code, _, err = run(capsys, "validate", "--root", str(root))
+    assert code == 2 and "no entries/ folder" in err
+
+
+def test_a_fifo_among_entries_is_reported_not_read(make_root, capsys) -> None:
+    import os
+
+    root = make_root({"entries/minimal.yaml": GOOD})
+    os.mkfifo(root / "entries" / "pipe.yaml")
+    code, out, _ = run(capsys, "validate", "--root", str(root))
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "entries/pipe.yaml:1:1: error: yaml: this is not a regular file "
+        "(fix: entries are plain YAML files)"
+    )
+
+
+def test_serve_rejects_a_port_out_of_range(capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", "--port", "99999"])
+    assert exc.value.code == 2
+    assert "not a port number from 1 to 65535" in capsys.readouterr().err
