@@ -8,6 +8,7 @@ weekly and are left to the original string, which every output also carries.
 
 Example::
 
+    weekly("Apr-Oct Tu-Su 11:00-22:00")   # None: not the same every week
     weekly("Mo-Fr 08:30-12:00,13:30-18:30; Sa 09:00-16:00")
     # {'Mo': [('08:30', '12:00'), ('13:30', '18:30')], ..., 'Sa': [('09:00', '16:00')], 'Su': []}
 """
@@ -21,22 +22,24 @@ DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 # A Monday-to-Sunday week, far from the seasons' edges in no particular way:
 # fixed so that outputs are deterministic.
 _WEEK_START = datetime(2024, 1, 8)
+# A second week half a year later: a schedule that differs is seasonal, not weekly.
+_SUMMER_WEEK_START = datetime(2024, 7, 8)
 
 Schedule = dict[str, list[tuple[str, str]]]
 
 
 @lru_cache(maxsize=4096)
-def _weekly(text: str) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+def _week(text: str, start: datetime) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
     import opening_hours  # a Rust parser, loaded on first use
 
     oh = opening_hours.OpeningHours(text)
     days: dict[str, list[tuple[str, str]]] = {d: [] for d in DAYS}
-    end_of_week = _WEEK_START + timedelta(days=7)
+    end_of_week = start + timedelta(days=7)
     # Start a day early so that Sunday night's hours past midnight reach Monday.
-    for start, end, state, _comment in oh.intervals(_WEEK_START - timedelta(days=1), end_of_week):
+    for begin, end, state, _comment in oh.intervals(start - timedelta(days=1), end_of_week):
         if state != opening_hours.State.OPEN:  # closed, or unknown ("by appointment")
             continue
-        cursor = max(start, _WEEK_START)
+        cursor = max(begin, start)
         while cursor < end:  # split at midnight: one slot per day
             midnight = datetime(cursor.year, cursor.month, cursor.day) + timedelta(days=1)
             stop = min(end, midnight)
@@ -46,6 +49,16 @@ def _weekly(text: str) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
     return tuple((d, tuple(days[d])) for d in DAYS)
 
 
-def weekly(text: str) -> Schedule:
-    """Open slots per weekday (``Mo`` .. ``Su``), each ``(opens, closes)`` as HH:MM."""
-    return {day: list(slots) for day, slots in _weekly(text)}
+def weekly(text: str) -> Schedule | None:
+    """Open slots per weekday (``Mo`` .. ``Su``), each ``(opens, closes)`` as HH:MM.
+
+    ``None`` when the hours are not the same every week (seasons, dates) or use
+    fallback rules (``||``): then only the original string is true, and
+    pages and JSON-LD must not claim a weekly schedule.
+    """
+    if "||" in text:
+        return None
+    winter, summer = _week(text, _WEEK_START), _week(text, _SUMMER_WEEK_START)
+    if winter != summer:
+        return None
+    return {day: list(slots) for day, slots in winter}

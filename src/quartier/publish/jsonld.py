@@ -219,7 +219,10 @@ def _area_served(e: Entry) -> list[dict[str, Any]]:
 
 def _hours_spec(text: str) -> list[dict[str, Any]]:
     by_slot: dict[tuple[str, str], list[str]] = {}
-    for day, slots in weekly(text).items():
+    schedule = weekly(text)
+    if schedule is None:  # seasonal or with fallbacks: no weekly claim
+        return []
+    for day, slots in schedule.items():
         for opens, closes in slots:
             by_slot.setdefault((opens, "23:59" if closes == "24:00" else closes), []).append(day)
     return [

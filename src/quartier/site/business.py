@@ -79,9 +79,10 @@ def context(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
     area = ctx.config.area_for(entry.location.geo.lat, entry.location.geo.lon)
     timezone = area.timezone if area else ctx.config.areas[0].timezone
     schedule = []
-    raw_schedule: dict[str, list[tuple[str, str]]] = {}
+    raw_schedule: dict[str, list[tuple[str, str]]] | None = None
     if e.opening_hours:
         raw_schedule = weekly(e.opening_hours)
+    if raw_schedule is not None:
         for day in DAYS:
             slots = raw_schedule[day]
             text = ", ".join(f"{a}–{b}" for a, b in slots) if slots else t["closed_day"]
@@ -161,7 +162,7 @@ def context(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
         "summary": summary,
         "languages": languages,
         "schedule": schedule,
-        "schedule_json": json.dumps(raw_schedule, separators=(",", ":")),
+        "schedule_json": json.dumps(raw_schedule or {}, separators=(",", ":")),
         "timezone": timezone,
         "hidden": e.location.hide_address,
         "address": e.location.address,
