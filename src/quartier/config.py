@@ -28,7 +28,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .fields import CountryCode, LanguageTag, ShortText, Slug, Url
 
@@ -164,14 +164,21 @@ class DirectoryConfig(_Model):
     areas: list[Area] = Field(min_length=1, description="The region: one or more areas.")
     site: SiteSettings = Field(default_factory=SiteSettings, description="The human site's look.")
 
-    @model_validator(mode="after")
-    def _unique_areas(self) -> DirectoryConfig:
-        ids = [a.id for a in self.areas]
-        if len(ids) != len(set(ids)):
-            raise ValueError("area ids must be unique")
-        if not self.base_url.endswith("/"):
-            raise ValueError("base_url must end with '/', e.g. https://quartier.example.org/")
-        return self
+    @field_validator("areas")
+    @classmethod
+    def _unique_areas(cls, areas: list[Area]) -> list[Area]:
+        ids = [a.id for a in areas]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"area ids must be unique: {', '.join(dupes)}", "rename one of them")
+        return areas
+
+    @field_validator("base_url")
+    @classmethod
+    def _trailing_slash(cls, url: str) -> str:
+        if not url.endswith("/"):
+            raise ValueError(f"'{url}' must end with '/'", f"write {url}/")
+        return url
 
     def area_for(self, lat: float, lon: float) -> Area | None:
         return next((a for a in self.areas if a.contains(lat, lon)), None)

@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .explain import did_you_mean, validate
 from .fields import CategoryId, LanguageTag, ShortText
@@ -54,18 +54,22 @@ class Taxonomy(_Model):
     version: int = Field(ge=1)
     categories: list[Category] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Taxonomy:
-        ids = [c.id for c in self.categories]
+    @field_validator("categories")
+    @classmethod
+    def _consistent(cls, categories: list[Category]) -> list[Category]:
+        ids = [c.id for c in categories]
         if len(ids) != len(set(ids)):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
-            raise ValueError(f"category ids must be unique: {', '.join(dupes)}")
+            raise ValueError(f"category ids must be unique: {', '.join(dupes)}", "rename one")
         known = set(ids)
-        for c in self.categories:
+        for c in categories:
             for ref in (c.parent, *c.complements):
                 if ref is not None and ref not in known:
-                    raise ValueError(f"category '{c.id}' refers to unknown category '{ref}'")
-        return self
+                    raise ValueError(
+                        f"category '{c.id}' refers to unknown category '{ref}'",
+                        "add that category or fix the id",
+                    )
+        return categories
 
     @cached_property
     def by_id(self) -> dict[str, Category]:
