@@ -92,3 +92,13 @@ def test_tree_case(tree: Path, make_root) -> None:
     directory = read_directory(root, today=TODAY)
     expected = _expected((tree / "expect.txt").read_text("utf-8").splitlines())
     _assert_exactly(directory.problems, expected, "")
+
+
+def test_the_template_in_entries_readme_is_a_valid_entry(make_root) -> None:
+    """Owners copy it: it must pass as it is."""
+    readme = (CASES.parents[1] / "entries" / "README.md").read_text("utf-8")
+    block = re.search(r"```yaml\n(.*?)```", readme, re.S)
+    assert block is not None
+    root = make_root({"entries/my-shop.yaml": block.group(1)})
+    directory = read_directory(root, today=TODAY)
+    assert directory.problems == [] and list(directory.entries) == ["my-shop"]

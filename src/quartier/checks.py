@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from .config import DirectoryConfig
 from .explain import field_path
-from .fields import normalize_phone
+from .fields import SLUG_RE, normalize_phone
 from .load import Document
 from .model import Entry
 from .problems import Problem, Severity
@@ -130,11 +130,12 @@ def check_entry(entry: Entry, doc: Document, stem: str, ctx: Context) -> list[Pr
         out.append(Problem(doc.path, line, column, field, message, hint, severity))
 
     if entry.id != stem:
+        valid_stem = re.fullmatch(SLUG_RE, stem) is not None
         add(
             ("id",),
             "id",
             f"id '{entry.id}' does not match the file name '{stem}.yaml'",
-            f"rename the file to {entry.id}.yaml or set id: {stem}",
+            f"rename the file to {entry.id}.yaml" + (f" or set id: {stem}" if valid_stem else ""),
         )
 
     if entry.superseded_by is not None:
