@@ -62,6 +62,11 @@ class QuartierPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]  # m
             "accent": settings.site.accent_color,
         }
         if settings.site.logo:
+            if not (Path(config.docs_dir) / settings.site.logo).is_file():
+                raise PluginError(
+                    f"directory.yaml: site.logo '{settings.site.logo}' is not a file in "
+                    f"{config.docs_dir}; put the logo there or remove site.logo"
+                )
             theme["logo"] = settings.site.logo
         config.copyright = (
             f'Data: {settings.license} · <a href="{settings.license_url}">license</a>'
