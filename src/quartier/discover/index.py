@@ -2,7 +2,7 @@
 
 Why a file and not a service: a city's directory fits on a laptop, and an
 assistant or a shell command should get an answer without starting anything.
-The index is one binary file (``.quartier-cache/search-index-v1-<hash>.bin``)
+The index is one binary file (``.quartier-cache/search-index-v2-<hash>.bin``)
 written from the entries and read back with ``mmap``: large arrays (postings,
 coordinates, the entries' JSON) are used in place, never copied, so opening
 an index of 100,000 businesses takes a fraction of a second.
@@ -11,7 +11,8 @@ What is in it:
 
 - an inverted index, term -> documents, grouped by the field the term was
   found in (name, offering, summary, address, story...), so a score and an
-  explanation ("'velo' in the name") come from the same data;
+  explanation ("'velo' in the name") come from the same data; the documents
+  of common terms also as bitmaps (see :mod:`.bitset`);
 - per category, the businesses that have it as primary or secondary category;
 - the taxonomy's labels and synonyms in every language as phrases that map a
   query to categories ("Velo", "vélo", "bike repair" -> bicycle_repair);
@@ -20,8 +21,14 @@ What is in it:
   returns) with its canonical URL;
 - the places the directory knows (see :mod:`.places`).
 
-File layout: ``MAGIC``, an 8-byte header length, a :mod:`marshal` header
-(small things and section offsets), then 8-byte aligned raw arrays.
+File layout: ``MAGIC``, the offset and length of a :mod:`marshal` header
+(small things and section offsets), 8-byte aligned raw arrays and bitmaps,
+then the header.
+
+Building is parsing and word-splitting in pure Python, so it runs on every
+core: forked processes index runs of consecutive businesses and the parent
+joins their parts (a published NDJSON is parsed in the workers too, and its
+lines are stored as the records unchanged).
 
 Example::
 
@@ -32,26 +39,31 @@ Example::
 
 from __future__ import annotations
 
+import gc
 import marshal
+import math
 import mmap
 import os
 import sys
+import threading
 from array import array
-from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from operator import methodcaller
+from itertools import accumulate, pairwise, repeat
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from . import text as text_mod
+from ..parallel import fork_map
+from . import bitset
 from .places import Gazetteer, named_quarters, street_names
-from .text import phrase_key, stem, term_set, words
+from .text import TermCache, phrase_key, stem, words
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 MAGIC = b"QUARTIER-SEARCH-INDEX\n"
 
 # Fields a term can be found in, and how much a match there counts.
@@ -122,52 +134,6 @@ def _texts(value: Any) -> list[str]:
     return []
 
 
-def _doc_fields(e: dict[str, Any]) -> list[tuple[int, list[str]]]:
-    """The texts of one entry, by field."""
-    out: list[tuple[int, list[str]]] = [(F_NAME, [e.get("name", ""), *_texts(e.get("names"))])]
-    out.append((F_SUMMARY, _texts(e.get("summary"))))
-    out.append((F_DESCRIPTION, _texts(e.get("description"))))
-    offer_names: list[str] = []
-    offer_more: list[str] = []
-    for o in e.get("offerings") or ():
-        offer_names += _texts(o.get("name"))
-        offer_more += _texts(o.get("description")) + [str(m) for m in o.get("materials") or ()]
-    out.append((F_OFFERING, offer_names))
-    out.append((F_DESCRIPTION, offer_more))
-    story = e.get("story") or {}
-    story_texts = [
-        t for k in ("text", "craft", "sourcing", "purpose") for t in _texts(story.get(k))
-    ]
-    if story_texts:
-        story_texts.append(STORY_WORDS)
-    out.append((F_STORY, story_texts))
-    people = [str(p.get("name", "")) for p in story.get("founders") or ()]
-    out.append((F_PEOPLE, people))
-    collab = e.get("collaboration") or {}
-    out.append((F_SEEKS, [t for n in collab.get("seeks") or () for t in _texts(n.get("text"))]))
-    out.append(
-        (F_PROVIDES, [t for n in collab.get("provides") or () for t in _texts(n.get("text"))])
-    )
-    address = (e.get("location") or {}).get("address") or {}
-    out.append(
-        (F_ADDRESS, [str(address.get(k) or "") for k in ("street", "postal_code", "locality")])
-    )
-    attrs = e.get("attributes") or {}
-    said = [ATTRIBUTE_WORDS[k] for k, v in attrs.items() if v == "yes" and k in ATTRIBUTE_WORDS]
-    if attrs.get("locally_made") != "yes" and any(
-        o.get("made_locally") == "yes" for o in e.get("offerings") or ()
-    ):
-        said.append(ATTRIBUTE_WORDS["locally_made"])
-    out.append((F_ATTRIBUTE, said))
-    out.append(
-        (
-            F_CERT,
-            [f"{c.get('name', '')} {c.get('issuer', '')}" for c in e.get("certifications") or ()],
-        )
-    )
-    return out
-
-
 def _area_of(areas: list[dict[str, Any]], lat: float, lon: float) -> int:
     for i, a in enumerate(areas):
         west, south, east, north = a["bbox"]
@@ -189,29 +155,446 @@ def _phrases(taxonomy: dict[str, Any]) -> list[tuple[tuple[str, ...], int, str, 
     return [p for p in out if p[0]]
 
 
+class PhraseCats(dict[tuple[str, ...], set[str]]):
+    """Phrase -> leaf categories, and the terms phrases start with (to skip other words)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.starts: frozenset[str] = frozenset()
+
+
 def leaf_phrases(
     phrases: list[tuple[tuple[str, ...], int, str, str, str]], taxonomy: dict[str, Any]
-) -> dict[tuple[str, ...], set[str]]:
+) -> PhraseCats:
     """Phrase -> the leaf categories it names (groups are too broad to say what a need is)."""
     cats = taxonomy["categories"]
-    out: dict[tuple[str, ...], set[str]] = {}
+    out = PhraseCats()
     for key, i, *_ in phrases:
         if cats[i].get("parent"):
             out.setdefault(tuple(key), set()).add(cats[i]["id"])
+    out.starts = frozenset(key[0] for key in out)
     return out
 
 
 def concept_terms(texts: Iterable[str], phrase_cats: dict[tuple[str, ...], set[str]]) -> set[str]:
     """``cat:<id>`` for every taxonomy phrase in the texts: 'Brot' and 'bread' -> cat:bakery."""
     found: set[str] = set()
+    starts = getattr(phrase_cats, "starts", None) or {key[0] for key in phrase_cats}
     for text in texts:
         # A short stem that lost a suffix is ambiguous ('Nähe' and 'nähen' are both 'nah').
         seq = [t if len(t) >= 4 or t == w else "" for w in words(text) for t in [stem(w)]]
-        for size in (1, 2, 3):
-            for i in range(len(seq) - size + 1):
-                for c in phrase_cats.get(tuple(seq[i : i + size]), ()):
-                    found.add("cat:" + c)
+        for i, first in enumerate(seq):
+            if first in starts:
+                for size in (1, 2, 3):
+                    if i + size <= len(seq):
+                        for c in phrase_cats.get(tuple(seq[i : i + size]), ()):
+                            found.add("cat:" + c)
     return found
+
+
+class NdjsonRows:
+    """The lines of a published ``data/entries.ndjson``, read but not parsed yet.
+
+    Parsing 100,000 entries costs about as much as indexing them, so
+    :func:`build_index` parses each line where it indexes it, in parallel.
+    Iterating gives the rows in file order (bad lines skipped), like any rows.
+    """
+
+    def __init__(self, data: bytes, base: str) -> None:
+        self.data = data
+        self.base = base
+        # Where the last line ends: trailing blank lines are no entries. (Not rstrip(): that
+        # would copy it all to drop the last newline.)
+        self.size = len(data)
+        while self.size and data[self.size - 1] in b" \t\r\n\x0b\x0c":
+            self.size -= 1
+
+    def __iter__(self) -> Iterator[Row]:
+        for line in self.data.split(b"\n"):
+            parsed = _parse_line(line, self.base)
+            if parsed is not None:
+                yield parsed[0], parsed[1]
+
+
+def _parse_line(line: bytes, base: str) -> tuple[dict[str, Any], str, bool] | None:
+    """(entry, url, whether the line itself is the record to store) or None."""
+    if not line.strip():
+        return None
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None  # one bad line must not hide the rest of a city's directory
+    entry = obj.get("entry") if isinstance(obj, dict) else None
+    if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+        return None
+    url = obj.get("url")
+    if type(url) is str and url and len(obj) == 2:
+        return entry, url, True  # {"entry": ..., "url": ...}: what the index stores
+    return entry, str(url or f"{base}businesses/{entry['id']}/"), False
+
+
+# Side of a cell of the grid of businesses by place, in degrees (1.1 km north to south):
+# a search near a place looks at the nearest cells first.
+CELL_DEGREES = 0.01
+# Below this many rows the index is built in this process: forking costs more than it saves.
+PARALLEL_MIN_ROWS = 2000
+PARALLEL_MIN_BYTES = 4 << 20  # as much NDJSON
+NDJSON_BLOCK = 1 << 20  # bytes of NDJSON per unit of parallel work (some 450 entries)
+# A term's documents in one field are also stored as a bitmap when they are at least this
+# share of the directory: then the bitmap is at most twice the size of the posting list.
+BITMAP_SHARE = 64
+BITMAP_MIN_DOCS = 64
+
+_STATUS_CODE = {s: i for i, s in enumerate(STATUS)}
+_WHEEL_CODE = {s: i for i, s in enumerate(WHEELCHAIR)}
+
+
+@dataclass
+class _Job:
+    """What every part of a build shares; forked workers inherit it."""
+
+    areas: list[dict[str, Any]]
+    cat_index: dict[str, int]
+    phrase_cats: dict[tuple[str, ...], set[str]]
+    rows: list[Row] = field(default_factory=list)  # sorted by id
+    data: bytes = b""  # or NDJSON, parsed by the parts
+    size: int = 0  # of the NDJSON's lines
+    base: str = ""
+
+
+_job: _Job | None = None
+
+
+class _Part:
+    """The index of a run of consecutive documents, built by one process.
+
+    Tables (countries, opening hours, language sets) are numbered in the
+    order met, per part; :func:`_merge` renumbers them in document order, so
+    the merged index is the one a single process would have written.
+    """
+
+    def __init__(self, job: _Job, first: int) -> None:
+        self.first = first  # number of the first document
+        self.ok = True  # False: an NDJSON line that is no entry, or ids out of order
+        self.ids: list[str] = []
+        self.names: list[str] = []
+        self.status = bytearray()
+        self.area = bytearray()
+        self.wheel = bytearray()
+        self.flags = bytearray()
+        self.country = bytearray()
+        self.countries: dict[str, int] = {}
+        self.lat = array("d")
+        self.lon = array("d")
+        self.verified = array("I")
+        self.hours = array("i")
+        self.hours_texts: dict[str, int] = {}
+        self.langs = array("H")
+        self.lang_sets: dict[str, int] = {}
+        self.cat_count = array("H")
+        self.cats = array("H")
+        ncat = len(job.cat_index)
+        self.cat_primary: list[list[int]] = [[] for _ in range(ncat)]
+        self.cat_secondary: list[list[int]] = [[] for _ in range(ncat)]
+        self.cat_seekers: list[list[int]] = [[] for _ in range(ncat)]
+        self.cells: dict[tuple[int, int], list[int]] = {}  # grid cell -> its documents
+        self._postings = _Postings()
+        self.gaz = Gazetteer()
+        self.records: list[bytes] = []
+        self.rec_len = array("Q")
+        self.rec_at = array("Q")  # NDJSON: where each document's line starts
+        self.surface: dict[str, str] = {}
+        # Compact forms of the postings and records, made by pack() to travel to the parent.
+        self.post: list[tuple[list[str], array[int], bytes]] = []
+        self.bits: dict[tuple[str, int], int] = {}  # (term, field) -> its documents here
+        self.blob = b""
+        self._job: _Job | None = job
+        self._terms = TermCache()
+        # Words filed by their known terms are words met all the same (see surface).
+        self._terms.terms("\n".join([*ATTRIBUTE_WORDS.values(), STORY_WORDS]))
+        self._days: dict[str, int] = {}
+        self._streets: dict[str, list[str]] = {}
+
+    def add(self, doc: int, e: dict[str, Any], url: str, line_at: int = -1) -> None:
+        """Index entry ``e`` as document ``doc``; its record is the NDJSON line at ``line_at``."""
+        job = self._job
+        assert job is not None, "a part is packed once all its documents are in"
+        eid = str(e.get("id", ""))
+        self.ids.append(eid)
+        self.names.append(str(e.get("name", eid)).replace("\n", " "))
+        status = e.get("status")
+        self.status.append(_STATUS_CODE.get(status, 0) if isinstance(status, str) else 0)
+        loc = e.get("location") or {}
+        geo = loc.get("geo") or {}
+        la, lo = float(geo.get("lat", 0.0)), float(geo.get("lon", 0.0))
+        self.lat.append(la)
+        self.lon.append(lo)
+        cell = (math.floor(la / CELL_DEGREES), math.floor(lo / CELL_DEGREES))
+        found = self.cells.get(cell)
+        if found is None:
+            self.cells[cell] = [doc]
+        else:
+            found.append(doc)
+        self.area.append(_area_of(job.areas, la, lo))
+        a11y = (e.get("accessibility") or {}).get("wheelchair", "unknown")
+        self.wheel.append(_WHEEL_CODE.get(a11y, 0) if isinstance(a11y, str) else 0)
+        address = loc.get("address") or {}
+        self.country.append(
+            self.countries.setdefault(str(address.get("country", "")), len(self.countries))
+        )
+        day = str(e.get("last_verified"))
+        ordinal = self._days.get(day)
+        if ordinal is None:
+            try:
+                ordinal = date.fromisoformat(day).toordinal()
+            except ValueError:
+                ordinal = 0
+            self._days[day] = ordinal
+        self.verified.append(ordinal)
+        oh = e.get("opening_hours")
+        self.hours.append(self.hours_texts.setdefault(oh, len(self.hours_texts)) if oh else -1)
+        spoken = e.get("languages") or list((e.get("summary") or {}).keys())
+        self.langs.append(self.lang_sets.setdefault(",".join(spoken), len(self.lang_sets)))
+        entry_cats = [e.get("category", ""), *(e.get("categories") or ())]
+        count = 0
+        for j, c in enumerate(dict.fromkeys(entry_cats)):
+            k = job.cat_index.get(c)
+            if k is not None:
+                self.cats.append(k)
+                (self.cat_primary if j == 0 else self.cat_secondary)[k].append(doc)
+                count += 1
+        self.cat_count.append(count)
+        flag = 0
+        collab = e.get("collaboration") or {}
+        if collab.get("seeks") or collab.get("provides"):
+            flag |= FLAG_COLLAB
+        sought = {c for need in collab.get("seeks") or () for c in need.get("categories") or ()}
+        for c in sorted(sought):
+            k = job.cat_index.get(c)
+            if k is not None:
+                self.cat_seekers[k].append(doc)
+        story = e.get("story") or {}
+        if story.get("text"):
+            flag |= FLAG_STORY
+        if e.get("offerings"):
+            flag |= FLAG_OFFERINGS
+        self.flags.append(flag)
+
+        # Each term once, in the field where it weighs most (see _field_texts).
+        filed: dict[str, int] = {}
+        file = self._terms.file
+        for fld, text in _field_texts(e, story, collab, address):
+            if isinstance(text, str):
+                filed = file(text, fld, filed)
+            else:
+                filed.update(dict.fromkeys(text, fld))
+        filed.pop("", None)
+        # What a need is about, language-free, for partner matching (never scored by search).
+        for fld, key in ((F_SEEKS, "seeks"), (F_PROVIDES, "provides")):
+            needs = collab.get(key)
+            if needs:
+                texts = [t for n in needs for t in _texts(n.get("text"))]
+                filed.update(dict.fromkeys(concept_terms(texts, job.phrase_cats), fld))
+        # One list.append per (term, field) found, at C speed. (Unbound: a bound method per
+        # list would be one more object to reach, per posting, out of thousands.)
+        append = list.append
+        deque(map(append, map(self._postings.__getitem__, filed.items()), repeat(doc)), maxlen=0)
+
+        # Places.
+        gaz = self.gaz
+        if address.get("locality"):
+            gaz.add("locality", address["locality"], la, lo)
+        if address.get("postal_code"):
+            gaz.add("postal_code", address["postal_code"], la, lo)
+        street = address.get("street")
+        if street and not loc.get("hide_address"):
+            names = self._streets.get(street)
+            if names is None:
+                names = self._streets[street] = street_names(street)
+            for s in names:
+                gaz.add("street", s, la, lo)
+        for text in _texts(e.get("summary")):
+            for q in named_quarters(text):
+                gaz.add("quarter", q, la, lo)
+
+        if line_at >= 0:
+            # The published line is the record: it stays where it is (see _records).
+            self.rec_at.append(line_at)
+        else:
+            rec = orjson.dumps({"entry": e, "url": url})
+            self.records.append(rec)
+            self.rec_len.append(len(rec))
+
+    def pack(self) -> _Part:
+        """Lists of numbers into arrays, records into one blob: cheap to send to the parent."""
+        levels: list[dict[str, list[int]]] = [{} for _ in FIELDS]
+        # Bitmaps of this part's share of the common terms, which _merge joins into the
+        # index's (and makes itself where a term is common overall but not here).
+        nbytes = bitset.size_for(len(self.ids))
+        common = max(BITMAP_MIN_DOCS, len(self.ids) // BITMAP_SHARE)
+        for (term, fld), docs in self._postings.items():
+            levels[fld][term] = docs
+            if len(docs) >= common:
+                self.bits[(term, fld)] = bitset.from_docs(docs, nbytes, self.first)
+        for level in levels:
+            flat = array("I")
+            counts = array("I")
+            for found in level.values():
+                flat.extend(found)
+                counts.append(len(found))
+            self.post.append((list(level), counts, flat.tobytes()))
+        self._postings = _Postings()
+        self.blob = b"".join(self.records)
+        self.records = []
+        self.surface = self._terms.surface()
+        # Only results go back to the parent: not the job (it holds all the NDJSON).
+        self._job, self._terms, self._days, self._streets = None, TermCache(), {}, {}
+        return self
+
+
+class _Postings(dict[tuple[str, int], list[int]]):
+    """(term, field) -> its list of documents, made when first asked for."""
+
+    def __missing__(self, key: tuple[str, int]) -> list[int]:
+        docs: list[int] = []
+        self[key] = docs
+        return docs
+
+
+# The terms of the fixed words above, worked out once.
+_ATTRIBUTE_TERMS = {k: tuple(sorted(TermCache().terms(v))) for k, v in ATTRIBUTE_WORDS.items()}
+_STORY_TERMS = tuple(sorted(TermCache().terms(STORY_WORDS)))
+
+
+def _field_texts(
+    e: dict[str, Any], story: dict[str, Any], collab: dict[str, Any], address: dict[str, Any]
+) -> list[tuple[int, str | tuple[str, ...]]]:
+    """The texts (or terms already known) of one entry by field, the least important first.
+
+    A term is filed under the last field it comes in, so the best-weighted
+    field wins; fields of equal weight come in a fixed order, which decides
+    where a term goes ('people' before 'address'): partner matching reads that.
+    """
+    out: list[tuple[int, str | tuple[str, ...]]] = []
+    if collab:
+        seeks = [t for n in collab.get("seeks") or () for t in _texts(n.get("text"))]
+        if seeks:
+            out.append((F_SEEKS, "\n".join(seeks)))
+    certs = e.get("certifications")
+    if certs:
+        out.append(
+            (F_CERT, "\n".join([f"{c.get('name', '')} {c.get('issuer', '')}" for c in certs]))
+        )
+    if collab:
+        provides = [t for n in collab.get("provides") or () for t in _texts(n.get("text"))]
+        if provides:
+            out.append((F_PROVIDES, "\n".join(provides)))
+    if story:
+        told = [t for k in ("text", "craft", "sourcing", "purpose") for t in _texts(story.get(k))]
+        if told:
+            out.append((F_STORY, "\n".join(told)))
+            out.append((F_STORY, _STORY_TERMS))
+    offerings = e.get("offerings") or ()
+    described = _texts(e.get("description"))
+    for o in offerings:
+        described += _texts(o.get("description")) + [str(m) for m in o.get("materials") or ()]
+    if described:
+        out.append((F_DESCRIPTION, "\n".join(described)))
+    attrs = e.get("attributes") or {}
+    said = [_ATTRIBUTE_TERMS[k] for k, v in attrs.items() if v == "yes" and k in ATTRIBUTE_WORDS]
+    if attrs.get("locally_made") != "yes" and any(
+        o.get("made_locally") == "yes" for o in offerings
+    ):
+        said.append(_ATTRIBUTE_TERMS["locally_made"])
+    if said:
+        out.append((F_ATTRIBUTE, tuple(t for terms in said for t in terms)))
+    out.append(
+        (
+            F_ADDRESS,
+            "\n".join([str(address.get(k) or "") for k in ("street", "postal_code", "locality")]),
+        )
+    )
+    founders = story.get("founders")
+    if founders:
+        out.append((F_PEOPLE, "\n".join([str(p.get("name", "")) for p in founders])))
+    summary = _texts(e.get("summary"))
+    if summary:
+        out.append((F_SUMMARY, "\n".join(summary)))
+    if offerings:
+        out.append((F_OFFERING, "\n".join([t for o in offerings for t in _texts(o.get("name"))])))
+    out.append((F_NAME, "\n".join([e.get("name", ""), *_texts(e.get("names"))])))
+    return out
+
+
+def _index_rows(chunk: Sequence[int]) -> list[_Part]:
+    """Index documents ``chunk`` (a range) of the job's sorted rows."""
+    assert _job is not None and isinstance(chunk, range)
+    part = _Part(_job, chunk.start)
+    rows = _job.rows
+    for doc in chunk:
+        e, url = rows[doc]
+        part.add(doc, e, url)
+    return [part.pack()]
+
+
+def _index_ndjson(chunk: Sequence[tuple[int, int, int]]) -> list[_Part]:
+    """Index the NDJSON ``chunk`` (blocks of whole lines: start, end, number of the first).
+
+    A document's number is its line's, and its record is the line itself: right
+    when every line is an entry as ``quartier build`` writes them (just "entry"
+    and "url") and the ids come sorted. Anything else stops this part early
+    (``ok`` False) and the caller takes the general path.
+    """
+    assert _job is not None
+    data, base = _job.data, _job.base  # lines up to _job.size
+    part = _Part(_job, chunk[0][2])
+    last = ""
+    for start, end, first in chunk:
+        at = start
+        for doc, line in enumerate(data[start:end].split(b"\n"), first):
+            parsed = _parse_line(line, base)
+            if parsed is None or not parsed[2] or parsed[0]["id"] < last:
+                part.ok = False
+                return [part]
+            e, url, _ = parsed
+            last = e["id"]
+            part.add(doc, e, url, at)
+            at += len(line) + 1
+    return [part.pack()]
+
+
+def _ndjson_blocks(data: bytes, size: int) -> list[tuple[int, int, int]]:
+    """``data[:size]`` cut into blocks of about NDJSON_BLOCK bytes at line ends."""
+    blocks = []
+    start, line = 0, 0
+    while start < size:
+        end = data.find(b"\n", start + NDJSON_BLOCK, size)
+        end = size if end < 0 else end
+        blocks.append((start, end, line))
+        line += data.count(b"\n", start, end) + 1
+        start = end + 1
+    return blocks
+
+
+def _parts(rows: Iterable[Row], job: _Job) -> list[_Part]:
+    """The parts of the index of ``rows``, in document order, built on every core."""
+    global _job
+    _job = job
+    try:
+        if isinstance(rows, NdjsonRows):
+            job.data, job.size, job.base = rows.data, rows.size, rows.base
+            blocks = _ndjson_blocks(rows.data, rows.size)
+            least = max(2, PARALLEL_MIN_BYTES // NDJSON_BLOCK)
+            parts = fork_map(_index_ndjson, blocks, minimum=least) if blocks else []
+            ends = [p.ids[-1:] + p.ids[:1] for p in parts]  # [last, first] of each part
+            if all(p.ok for p in parts) and all(a[0] <= b[1] for a, b in pairwise(ends) if a and b):
+                return parts
+            # Unsorted, or lines that are no entries: parse here, sort, index in parallel.
+            job.data = b""
+        job.rows = sorted(rows, key=lambda r: str(r[0].get("id", "")))
+        return fork_map(_index_rows, range(len(job.rows)), minimum=PARALLEL_MIN_ROWS)
+    finally:
+        _job = None
 
 
 def build_index(
@@ -222,7 +605,10 @@ def build_index(
     dest: Path,
     source: str = "",
 ) -> Path:
-    """Write the index of ``rows`` to ``dest`` (atomically) and return ``dest``."""
+    """Write the index of ``rows`` to ``dest`` (atomically) and return ``dest``.
+
+    ``rows`` may be :class:`NdjsonRows`, parsed while indexing.
+    """
     areas = [
         {
             "id": a["id"],
@@ -234,151 +620,186 @@ def build_index(
         for a in config.get("areas") or ()
     ]
     cat_ids = [c["id"] for c in taxonomy["categories"]]
-    cat_index = {c: i for i, c in enumerate(cat_ids)}
-    ordered = sorted(rows, key=lambda r: str(r[0].get("id", "")))
-    n = len(ordered)
+    phrases = _phrases(taxonomy)
+    job = _Job(areas, {c: i for i, c in enumerate(cat_ids)}, leaf_phrases(phrases, taxonomy))
+    out = _IndexFile(dest)  # first: a folder we cannot write to fails before the work
+    writer: threading.Thread | None = None
+    # Millions of small objects, none of them in a cycle: the collector would walk them
+    # all again and again (it doubled the build time) for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        parts = _parts(rows, job)
+        # The records are most of the file: written by a thread (the writes release the
+        # GIL) while the rest is merged.
+        writer = out.add_in_background("records", _records(parts, job, out))
+        meta, sections = _merge(parts, len(cat_ids))
+        del parts
+        gaz: Gazetteer = meta.pop("gaz")
+        for a in areas:
+            west, south, east, north = a["bbox"]
+            gaz.add("area", a["id"], (south + north) / 2, (west + east) / 2)
+            gaz.add("area", a["name"], (south + north) / 2, (west + east) / 2)
+        gaz.finish()
+        post = meta["post"]
+        for phrase, *_rest, text in phrases:
+            for w, t in zip(words(text), phrase, strict=False):
+                meta["surface"].setdefault(t, w)
+        meta.update(
+            {
+                "version": INDEX_VERSION,
+                "byteorder": sys.byteorder,
+                "fingerprint": fingerprint,
+                "source": source,
+                "post": {t: tuple(v) for t, v in post.items()},
+                "vocab": "\n".join(sorted(post)),
+                "cat_ids": cat_ids,
+                "phrases": phrases,
+                "areas": areas,
+                "places": gaz.to_rows(),
+                "config": orjson.dumps(config),
+                "taxonomy": orjson.dumps(taxonomy),
+            }
+        )
+        writer.join()
+        for name, data in sections.items():
+            out.add(name, data)
+        return out.finish(meta)
+    except BaseException:
+        if writer is not None:
+            writer.join()
+        out.abort()
+        raise
+    finally:
+        if collecting:
+            gc.enable()
 
+
+def _records(parts: list[_Part], job: _Job, out: _IndexFile) -> list[bytes | memoryview]:
+    """The records of the parts' documents, in order; their offsets go to ``out``."""
+    rec_at = array("Q")
+    for p in parts:
+        rec_at += p.rec_at
+    if job.data:
+        # Every line was an entry and every entry a line: the NDJSON is the records (the
+        # newline after each is whitespace to orjson), written as is.
+        rec_at.append(job.size)
+        out.add("rec_off", rec_at.tobytes())
+        return [memoryview(job.data)[: job.size]]
+    rec_len = array("Q")
+    for p in parts:
+        rec_len += p.rec_len
+    out.add("rec_off", array("Q", accumulate(rec_len, initial=0)).tobytes())
+    return [p.blob for p in parts]
+
+
+def _merge(parts: list[_Part], ncat: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One index from consecutive parts: tables renumbered, arrays and postings joined."""
     ids: list[str] = []
     names: list[str] = []
-    status = bytearray(n)
-    area = bytearray(n)
-    wheel = bytearray(n)
-    flags = bytearray(n)
-    lat = array("d", bytes(8 * n))
-    lon = array("d", bytes(8 * n))
-    verified = array("I", bytes(4 * n))
-    hours = array("i", [-1]) * n
-    hours_texts: dict[str, int] = {}
     countries: dict[str, int] = {}
-    country = bytearray(n)
+    hours_texts: dict[str, int] = {}
     lang_sets: dict[str, int] = {}
-    langs = array("H", bytes(2 * n))
-    cats_off = array("I", [0])
-    cats = array("H")
-    cat_primary: list[list[int]] = [[] for _ in cat_ids]
-    cat_secondary: list[list[int]] = [[] for _ in cat_ids]
-    cat_seekers: list[list[int]] = [[] for _ in cat_ids]
-    levels: list[defaultdict[str, list[int]]] = [defaultdict(list) for _ in FIELDS]
-    surface: dict[str, str] = {}
+    status, area, wheel, flags, country = (bytearray() for _ in range(5))
+    lat, lon = array("d"), array("d")
+    verified, hours, langs = array("I"), array("i"), array("H")
+    cat_count, cats = array("H"), array("H")
     gaz = Gazetteer()
-    rec_off = array("Q", [0])
-    records: list[bytes] = []
-    size = 0
-    phrases = _phrases(taxonomy)
-    phrase_cats = leaf_phrases(phrases, taxonomy)
+    surface: dict[str, str] = {}
+    for p in parts:
+        ids += p.ids
+        names += p.names
+        status += p.status
+        area += p.area
+        wheel += p.wheel
+        flags += p.flags
+        lat += p.lat
+        lon += p.lon
+        verified += p.verified
+        cat_count += p.cat_count
+        cats += p.cats
+        # The part's own numbers -> the merged ones (first met, in document order).
+        to = [countries.setdefault(c, len(countries)) for c in p.countries]
+        country += p.country.translate(bytes(to + [0] * (256 - len(to))))
+        to = [hours_texts.setdefault(h, len(hours_texts)) for h in p.hours_texts]
+        hours += array("i", map([*to, -1].__getitem__, p.hours))  # -1 (no hours) stays -1
+        to = [lang_sets.setdefault(s, len(lang_sets)) for s in p.lang_sets]
+        langs += array("H", map(to.__getitem__, p.langs))
+        gaz.merge(p.gaz)
+        for t, w in p.surface.items():
+            known = surface.get(t)
+            if known is None or len(w) < len(known):  # the first part met it first
+                surface[t] = w
 
-    for doc, (e, url) in enumerate(ordered):
-        eid = str(e.get("id", ""))
-        ids.append(eid)
-        names.append(str(e.get("name", eid)).replace("\n", " "))
-        status[doc] = STATUS.index(e.get("status", "open")) if e.get("status") in STATUS else 0
-        loc = e.get("location") or {}
-        geo = loc.get("geo") or {}
-        la, lo = float(geo.get("lat", 0.0)), float(geo.get("lon", 0.0))
-        lat[doc], lon[doc] = la, lo
-        area[doc] = _area_of(areas, la, lo)
-        a11y = (e.get("accessibility") or {}).get("wheelchair", "unknown")
-        wheel[doc] = WHEELCHAIR.index(a11y) if a11y in WHEELCHAIR else 0
-        address = loc.get("address") or {}
-        country[doc] = countries.setdefault(str(address.get("country", "")), len(countries))
-        try:
-            verified[doc] = date.fromisoformat(str(e.get("last_verified"))).toordinal()
-        except ValueError:
-            verified[doc] = 0
-        if e.get("opening_hours"):
-            hours[doc] = hours_texts.setdefault(e["opening_hours"], len(hours_texts))
-        spoken = e.get("languages") or list((e.get("summary") or {}).keys())
-        langs[doc] = lang_sets.setdefault(",".join(spoken), len(lang_sets))
-        entry_cats = [e.get("category", ""), *(e.get("categories") or ())]
-        for j, c in enumerate(dict.fromkeys(entry_cats)):
-            if c in cat_index:
-                cats.append(cat_index[c])
-                (cat_primary if j == 0 else cat_secondary)[cat_index[c]].append(doc)
-        cats_off.append(len(cats))
-        flag = 0
-        collab = e.get("collaboration") or {}
-        if collab.get("seeks") or collab.get("provides"):
-            flag |= FLAG_COLLAB
-        sought = {c for need in collab.get("seeks") or () for c in need.get("categories") or ()}
-        for c in sorted(sought):
-            if c in cat_index:
-                cat_seekers[cat_index[c]].append(doc)
-        if (e.get("story") or {}).get("text"):
-            flag |= FLAG_STORY
-        if e.get("offerings"):
-            flag |= FLAG_OFFERINGS
-        flags[doc] = flag
-
-        # Terms: the field with the highest weight wins for each term.
-        # Each term once, in the field where it weighs most (the first met, best first).
-        seen: set[str] = set()
-        append = methodcaller("append", doc)
-        for field, texts in sorted(_doc_fields(e), key=lambda ft: -FIELD_WEIGHT[ft[0]]):
-            if texts:
-                new = term_set("\n".join(texts)) - seen
-                seen |= new
-                deque(map(append, map(levels[field].__getitem__, new)), maxlen=0)
-        # What a need is about, language-free, for partner matching (never scored by search).
-        for field, key in ((F_PROVIDES, "provides"), (F_SEEKS, "seeks")):
-            texts = [t for n in collab.get(key) or () for t in _texts(n.get("text"))]
-            new = concept_terms(texts, phrase_cats) - seen
-            seen |= new
-            deque(map(append, map(levels[field].__getitem__, new)), maxlen=0)
-
-        # Places.
-        if address.get("locality"):
-            gaz.add("locality", address["locality"], la, lo)
-        if address.get("postal_code"):
-            gaz.add("postal_code", address["postal_code"], la, lo)
-        if address.get("street") and not loc.get("hide_address"):
-            for s in street_names(address["street"]):
-                gaz.add("street", s, la, lo)
-        for text in _texts(e.get("summary")):
-            for q in named_quarters(text):
-                gaz.add("quarter", q, la, lo)
-
-        rec = orjson.dumps({"entry": e, "url": url})
-        records.append(rec)
-        size += len(rec)
-        rec_off.append(size)
-
-    for a in areas:
-        west, south, east, north = a["bbox"]
-        gaz.add("area", a["id"], (south + north) / 2, (west + east) / 2)
-        gaz.add("area", a["name"], (south + north) / 2, (west + east) / 2)
-    gaz.finish()
+    n = len(ids)
+    nbytes = bitset.size_for(n)
+    common = max(BITMAP_MIN_DOCS, n // BITMAP_SHARE)
+    bitmaps: list[bytes] = []
+    seg_bits: dict[str, list[int]] = {}
 
     # Postings: one flat array of doc ids; per term, (field, start, end) segments.
     docs = array("I")
     post: dict[str, list[int]] = {}
-    for field, level in enumerate(levels):
-        for term, found in level.items():
-            post.setdefault(term, []).extend((field, len(docs), len(docs) + len(found)))
-            docs.extend(found)
+    for fld in range(len(FIELDS)):
+        where: list[dict[str, tuple[int, int]]] = []
+        for p in parts:
+            terms, counts, _ = p.post[fld]
+            starts = accumulate(counts, initial=0)
+            where.append({t: (a, a + k) for t, a, k in zip(terms, starts, counts, strict=False)})
+        views = [memoryview(p.post[fld][2]) for p in parts]
+        for term in dict.fromkeys(t for spans in where for t in spans):
+            start = len(docs)
+            for spans, view in zip(where, views, strict=True):
+                span = spans.get(term)
+                if span is not None:
+                    docs.frombytes(view[span[0] * 4 : span[1] * 4])
+            post.setdefault(term, []).extend((fld, start, len(docs)))
+            slot = -1
+            if len(docs) - start >= common:
+                x = 0
+                for p, spans, view in zip(parts, where, views, strict=True):
+                    span = spans.get(term)
+                    if span is not None:
+                        mine = p.bits.get((term, fld))
+                        if mine is None:
+                            few = view[span[0] * 4 : span[1] * 4].cast("I")
+                            mine = bitset.from_docs(few, nbytes, p.first)
+                        x |= mine << p.first
+                slot = len(bitmaps)
+                bitmaps.append(bitset.to_bytes(x, nbytes))
+            seg_bits.setdefault(term, []).append(slot)
     cat_post = []
-    for i in range(len(cat_ids)):
+    for k in range(ncat):
         start = len(docs)
-        docs.extend(cat_primary[i])
+        for p in parts:
+            docs.extend(p.cat_primary[k])
         middle = len(docs)
-        docs.extend(cat_secondary[i])
+        for p in parts:
+            docs.extend(p.cat_secondary[k])
         cat_post.append((start, middle, len(docs)))
     seek_post = []
-    for found in cat_seekers:
-        seek_post.append((len(docs), len(docs) + len(found)))
-        docs.extend(found)
+    for k in range(ncat):
+        start = len(docs)
+        for p in parts:
+            docs.extend(p.cat_seekers[k])
+        seek_post.append((start, len(docs)))
+    cells = []
+    for cell in sorted({c for p in parts for c in p.cells}):
+        start = len(docs)
+        for p in parts:
+            docs.extend(p.cells.get(cell, ()))
+        cells.append((*cell, start, len(docs)))
 
-    # How to show a term: the shortest word that gives it ('cafe' rather than 'cafes').
-    for raw in text_mod._TERMS:
-        for w in words(raw):
-            t = stem(w)
-            if t in post:
-                known = surface.get(t)
-                if known is None or len(w) < len(known):
-                    surface[t] = w
-    for phrase, *_rest, text in phrases:
-        for w, t in zip(words(text), phrase, strict=False):
-            surface.setdefault(t, w)
-    sections: dict[str, bytes] = {
+    def bitmap(a: int, b: int) -> int:
+        if b - a < BITMAP_MIN_DOCS:
+            return -1
+        bitmaps.append(bitset.to_bytes(bitset.from_docs(docs[a:b], nbytes), nbytes))
+        return len(bitmaps) - 1
+
+    # Every category's, but the smallest: a query for a group ('repair') asks for twenty of
+    # them, and the taxonomy keeps their number small whatever the size of the directory.
+    cat_bits = [(bitmap(pa, pb), bitmap(pb, sb)) for pa, pb, sb in cat_post]
+    sections: dict[str, Any] = {
         "docs": docs.tobytes(),
         "lat": lat.tobytes(),
         "lon": lon.tobytes(),
@@ -387,61 +808,104 @@ def build_index(
         "wheel": bytes(wheel),
         "flags": bytes(flags),
         "country": bytes(country),
-        "cats_off": cats_off.tobytes(),
+        "cats_off": array("I", accumulate(cat_count, initial=0)).tobytes(),
         "cats": cats.tobytes(),
         "hours": hours.tobytes(),
         "verified": verified.tobytes(),
         "langs": langs.tobytes(),
-        "rec_off": rec_off.tobytes(),
-        "records": b"".join(records),
+        "bits": bitmaps,
     }
     meta: dict[str, Any] = {
-        "version": INDEX_VERSION,
-        "byteorder": sys.byteorder,
-        "fingerprint": fingerprint,
-        "source": source,
         "n": n,
         "ids": "\n".join(ids),
         "names": "\n".join(names),
-        "post": {t: tuple(v) for t, v in post.items()},
-        "vocab": "\n".join(sorted(post)),
-        "cat_ids": cat_ids,
+        "post": post,
         "cat_post": cat_post,
         "seek_post": seek_post,
-        "phrases": phrases,
-        "surface": surface,
+        "cells": cells,
+        "surface": {t: w for t, w in surface.items() if t in post},
         "hours_texts": list(hours_texts),
         "countries": list(countries),
         "lang_sets": list(lang_sets),
-        "areas": areas,
-        "places": gaz.to_rows(),
-        "config": orjson.dumps(config),
-        "taxonomy": orjson.dumps(taxonomy),
+        "gaz": gaz,
+        "seg_bits": {t: tuple(v) for t, v in seg_bits.items() if max(v) >= 0},
+        "cat_bits": cat_bits,
     }
-    return _write(dest, meta, sections)
+    return meta, sections
 
 
-def _write(dest: Path, meta: dict[str, Any], sections: dict[str, bytes]) -> Path:
-    layout: dict[str, tuple[int, int]] = {}
-    offset = 0
-    for name, data in sections.items():
-        layout[name] = (offset, len(data))
-        offset += len(data) + (-len(data) % 8)
-    meta["sections"] = layout
-    head = marshal.dumps(meta)
-    start = len(MAGIC) + 8 + len(head)
-    pad = -start % 8
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as f:
-        f.write(MAGIC)
-        f.write((len(head) + pad).to_bytes(8, "little"))
-        f.write(head + b"\0" * pad)
-        for data in sections.values():
-            f.write(data)
-            f.write(b"\0" * (-len(data) % 8))
-    tmp.replace(dest)
-    return dest
+class _IndexFile:
+    """An index file being written: the sections as they come, the header last.
+
+    Layout: ``MAGIC``, the header's offset and length (8 bytes each), the
+    sections (8-byte aligned), the :mod:`marshal` header. The file appears
+    at ``dest`` (atomically) only once complete.
+    """
+
+    START = len(MAGIC) + 16 + (-(len(MAGIC) + 16) % 8)
+
+    def __init__(self, dest: Path) -> None:
+        self.dest = dest
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+        self.f = self.tmp.open("wb")
+        self.f.write(bytes(self.START))
+        self.layout: dict[str, tuple[int, int]] = {}
+        self.offset = self.START
+        self.failed: BaseException | None = None
+
+    def add(self, name: str, data: bytes | list[bytes] | list[bytes | memoryview]) -> None:
+        """Append section ``name`` (bytes, or pieces written one after the other)."""
+        size = 0
+        for chunk in [data] if isinstance(data, bytes) else data:
+            self.f.write(chunk)
+            size += len(chunk)
+        self.f.write(bytes(-size % 8))
+        self.layout[name] = (self.offset, size)
+        self.offset += size + (-size % 8)
+
+    def add_in_background(self, name: str, data: list[bytes | memoryview]) -> threading.Thread:
+        """:meth:`add` in a thread; join it before adding anything else."""
+
+        def run() -> None:
+            try:
+                self.add(name, data)
+            except BaseException as exc:  # handed over to finish()
+                self.failed = exc
+
+        thread = threading.Thread(target=run, name="quartier-index-writer")
+        thread.start()
+        return thread
+
+    def finish(self, meta: dict[str, Any]) -> Path:
+        if self.failed is not None:
+            raise self.failed
+        meta["sections"] = self.layout
+        head = marshal.dumps(meta)
+        self.f.write(head)
+        self.f.seek(len(MAGIC))
+        self.f.write(self.offset.to_bytes(8, "little") + len(head).to_bytes(8, "little"))
+        self.f.seek(0)
+        self.f.write(MAGIC)  # last: a file cut short is never taken for an index
+        self.f.close()
+        # Renaming over a previous index costs a third of a second for 300 MB (the file
+        # system writes the new one out first, then frees the old): move the old one aside
+        # and delete it in the background. (A name like the index's: a crash in between
+        # leaves a file that the next build of the directory cleans up.)
+        old = self.dest.with_name(f"{self.dest.stem}.{os.getpid()}.old{self.dest.suffix}")
+        try:
+            self.dest.rename(old)
+            moved = True
+        except OSError:
+            moved = False
+        self.tmp.replace(self.dest)
+        if moved:
+            threading.Thread(target=old.unlink, args=(True,), name="quartier-index-free").start()
+        return self.dest
+
+    def abort(self) -> None:
+        self.f.close()
+        self.tmp.unlink(missing_ok=True)
 
 
 class IndexUnusable(Exception):
@@ -464,6 +928,8 @@ class Index:
         self.cat_ids: list[str] = meta["cat_ids"]
         self.cat_post: list[tuple[int, int, int]] = meta["cat_post"]
         self.seek_post: list[tuple[int, int]] = meta["seek_post"]
+        # (lat, lon) grid cell numbers (see CELL_DEGREES), start, end of its documents in docs.
+        self.cells: list[tuple[int, int, int, int]] = meta["cells"]
         self.phrases: list[tuple[tuple[str, ...], int, str, str, str]] = meta["phrases"]
         self.surface: dict[str, str] = meta["surface"]
         self.hours_texts: list[str] = meta["hours_texts"]
@@ -495,6 +961,12 @@ class Index:
         self.langs = view("langs", "H")
         self.rec_off = view("rec_off", "Q")
         self.records = view("records")
+        # Bitmaps of the common terms' and the categories' documents (see bitset).
+        self.nbytes = bitset.size_for(self.n)
+        self.bits = view("bits")
+        self.seg_bits: dict[str, tuple[int, ...]] = meta["seg_bits"]
+        self.cat_bits: list[tuple[int, int]] = meta["cat_bits"]
+        self._filters: dict[tuple[str, Any], int] = {}
 
     @classmethod
     def open(cls, path: Path) -> Index:
@@ -506,17 +978,21 @@ class Index:
         except (OSError, ValueError) as exc:
             raise IndexUnusable(f"cannot read {path}: {exc}") from None
         buf = memoryview(mm)
-        if bytes(buf[: len(MAGIC)]) != MAGIC:
+        if bytes(buf[: len(MAGIC)]) != MAGIC or len(buf) < _IndexFile.START:
             raise IndexUnusable(f"{path} is not a Quartier search index")
-        head_len = int.from_bytes(buf[len(MAGIC) : len(MAGIC) + 8], "little")
-        start = len(MAGIC) + 8
+        start = int.from_bytes(buf[len(MAGIC) : len(MAGIC) + 8], "little")
+        length = int.from_bytes(buf[len(MAGIC) + 8 : len(MAGIC) + 16], "little")
         try:
-            meta = marshal.loads(buf[start : start + head_len])
+            if start + length > len(buf):
+                raise ValueError("shorter than its header says")
+            meta = marshal.loads(buf[start : start + length])
+            if not isinstance(meta, dict):
+                raise ValueError("no header")
         except (EOFError, ValueError, TypeError) as exc:
             raise IndexUnusable(f"{path} is damaged: {exc}") from None
         if meta.get("version") != INDEX_VERSION or meta.get("byteorder") != sys.byteorder:
             raise IndexUnusable(f"{path} was written by another version")
-        return cls(path, meta, buf[start + head_len :], mm)
+        return cls(path, meta, buf, mm)
 
     # -- documents
 
@@ -569,6 +1045,66 @@ class Index:
         flat = self.post.get(term, ())
         return sum(flat[i + 2] - flat[i + 1] for i in range(0, len(flat), 3))
 
+    # -- sets of documents (see bitset)
+
+    def docset(self, a: int, b: int, slot: int = -1) -> int:
+        """``docs[a:b]`` as a bit set: the stored bitmap ``slot``, else built from the list."""
+        if slot >= 0:
+            start = slot * self.nbytes
+            return int.from_bytes(self.bits[start : start + self.nbytes], "little")
+        return bitset.from_docs(self.docs[a:b], self.nbytes)
+
+    def term_docsets(self, term: str) -> list[tuple[int, int]]:
+        """(field, documents) for every field ``term`` is filed under."""
+        flat = self.post.get(term, ())
+        slots = self.seg_bits.get(term) or (-1,) * (len(flat) // 3)
+        return [
+            (flat[i], self.docset(flat[i + 1], flat[i + 2], slots[i // 3]))
+            for i in range(0, len(flat), 3)
+        ]
+
+    def category_docsets(self, cat: int) -> tuple[int, int]:
+        """(documents with ``cat`` as primary category, with it as a secondary one)."""
+        pa, pb, sb = self.cat_post[cat]
+        primary, secondary = self.cat_bits[cat]
+        return self.docset(pa, pb, primary), self.docset(pb, sb, secondary)
+
+    def _where(self, column: memoryview, values: Iterable[int]) -> int:
+        """Documents whose byte in ``column`` is one of ``values`` (C speed: translate)."""
+        table = bytearray(256)
+        for v in values:
+            table[v] = 1
+        return bitset.from_bytemap(bytes(column).translate(table))
+
+    def with_status(self, *codes: int) -> int:
+        """Documents whose status is one of ``codes`` (indexes into STATUS)."""
+        key = ("status", codes)
+        if key not in self._filters:
+            self._filters[key] = self._where(self.status, codes)
+        return self._filters[key]
+
+    def with_wheelchair(self, code: int) -> int:
+        key = ("wheel", code)
+        if key not in self._filters:
+            self._filters[key] = self._where(self.wheel, (code,))
+        return self._filters[key]
+
+    def speaking(self, language: str) -> int:
+        """Documents that list ``language`` among theirs."""
+        key = ("lang", language)
+        if key not in self._filters:
+            wanted = [i for i, s in enumerate(self.lang_sets) if language in s]
+            if len(self.lang_sets) <= 256:
+                # Set numbers fit in the low byte of each 16-bit number.
+                low = self.langs.cast("B")[0 if sys.byteorder == "little" else 1 :: 2]
+                self._filters[key] = self._where(low, wanted)
+            else:
+                flags = [0] * len(self.lang_sets)
+                for i in wanted:
+                    flags[i] = 1
+                self._filters[key] = bitset.from_bytemap(bytes(map(flags.__getitem__, self.langs)))
+        return self._filters[key]
+
     # -- settings
 
     @cached_property
@@ -601,6 +1137,16 @@ class Index:
         for key, cat, kind, lang, text in self.phrases:
             out.setdefault(tuple(key), []).append((cat, kind, lang, text))
         return out
+
+    @cached_property
+    def phrase_terms(self) -> frozenset[str]:
+        """Every term of a taxonomy label or synonym (typo fixes prefer them)."""
+        return frozenset(t for key in self.phrase_map for t in key)
+
+    @cached_property
+    def single_phrases(self) -> dict[str, list[tuple[int, str, str, str]]]:
+        """One-word labels and synonyms -> what they name (for near misses)."""
+        return {key[0]: hits for key, hits in self.phrase_map.items() if len(key) == 1}
 
     @property
     def default_language(self) -> str:

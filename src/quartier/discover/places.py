@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 
 from .text import fold
 
@@ -39,9 +41,11 @@ _QUARTER_SUFFIX_ANY_CASE = re.compile(
 )
 _UPPER = "A-ZÄÖÜÉÈÀÂÔÎÇÑ"
 # "im Lorrainequartier", "in der Länggasse", "in the Matte quarter", "dans le quartier X".
+# The lookahead (the first letters of the words below) only spares trying every word at
+# every word start: indexing runs this over every summary.
 _NAMED = re.compile(
-    r"(?:\b(?:im|in|in der|in the|beim|bei der|quartier|Quartier|dans le quartier|du quartier de la"
-    r"|à la|à|au|en|near|de la)\s+)"
+    r"(?:\b(?=[ibqQdàaen])(?:im|in|in der|in the|beim|bei der|quartier|Quartier|dans le quartier"
+    r"|du quartier de la|à la|à|au|en|near|de la)\s+)"
     rf"([{_UPPER}][\w'’-]+(?:\s+[{_UPPER}][\w'’-]+)?)"
 )
 
@@ -78,13 +82,51 @@ def named_quarters(text: str) -> list[str]:
     -> 'Lorraine'."""
     out = []
     for match in _NAMED.finditer(text):
-        name = _QUARTER_SUFFIX_ANY_CASE.sub("", match.group(1)).strip()
-        words = place_key(name).split()
-        if words and words[-1] in ("quarter", "quartier", "avenue", "street", "strasse"):
-            continue
-        if len(name) >= 4:
+        name = _quarter(match.group(1))
+        if name:
             out.append(name)
     return out
+
+
+@lru_cache(maxsize=65536)
+def _quarter(found: str) -> str:
+    """The quarter a name after 'im', 'in the' ... stands for, or "" (cached: names repeat)."""
+    name = _QUARTER_SUFFIX_ANY_CASE.sub("", found).strip()
+    words = place_key(name).split()
+    if words and words[-1] in ("quarter", "quartier", "avenue", "street", "strasse"):
+        return ""
+    return name if len(name) >= 4 else ""
+
+
+def _spread_out(lat: float, lon: float, lats: array[float], lons: array[float]) -> bool:
+    """Whether a point lies more than MAX_QUARTER_SPREAD_KM from (lat, lon), the centroid.
+
+    Most names are answered by their bounding box (all surely near) or by its
+    extreme points (one surely far), without measuring every point.
+    """
+    south, north, west, east = min(lats), max(lats), min(lons), max(lons)
+    if _within(lat, lon, south, north, west, east, MAX_QUARTER_SPREAD_KM):
+        return False
+    for i in {lats.index(south), lats.index(north), lons.index(west), lons.index(east)}:
+        if distance_km(lat, lon, lats[i], lons[i]) > MAX_QUARTER_SPREAD_KM:
+            return True
+    return max(map(distance_km, repeat(lat), repeat(lon), lats, lons)) > MAX_QUARTER_SPREAD_KM
+
+
+def _within(
+    lat: float, lon: float, south: float, north: float, west: float, east: float, km: float
+) -> bool:
+    """Whether every point of the box is surely within ``km`` of (lat, lon).
+
+    The haversine with cos(lat) taken as 1 is never shorter than the real
+    distance, so this answers for thousands of points at the cost of one.
+    """
+    dp = math.radians(max(north - lat, lat - south))
+    dl = math.radians(max(east - lon, lon - west))
+    if dl > math.pi:
+        return False
+    h = math.sin(dp / 2) ** 2 + math.sin(dl / 2) ** 2
+    return 12742.0 * math.asin(min(1.0, math.sqrt(h))) <= km
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -99,7 +141,9 @@ class Gazetteer:
     """Place names to points, collected while the index is built."""
 
     def __init__(self) -> None:
-        self._points: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        # (kind, key) -> lat, lon, lat, lon, ...: flat arrays pickle as bytes, so the
+        # gazetteers of a parallel index build travel back to the parent cheaply.
+        self._points: dict[tuple[str, str], array[float]] = {}
         self._labels: dict[tuple[str, str], str] = {}
         self.places: dict[str, Place] = {}
 
@@ -107,8 +151,23 @@ class Gazetteer:
         key = place_key(label)
         if not key:
             return
-        self._points.setdefault((kind, key), []).append((lat, lon))
-        self._labels.setdefault((kind, key), label.strip())
+        points = self._points.get((kind, key))
+        if points is None:
+            self._points[(kind, key)] = array("d", (lat, lon))
+            self._labels[(kind, key)] = label.strip()
+        else:
+            points.append(lat)
+            points.append(lon)
+
+    def merge(self, other: Gazetteer) -> None:
+        """Add what ``other`` collected after what this one did (first label wins)."""
+        for name, points in other._points.items():
+            mine = self._points.get(name)
+            if mine is None:
+                self._points[name] = points
+                self._labels[name] = other._labels[name]
+            else:
+                mine.extend(points)
 
     def finish(self) -> None:
         """Turn collected points into places, one per name, the most trusted kind first."""
@@ -116,14 +175,13 @@ class Gazetteer:
         for (kind, key), points in sorted(self._points.items(), key=lambda kv: rank[kv[0][0]]):
             if key in self.places:
                 continue
-            lat = sum(p[0] for p in points) / len(points)
-            lon = sum(p[1] for p in points) / len(points)
-            if kind in ("quarter", "street"):
-                spread = max(distance_km(lat, lon, p[0], p[1]) for p in points)
-                if spread > MAX_QUARTER_SPREAD_KM:
-                    continue
+            lats, lons = points[0::2], points[1::2]
+            lat = sum(lats) / len(lats)
+            lon = sum(lons) / len(lons)
+            if kind in ("quarter", "street") and _spread_out(lat, lon, lats, lons):
+                continue
             label = self._labels[(kind, key)]
-            self.places[key] = Place(key, label, kind, round(lat, 5), round(lon, 5), len(points))
+            self.places[key] = Place(key, label, kind, round(lat, 5), round(lon, 5), len(lats))
         self._points.clear()
 
     def find(self, name: str) -> Place | None:

@@ -34,15 +34,16 @@ import heapq
 import math
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
-from itertools import repeat
-from operator import mul
+from itertools import combinations
 from typing import Any
 
 from ..problems import QuartierError
+from . import bitset
 from . import hours as hours_mod
-from .index import FIELD_WEIGHT, FIELDS, NO_AREA, STATUS, WHEELCHAIR, Index
+from .index import CELL_DEGREES, FIELD_WEIGHT, FIELDS, NO_AREA, STATUS, WHEELCHAIR, Index
 from .places import distance_km
 from .text import STOPWORDS, edits1, stem, words
 
@@ -56,6 +57,10 @@ CATEGORY_WEIGHT = (7.0, 5.0)  # the category is primary, secondary
 GROUP_WEIGHT = (3.0, 2.0)  # a child of the group named is primary, secondary
 MAX_SCORE = 15.0  # a word in the name (8) of a business in the category named (7)
 PROXIMITY_KM = 2.0  # at this distance a result counts half as much as one next door
+# A group of more businesses than this, near a place, is read ring by ring of the index's
+# grid cells, the nearest first (each ring of about RING_DOCS businesses).
+RING_MIN_DOCS = 2000
+RING_DOCS = 500
 # Words about time, not about the business: the --open-at and --open-now options say that.
 TIME_WORDS = frozenset(hours_mod.DAY_NAMES) | {
     "open",
@@ -178,7 +183,10 @@ class _Concept:
     word: str
     expansions: list[tuple[str, float, str]]  # (term, factor, how)
     cats: dict[int, tuple[float, str]] = field(default_factory=dict)  # category -> (w, how)
-    scores: dict[int, float] = field(default_factory=dict)
+    # (score, documents) best first, as bit sets (see bitset): a document is in one level,
+    # the score of its best text match plus that of its best category match.
+    levels: list[tuple[float, int]] = field(default_factory=list)
+    docs: int = 0  # every document the concept matches
     idf: float = 0.0
 
 
@@ -214,93 +222,144 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
             notes or [f"no business mentions {q.text!r}"],
         )
 
-    def keep(doc: int) -> bool:
-        s = index.status[doc]
-        if s == 2 or (s == 1 and not q.include_temporarily_closed):
-            return False
-        if allowed is not None and not allowed.intersection(
-            index.cats[index.cats_off[doc] : index.cats_off[doc + 1]]
-        ):
-            return False
-        if language and language not in index.languages_of(doc):
-            return False
-        return not (q.wheelchair and index.wheel[doc] != 1)
+    # Filters that whole sets answer: status, category, language, wheelchair access.
+    eligible = index.with_status(0, 1) if q.include_temporarily_closed else index.with_status(0)
+    if allowed is not None:
+        eligible &= bitset.union(p | s for p, s in map(index.category_docsets, allowed))
+    if language:
+        eligible &= index.speaking(language)
+    if q.wheelchair:
+        eligible &= index.with_wheelchair(1)
 
     dist: dict[int, float] = {}
 
-    def distance(doc: int) -> float | None:
-        if place is None:
-            return None
+    def km(doc: int) -> float:
+        assert place is not None
         d = dist.get(doc)
         if d is None:
             d = dist[doc] = distance_km(place.lat, place.lon, index.lat[doc], index.lon[doc])
         return d
 
-    def near_enough(doc: int) -> bool:
-        if q.radius_km is None or place is None:
-            return True
-        d = distance(doc)
-        return d is not None and d <= q.radius_km
+    def distance(doc: int) -> float | None:
+        return None if place is None else km(doc)
+
+    # Filters asked one business at a time, only of those that could make the list.
+    radius = q.radius_km if place is not None else None
+    hours_seen: dict[tuple[int, int, int], bool] = {}
 
     def open_ok(doc: int) -> bool:
         if when is None:
             return True
-        return _hours_state(index, doc, when).open is True
+        # Businesses with the same hours, country and area are open or closed together.
+        key = (index.hours[doc], index.country[doc], index.area[doc])
+        found = hours_seen.get(key)
+        if found is None:
+            found = hours_seen[key] = _hours_state(index, doc, when).open is True
+        return found
 
-    # Candidates: by how many query words they match, best first.
-    if concepts:
-        counts: Counter[int] = Counter()
-        for c in concepts:
-            counts.update(c.scores.keys())
-        tiers: dict[int, list[int]] = {}
-        for doc, k in counts.items():
-            tiers.setdefault(k, []).append(doc)
-        order = [tiers[k] for k in sorted(tiers, reverse=True)]
-    else:
-        pool = range(index.n) if allowed is None else sorted(_docs_in(index, allowed))
-        order = [list(pool)]
+    def passes(doc: int) -> bool:
+        return (radius is None or km(doc) <= radius) and open_ok(doc)
 
-    total_idf = sum(c.idf for c in concepts) or 1.0
     qkey = " ".join(sorted(w for c in concepts for w in [c.word])) or q.text.strip().lower()
     tie_salt = f"{qkey}|{q.near or ''}|{q.category or ''}".encode()
-    ranked: list[tuple[int, int, int, int, float]] = []
-    norm = MAX_SCORE * total_idf
-    more = False
-    for tier in order:
-        # Walk the tier best-first by an upper bound of the score (coverage and distance can
-        # only lower it), computed at C speed; stop once nothing left can reach the list.
-        bound = _upper_bounds(concepts, tier, norm)
-        walk = sorted(range(len(tier)), key=bound.__getitem__, reverse=True)
-        kept: list[int] = []  # a min-heap of the best buckets kept in this tier
-        for j in walk:
-            if len(kept) >= q.limit and (bound[j] <= 0 or round(math.log(bound[j]) * 12) < kept[0]):
-                more = True
-                break
-            doc = tier[j]
-            if not (keep(doc) and near_enough(doc) and open_ok(doc)):
+
+    salted, blake2b = tie_salt + b"\0", hashlib.blake2b
+
+    def tie(eid: str) -> bytes:
+        # _tie's hash; its big-endian bytes sort as its number does, without making one.
+        return blake2b(salted + eid.encode(), digest_size=8).digest()
+
+    asked_per_doc = place is not None or when is not None
+    ids = index.ids
+    rings: _Rings | None = None  # made on first need
+
+    def take(
+        members: list[int],
+        rel: float,
+        need: int,
+        kept: list[int],
+        found: list[tuple[int, bytes, int, float]],
+    ) -> bool:
+        """Score ``members`` into ``found`` (the best ``need`` buckets in ``kept``);
+        whether one was left below the list."""
+        cut = False
+        for doc in members:
+            if not passes(doc):
                 continue
-            covered = sum(c.idf for c in concepts if doc in c.scores)
-            rel = sum(c.idf * c.scores.get(doc, 0.0) for c in concepts) / norm
-            rel = rel * (covered / total_idf) ** 2 if concepts else 1.0
-            d = distance(doc)
-            if d is not None:
-                rel *= 1.0 / (1.0 + d / PROXIMITY_KM)
-            bucket = round(math.log(rel) * 12) if rel > 0 else -(10**6)
-            if len(kept) < q.limit:
+            score = rel
+            if place is not None:
+                score *= 1.0 / (1.0 + km(doc) / PROXIMITY_KM)
+            bucket = round(math.log(score) * 12) if score > 0 else -(10**6)
+            if len(kept) < need:
                 heapq.heappush(kept, bucket)
+            elif bucket < kept[0]:
+                cut = True  # below the short list: no tie to break
+                continue
             else:
                 heapq.heappushpop(kept, bucket)
-            matched = sum(1 for c in concepts if doc in c.scores)
-            ranked.append((-matched, -bucket, _tie(tie_salt, index.ids[doc]), doc, rel))
+            found.append((-bucket, tie(ids[doc]), doc, score))
+        return cut
+
+    ranked: list[tuple[int, float]] = []
+    more = False
+    for fewer_remain, groups in _tiers(index, concepts, eligible):
+        # Best group first; a group's documents share their score before distance, which
+        # can only lower it: once the next group cannot reach the short list, stop.
+        need = q.limit - len(ranked)
+        kept: list[int] = []  # a min-heap of the best buckets met in this tier
+        found: list[tuple[int, bytes, int, float]] = []
+
+        for rel, docs in groups:
+            bound = round(math.log(rel) * 12) if rel > 0 else -(10**6)
+            if len(kept) >= need and bound < kept[0]:
+                more = True
+                break
+            if not asked_per_doc:
+                # One score for the whole group: the tie decides, so only its first `need`
+                # can make the list (and are worth keeping).
+                members = bitset.docs_of(docs, index.nbytes)
+                ties = heapq.nsmallest(
+                    need + 1, zip(map(tie, map(ids.__getitem__, members)), members, strict=True)
+                )
+                more = more or len(ties) > need
+                for t, doc in ties[:need]:
+                    if len(kept) < need:
+                        heapq.heappush(kept, bound)
+                    elif bound < kept[0]:
+                        more = True
+                        break
+                    else:
+                        heapq.heappushpop(kept, bound)
+                    found.append((-bound, t, doc, rel))
+                continue
+            if place is None or docs.bit_count() < RING_MIN_DOCS:
+                more = take(bitset.docs_of(docs, index.nbytes), rel, need, kept, found) or more
+                continue
+            # Many businesses, each at its own distance: the nearest first, ring by ring,
+            # until even the nearest of the next ring would score below the list.
+            rings = rings or _Rings(index, place)
+            left = docs
+            for near, ring in rings:
+                if radius is not None and near > radius:
+                    left = 0  # the rest is beyond the radius
+                    break
+                reach = rel * (1.0 / (1.0 + near / PROXIMITY_KM))
+                if len(kept) >= need and round(math.log(reach) * 12) < kept[0]:
+                    break
+                here = left & ring
+                if here:
+                    left ^= here
+                    more = take(bitset.docs_of(here, index.nbytes), rel, need, kept, found) or more
+            more = more or bool(left)
+        found.sort()
+        ranked += [(doc, score) for _b, _t, doc, score in found[:need]]
         if len(ranked) >= q.limit:
-            more = more or len(ranked) > q.limit or tier is not order[-1]
+            more = more or len(found) > need or fewer_remain
             break
-    ranked.sort()
-    top = ranked[: q.limit]
     display = language or _display_language(index, langs)
     results = [
         _result(index, doc, rel, concepts, display, when, _now(q), distance(doc))
-        for *_, doc, rel in top
+        for doc, rel in ranked
     ]
     return SearchResult(
         query=q.text,
@@ -322,7 +381,7 @@ def _concepts(index: Index, text: str) -> tuple[list[_Concept], list[str], Count
     seq = [w for w in words(text) if len(w) > 1 and w not in STOPWORDS and w not in TIME_WORDS]
     stems = [stem(w) for w in seq]
     vocab = index.vocab_set
-    phrase_terms = {t for key in index.phrase_map for t in key}
+    phrase_terms = index.phrase_terms
     for i, (w, t) in enumerate(zip(seq, stems, strict=True)):
         if t in vocab or len(t) < 4 or _has_prefix(index, t):
             continue
@@ -340,7 +399,7 @@ def _concepts(index: Index, text: str) -> tuple[list[_Concept], list[str], Count
             for longer in _prefixed(index, t):
                 concepts[i].expansions.append((longer, PREFIX_FACTOR, "prefix"))
     # Taxonomy phrases (longest first) give the words they cover a category.
-    single = {key[0]: hits for key, hits in index.phrase_map.items() if len(key) == 1}
+    single = index.single_phrases
     understood: set[str] = set()
     for size in (4, 3, 2, 1):
         for i in range(len(stems) - size + 1):
@@ -367,18 +426,127 @@ def _concepts(index: Index, text: str) -> tuple[list[_Concept], list[str], Count
                         c.cats[cat] = (1.0, how)
     for c in concepts:
         _score(index, c)
-    found = [c for c in concepts if c.scores]
+    found = [c for c in concepts if c.docs]
     return found, notes, langs, sorted(understood)
 
 
-def _upper_bounds(concepts: list[_Concept], tier: list[int], norm: float) -> list[float]:
-    """Per document of ``tier``, its score before coverage and distance (never lower)."""
+def _tiers(
+    index: Index, concepts: list[_Concept], eligible: int
+) -> Iterator[tuple[bool, Iterator[tuple[float, int]]]]:
+    """Per number of query words matched, most first: (whether businesses matching fewer
+    remain, the groups of documents with one score before distance, best first).
+
+    A business matching more of the query's words always ranks first, so a
+    tier is asked for only when the ones above leave the list short.
+    """
     if not concepts:
-        return [1.0] * len(tier)
-    columns = [
-        map(mul, map(c.scores.get, tier, repeat(0.0)), repeat(c.idf / norm)) for c in concepts
-    ]
-    return list(map(sum, zip(*columns, strict=True)))
+        # Nothing asked but a place or a category: every eligible business scores 1.
+        yield False, iter([(1.0, eligible)])
+        return
+    total_idf = sum(c.idf for c in concepts) or 1.0
+    norm = MAX_SCORE * total_idf
+    anywhere = bitset.union(c.docs for c in concepts) & eligible
+    taken = 0
+    for j in range(len(concepts), 0, -1):
+        subsets: list[tuple[tuple[int, ...], int]] = []
+        for chosen in combinations(range(len(concepts)), j):
+            # The documents that match exactly the concepts chosen.
+            x = eligible
+            for i, c in enumerate(concepts):
+                x = x & c.docs if i in chosen else x ^ (x & c.docs)
+                if not x:
+                    break
+            if x:
+                subsets.append((chosen, x))
+                taken |= x
+        if subsets:
+            rest = anywhere ^ (anywhere & taken)
+            yield bool(rest), _groups(concepts, subsets, norm, total_idf)
+
+
+def _groups(
+    concepts: list[_Concept],
+    subsets: list[tuple[tuple[int, ...], int]],
+    norm: float,
+    total_idf: float,
+) -> Iterator[tuple[float, int]]:
+    """(score, documents) of one tier, best first: every combination of the concepts' levels.
+
+    Combinations come off a heap by score; each one's successors lower one level
+    a step (a level at or after the last one lowered, so each comes once). Most
+    combinations are empty and cost one ``&``; only those that can still reach
+    the short list are ever made.
+    """
+    tables = []
+    for chosen, x in subsets:
+        levels = [[(v, d & x) for v, d in concepts[i].levels if d & x] for i in chosen]
+        covered = sum(c.idf for i, c in enumerate(concepts) if i in chosen)
+        tables.append((chosen, levels, (covered / total_idf) ** 2))
+
+    def score(t: int, at: tuple[int, ...]) -> float:
+        chosen, levels, coverage = tables[t]
+        value = {i: levels[p][k][0] for p, (i, k) in enumerate(zip(chosen, at, strict=True))}
+        # The same sum, in the same order, as one document's score was always computed.
+        return sum(c.idf * value.get(i, 0.0) for i, c in enumerate(concepts)) / norm * coverage
+
+    heap = []
+    for t, (chosen, *_) in enumerate(tables):
+        top = (0,) * len(chosen)
+        heap.append((-score(t, top), t, top, 0))
+    heapq.heapify(heap)
+    while heap:
+        neg, t, at, last = heapq.heappop(heap)
+        levels = tables[t][1]
+        for p in range(last, len(at)):
+            if at[p] + 1 < len(levels[p]):
+                nxt = (*at[:p], at[p] + 1, *at[p + 1 :])
+                heapq.heappush(heap, (-score(t, nxt), t, nxt, p))
+        docs = levels[0][at[0]][1]
+        for p in range(1, len(at)):
+            docs &= levels[p][at[p]][1]
+            if not docs:
+                break
+        if docs:
+            yield -neg, docs
+
+
+class _Rings:
+    """The index's grid cells around a place, nearest first, in batches of some RING_DOCS
+    businesses: (how near a batch's businesses can be at best, in km, their bit set).
+
+    Made as far as asked for, and kept for the next group of the same search.
+    """
+
+    def __init__(self, index: Index, place: Place) -> None:
+        cells = []
+        for ilat, ilon, a, b in index.cells:
+            south, west = ilat * CELL_DEGREES, ilon * CELL_DEGREES
+            # The cell's point nearest to the place, give or take the curvature within a
+            # cell (a hundredth of a degree): hence 1% off, so no business is nearer than said.
+            lat = min(max(place.lat, south), south + CELL_DEGREES)
+            lon = min(max(place.lon, west), west + CELL_DEGREES)
+            cells.append((0.99 * distance_km(place.lat, place.lon, lat, lon), a, b))
+        cells.sort()
+        self._cells = iter(cells)
+        self._index = index
+        self._made: list[tuple[float, int]] = []
+
+    def __iter__(self) -> Iterator[tuple[float, int]]:
+        yield from self._made
+        index = self._index
+        batch: list[int] = []
+        first = 0.0
+        for near, a, b in self._cells:
+            if not batch:
+                first = near
+            batch += index.docs[a:b]
+            if len(batch) >= RING_DOCS:
+                self._made.append((first, bitset.from_docs(batch, index.nbytes)))
+                batch = []
+                yield self._made[-1]
+        if batch:
+            self._made.append((first, bitset.from_docs(batch, index.nbytes)))
+            yield self._made[-1]
 
 
 def _has_prefix(index: Index, term: str) -> bool:
@@ -398,7 +566,7 @@ def _prefixed(index: Index, term: str) -> list[str]:
     return out
 
 
-def _correct(index: Index, term: str, phrase_terms: set[str]) -> str | None:
+def _correct(index: Index, term: str, phrase_terms: frozenset[str]) -> str | None:
     """The known term one edit away, preferring taxonomy words, then the most common."""
     close = edits1(term) & index.vocab_set
     if not close:
@@ -407,34 +575,50 @@ def _correct(index: Index, term: str, phrase_terms: set[str]) -> str | None:
 
 
 def _score(index: Index, c: _Concept) -> None:
-    """Per document: the best text match plus the best category match of the concept."""
-    docs = index.docs
-    text: list[tuple[float, int, int]] = []
+    """The concept's levels: per document, the best text match plus the best category match."""
+    text: dict[float, int] = {}
     for term, factor, _how in c.expansions:
-        for fld, a, b in index.segments(term):
+        for fld, docs in index.term_docsets(term):
             if FIELD_WEIGHT[fld]:
-                text.append((FIELD_WEIGHT[fld] * factor, a, b))
-    cats: list[tuple[float, int, int]] = []
+                w = FIELD_WEIGHT[fld] * factor
+                text[w] = text.get(w, 0) | docs
+    cats: dict[float, int] = {}
     for cat, (w, _how) in c.cats.items():
-        pa, pb, sb = index.cat_post[cat]
         primary, secondary = GROUP_WEIGHT if w < 0 else CATEGORY_WEIGHT
-        cats.append((primary, pa, pb))
-        cats.append((secondary, pb, sb))
-    scores: dict[int, float] = {}
-    for w, a, b in sorted(text):  # ascending, so the best weight is written last
-        scores.update(dict.fromkeys(docs[a:b], w))
-    if cats:
-        by_cat: dict[int, float] = {}
-        for w, a, b in sorted(cats):
-            by_cat.update(dict.fromkeys(docs[a:b], w))
-        if scores:
-            get = scores.get
-            for doc, w in by_cat.items():
-                scores[doc] = get(doc, 0.0) + w
-        else:
-            scores = by_cat
-    c.scores = scores
-    c.idf = math.log(1.0 + index.n / (1 + len(scores))) if scores else 0.0
+        p, s = index.category_docsets(cat)
+        cats[primary] = cats.get(primary, 0) | p
+        cats[secondary] = cats.get(secondary, 0) | s
+    by_text, any_text = _best_only(text)
+    by_cat, any_cat = _best_only(cats)
+    scores: dict[float, int] = {}
+    for t, tx in by_text:
+        alone = tx ^ (tx & any_cat)
+        if alone:
+            scores[t] = scores.get(t, 0) | alone
+        for w, cx in by_cat:
+            both = tx & cx
+            if both:
+                scores[t + w] = scores.get(t + w, 0) | both
+    for w, cx in by_cat:
+        alone = cx ^ (cx & any_text)
+        if alone:
+            scores[w] = scores.get(w, 0) | alone
+    c.levels = sorted(scores.items(), reverse=True)
+    c.docs = any_text | any_cat
+    found = c.docs.bit_count()
+    c.idf = math.log(1.0 + index.n / (1 + found)) if found else 0.0
+
+
+def _best_only(groups: dict[float, int]) -> tuple[list[tuple[float, int]], int]:
+    """(weight, documents whose best weight it is) best first, and all the documents."""
+    out = []
+    seen = 0
+    for w in sorted(groups, reverse=True):
+        best = groups[w] ^ (groups[w] & seen)
+        if best:
+            out.append((w, best))
+            seen |= best
+    return out, seen
 
 
 def _explain(index: Index, c: _Concept, doc: int) -> Match | None:
@@ -528,14 +712,6 @@ def resolve_category(index: Index, category: str) -> str:
         + (f"; {guess}" if guess else "")
         + " (list them with the list_categories tool or in schema/taxonomy.yaml)"
     )
-
-
-def _docs_in(index: Index, cats: set[int]) -> set[int]:
-    out: set[int] = set()
-    for k in cats:
-        pa, _pb, sb = index.cat_post[k]
-        out.update(index.docs[pa:sb])
-    return out
 
 
 def _language(index: Index, language: str | None) -> str | None:

@@ -30,7 +30,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ import orjson
 
 from .. import __version__
 from ..problems import QuartierError
-from .index import INDEX_VERSION, Index, IndexUnusable, Row, build_index
+from .index import INDEX_VERSION, Index, IndexUnusable, NdjsonRows, Row, build_index
 
 API = "api/v1"
 PUBLISHED_FILES = (f"{API}/directory.json", f"{API}/taxonomy.json", "data/entries.ndjson")
@@ -180,7 +180,7 @@ def _published(base: Path, label: str, rebuild: bool) -> Index:
     return _cached(folder, h.hexdigest(), label, lambda: _published_rows(base), rebuild)
 
 
-def _published_rows(base: Path) -> tuple[list[Row], dict[str, Any], dict[str, Any]]:
+def _published_rows(base: Path) -> tuple[NdjsonRows, dict[str, Any], dict[str, Any]]:
     try:
         config = orjson.loads((base / PUBLISHED_FILES[0]).read_bytes())
         taxonomy = orjson.loads((base / PUBLISHED_FILES[1]).read_bytes())
@@ -188,25 +188,12 @@ def _published_rows(base: Path) -> tuple[list[Row], dict[str, Any], dict[str, An
         raise QuartierError(f"{base}: cannot read the published settings: {exc}") from None
     if not isinstance(config, dict) or not isinstance(taxonomy, dict):
         raise QuartierError(f"{base}: directory.json and taxonomy.json must be JSON objects")
-    return (
-        list(_ndjson_rows(base / PUBLISHED_FILES[2], str(config.get("base_url", "")))),
-        (config),
-        taxonomy,
-    )
-
-
-def _ndjson_rows(path: Path, base: str) -> Iterator[Row]:
-    with path.open("rb") as f:
-        for line in f:
-            if not line.strip():
-                continue
-            try:
-                obj = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue  # one bad line must not hide the rest of a city's directory
-            entry = obj.get("entry") if isinstance(obj, dict) else None
-            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-                yield entry, str(obj.get("url") or f"{base}businesses/{entry['id']}/")
+    try:
+        data = (base / PUBLISHED_FILES[2]).read_bytes()
+    except OSError as exc:
+        raise QuartierError(f"{base}: cannot read the published entries: {exc}") from None
+    # The lines are parsed by build_index, in parallel with indexing them.
+    return NdjsonRows(data, str(config.get("base_url", ""))), config, taxonomy
 
 
 def _fetch(base: str) -> Path:

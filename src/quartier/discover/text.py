@@ -85,29 +85,89 @@ def stem(word: str) -> str:
     return word
 
 
-# Whitespace-separated token -> its terms (none for stopwords and single letters), filled as
-# tokens are met. Indexing 100,000 businesses meets millions of tokens but few distinct
-# ones: splitting on whitespace and reading this dict through map() runs at C speed, and
-# folding, punctuation and stemming are worked out once per distinct token.
-_TERMS: dict[str, frozenset[str]] = {}
-
-
 def _token_terms(token: str) -> frozenset[str]:
     return frozenset(
         stem(w) for w in _WORD.findall(fold(token)) if len(w) > 1 and w not in STOPWORDS
     )
 
 
+class TermCache:
+    """The searchable terms of texts, worked out once per distinct whitespace-separated token.
+
+    Indexing 100,000 businesses meets some twenty million tokens but few distinct
+    ones, so splitting on whitespace and reading a dict through ``map()`` (both at C
+    speed) replaces folding, punctuation and stemming per token. Nearly every token
+    gives one term or none; the few that give several ('second-hand') are kept
+    apart so that the common case needs no set union. One cache per index build:
+    its keys, in the order met, are the words that :meth:`surface` shows.
+    """
+
+    # Stands for "several terms": no term can contain a NUL (terms are runs of letters).
+    SEVERAL = "\0"
+
+    def __init__(self) -> None:
+        self.one: dict[str, str] = {}  # token -> its single term, "" for none, or SEVERAL
+        self.many: dict[str, frozenset[str]] = {}  # token -> its terms, when several
+
+    def _learn(self, tokens: list[str]) -> None:
+        for token in tokens:
+            if token not in self.one:
+                found = _token_terms(token)
+                if len(found) > 1:
+                    self.many[token] = found
+                    self.one[token] = self.SEVERAL
+                else:
+                    self.one[token] = next(iter(found), "")
+
+    def terms(self, text: str) -> set[str]:
+        """The distinct searchable terms of ``text``."""
+        found = self.file(text, 0, {})
+        found.pop("", None)
+        return set(found)
+
+    def file(self, text: str, where: int, into: dict[str, int]) -> dict[str, int]:
+        """``into`` with ``[term] = where`` for every term of ``text`` (and a "" key for none).
+
+        Filing one text after another leaves each term where it was filed last:
+        an index build files a business's fields from the least to the most
+        important, with no set per field and no set difference. An empty
+        ``into`` is not filled but replaced (the long texts often come first).
+        """
+        # No lower() here: a token's terms are folded anyway, so 'Velo' and 'velo' are two
+        # keys giving the same term, which costs less than lowering every text.
+        tokens = text.split()
+        try:
+            found = dict.fromkeys(map(self.one.__getitem__, tokens), where)
+        except KeyError:
+            self._learn(tokens)
+            found = dict.fromkeys(map(self.one.__getitem__, tokens), where)
+        if into:
+            into.update(found)
+        else:
+            into = found
+        if self.SEVERAL in into:
+            del into[self.SEVERAL]
+            for token in tokens:
+                if token in self.many:
+                    into.update(dict.fromkeys(self.many[token], where))
+        return into
+
+    def surface(self) -> dict[str, str]:
+        """Term -> the shortest word that gives it ('cafe' rather than 'cafes'), of equally
+        short ones the first met."""
+        out: dict[str, str] = {}
+        for raw in self.one:
+            for w in words(raw):
+                t = stem(w)
+                known = out.get(t)
+                if known is None or len(w) < len(known):
+                    out[t] = w
+        return out
+
+
 def term_set(text: str) -> set[str]:
-    """The distinct searchable terms of ``text`` (what the index stores per field)."""
-    found = set(text.lower().split())
-    try:
-        return set().union(*map(_TERMS.__getitem__, found))
-    except KeyError:
-        for token in found:
-            if token not in _TERMS:
-                _TERMS[token] = _token_terms(token)
-        return set().union(*map(_TERMS.__getitem__, found))
+    """The distinct searchable terms of ``text``."""
+    return TermCache().terms(text)
 
 
 def terms(text: str) -> list[str]:

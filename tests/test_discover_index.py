@@ -1,0 +1,154 @@
+"""The index file: the same however it is built (one process or several, sorted or not),
+and the bit sets that queries combine."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from quartier import parallel
+from quartier.directory import read_directory
+from quartier.discover import Index, SearchQuery, bitset, search
+from quartier.discover import index as index_mod
+from quartier.discover.index import NdjsonRows, build_index
+from quartier.discover.source import _published_rows
+from quartier.publish import build
+
+from .conftest import ROOT
+
+NOW = datetime(2026, 11, 24, 12, 0)
+QUERIES: list[dict[str, Any]] = [
+    {"text": "Velo"},
+    {"text": "bike repair", "near": "Lorraine"},
+    {"text": "Brot", "open_at": "saturday 10:00"},
+    {"text": "coffee", "near": "Matte", "limit": 3},
+    {"text": "cheese wine", "limit": 8},
+    {"text": "ceramcis"},
+    {"text": "", "near": "Bern", "category": "food", "limit": 10},
+    {"text": "repair", "wheelchair": True, "include_temporarily_closed": True},
+    {"text": "books", "language": "fr"},
+]
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("published") / "site"
+    build(read_directory(ROOT), out)
+    return out
+
+
+def contents(index: Index) -> dict[str, Any]:
+    """What an index says, independent of how its arrays are laid out."""
+    docs = index.docs
+
+    def one(d: int) -> tuple[Any, ...]:
+        return (
+            *(index.status_of(d), index.area[d], index.wheel[d], index.flags[d]),
+            *(index.lat[d], index.lon[d], index.verified[d], index.hours[d]),
+            *(index.countries[index.country[d]], index.languages_of(d), index.categories_of(d)),
+        )
+
+    return {
+        "ids": index.ids,
+        "names": index.names,
+        "records": [index.record(d) for d in range(index.n)],
+        "post": {
+            t: sorted((f, tuple(docs[a:b])) for f, a, b in index.segments(t)) for t in index.post
+        },
+        "cats": [tuple(docs[a:c]) for a, _b, c in index.cat_post],
+        "seekers": [tuple(docs[a:b]) for a, b in index.seek_post],
+        "per_doc": [one(d) for d in range(index.n)],
+        "places": sorted(index.places.to_rows()),
+        "surface": index.surface,
+    }
+
+
+def answers(index: Index) -> list[Any]:
+    out = []
+    for q in QUERIES:
+        found = search(index, SearchQuery(**q, now=NOW))
+        out.append(([(r.id, r.score, r.why) for r in found.results], found.more, found.notes))
+    return out
+
+
+def build_from(rows: Any, published: Path, dest: Path) -> Index:
+    _, config, taxonomy = _published_rows(published)
+    return Index.open(build_index(rows, config, taxonomy, "fp", dest, "test"))
+
+
+def test_parallel_build_is_the_one_process_build(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows, *_ = _published_rows(published)
+    one = build_from(rows, published, tmp_path / "one.bin")
+    # Small blocks and no minimum: the sample's few entries are split among workers.
+    monkeypatch.setattr(parallel, "FORCE", True)
+    monkeypatch.setattr(index_mod, "NDJSON_BLOCK", 2000)
+    monkeypatch.setattr(index_mod, "PARALLEL_MIN_ROWS", 2)
+    many = build_from(rows, published, tmp_path / "many.bin")
+    from_rows = build_from(list(rows), published, tmp_path / "rows.bin")
+    assert contents(many) == contents(one) == contents(from_rows)
+    assert answers(many) == answers(one)
+
+
+def test_unsorted_or_untidy_ndjson_gives_the_same_index(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows, *_ = _published_rows(published)
+    tidy = build_from(rows, published, tmp_path / "tidy.bin")
+    lines = rows.data.split(b"\n")
+    random.Random(3).shuffle(lines)
+    # A blank line, one that is not JSON, one without an id, and one with a key more.
+    extra = orjson.loads(lines[0])
+    extra["note"] = "kept apart from the record"
+    lines[0] = orjson.dumps(extra)
+    lines[1:1] = [b"", b"{not json", b'{"entry": {"name": "no id"}}']
+    monkeypatch.setattr(parallel, "FORCE", True)
+    monkeypatch.setattr(index_mod, "NDJSON_BLOCK", 2000)
+    untidy = build_from(NdjsonRows(b"\n".join(lines), rows.base), published, tmp_path / "u.bin")
+    assert contents(untidy) == contents(tidy)
+
+
+def test_stored_and_built_bitmaps_answer_alike(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows, *_ = _published_rows(published)
+    built = build_from(rows, published, tmp_path / "built.bin")
+    assert not built.seg_bits  # the sample is too small to store any
+    monkeypatch.setattr(index_mod, "BITMAP_MIN_DOCS", 1)
+    monkeypatch.setattr(index_mod, "BITMAP_SHARE", 10**9)
+    stored = build_from(rows, published, tmp_path / "stored.bin")
+    assert stored.seg_bits and all(s >= 0 for slots in stored.seg_bits.values() for s in slots)
+    for term in stored.post:
+        assert stored.term_docsets(term) == built.term_docsets(term), term
+    assert answers(stored) == answers(built)
+
+
+def test_more_says_whether_the_list_was_cut(published: Path, tmp_path: Path) -> None:
+    rows, *_ = _published_rows(published)
+    index = build_from(rows, published, tmp_path / "i.bin")
+    everything = search(index, SearchQuery("coffee", near="Matte", limit=50, now=NOW)).results
+    assert 2 <= len(everything) < 50
+    cut = search(index, SearchQuery("coffee", near="Matte", limit=len(everything) - 1, now=NOW))
+    whole = search(index, SearchQuery("coffee", near="Matte", limit=len(everything), now=NOW))
+    assert cut.more and not whole.more
+    assert [r.id for r in whole.results] == [r.id for r in everything]
+
+
+@pytest.mark.parametrize("n", [1, 7, 64, 1000])
+def test_bitset_round_trip(n: int) -> None:
+    rng = random.Random(n)
+    nbytes = bitset.size_for(n)
+    for share in (0.01, 0.3, 1.0):
+        docs = sorted(rng.sample(range(n), max(1, int(n * share))))
+        x = bitset.from_docs(docs, nbytes)
+        assert bitset.docs_of(x, nbytes) == docs
+        assert x.bit_count() == len(docs)
+        assert bitset.from_docs([d + 5 for d in docs], nbytes, first=5) == x
+        assert bitset.from_bytemap(bytes(1 if d in docs else 0 for d in range(n))) == x
+    assert bitset.docs_of(0, nbytes) == []
