@@ -26,7 +26,7 @@ from ..schema import entry_json_schema
 from . import urls
 from .context import SPEC_VERSION, BuildContext
 from .jsonld import business_jsonld
-from .writer import Output, dumps, store
+from .writer import Output, dumps
 
 
 def summary_of(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
@@ -50,7 +50,6 @@ def write_entries(ctx: BuildContext, out: Output, tick: Any = None) -> None:
     which forked workers measured no faster, while the entries' data computed
     here is reused by the feed and the data files.
     """
-    root = out.root
     for entry in ctx.entries():
         doc = business_jsonld(ctx.public(entry), ctx.site)
         record = {
@@ -62,12 +61,8 @@ def write_entries(ctx: BuildContext, out: Output, tick: Any = None) -> None:
             "jsonld": doc,
             "provenance": ctx.provenance(entry),
         }
-        out.adopt(
-            [
-                store(root, urls.entry_jsonld(entry.id), dumps(doc, pretty=False)),
-                store(root, urls.entry_json(entry.id), dumps(record, pretty=False)),
-            ]
-        )
+        out.write_bytes(urls.entry_jsonld(entry.id), dumps(doc, pretty=False))
+        out.write_bytes(urls.entry_json(entry.id), dumps(record, pretty=False))
         if tick:
             tick()
 

@@ -25,25 +25,6 @@ def dumps(obj: Any, pretty: bool = True) -> bytes:
     return orjson.dumps(obj, option=_JSON if pretty else 0)
 
 
-_made: set[str] = set()
-
-
-def store(root: Path, rel: str, data: bytes) -> tuple[str, str, int]:
-    """Write one file under ``root`` and return what the manifest needs of it.
-
-    Plain ``os`` calls and one ``makedirs`` per folder: this runs 20,000 times
-    in a build of 10,000 businesses.
-    """
-    target = os.path.join(root, rel)
-    folder = os.path.dirname(target)
-    if folder not in _made:
-        os.makedirs(folder, exist_ok=True)
-        _made.add(folder)
-    with open(target, "wb") as fh:
-        fh.write(data)
-    return rel, hashlib.sha256(data).hexdigest(), len(data)
-
-
 class Output:
     """A build folder being written; use as a context manager."""
 
@@ -51,7 +32,8 @@ class Output:
         self.dest = dest
         self.files: dict[str, tuple[str, int]] = {}
         self._tmp: Path | None = None
-        self._folders: set[Path] = set()
+        # Folders made in this output: one makedirs per folder, not per file.
+        self._made: set[str] = set()
         # In place: write straight into ``dest`` (MkDocs' own site folder, which
         # MkDocs itself replaces on each build).
         self.in_place = in_place
@@ -86,17 +68,25 @@ class Output:
 
     def path(self, rel: str) -> Path:
         """Where ``rel`` goes, for tools that write files themselves (Parquet)."""
-        target = self.root / rel
-        folder = target.parent
-        if folder not in self._folders:  # one mkdir per folder, not per file
-            folder.mkdir(parents=True, exist_ok=True)
-            self._folders.add(folder)
-        return target
+        target = os.path.join(self.root, rel)
+        folder = os.path.dirname(target)
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+        return Path(target)
+
+    def store(self, rel: str, data: bytes) -> tuple[str, str, int]:
+        """Write one file and return what the manifest needs of it, without recording it.
+
+        Forked workers call this and send the record back for :meth:`adopt`.
+        Plain ``os`` calls: this runs 20,000 times for 10,000 businesses.
+        """
+        with open(self.path(rel), "wb") as fh:
+            fh.write(data)
+        return rel, hashlib.sha256(data).hexdigest(), len(data)
 
     def write_bytes(self, rel: str, data: bytes) -> None:
-        target = self.path(rel)
-        target.write_bytes(data)
-        self.files[rel] = (hashlib.sha256(data).hexdigest(), len(data))
+        self.adopt([self.store(rel, data)])
 
     def write_text(self, rel: str, text: str) -> None:
         self.write_bytes(rel, text.encode("utf-8"))
@@ -105,7 +95,7 @@ class Output:
         self.write_bytes(rel, dumps(obj, pretty))
 
     def adopt(self, records: list[tuple[str, str, int]]) -> None:
-        """Record files that forked workers wrote under :attr:`root` with :func:`store`."""
+        """Record files written with :meth:`store` (here or by forked workers)."""
         for rel, digest, size in records:
             self.files[rel] = (digest, size)
 

@@ -21,7 +21,7 @@ from ..parallel import fork_map
 from ..publish import urls
 from ..publish.context import BuildContext
 from ..publish.jsonld import business_jsonld, embed
-from ..publish.writer import Output, store
+from ..publish.writer import Output
 from .business import description_of, render_business
 from .pages import CONTENT_SLOT, DESCRIPTION_SLOT, JSONLD_SLOT, SHELL, TITLE_SLOT
 
@@ -56,10 +56,9 @@ def stamp_pages(
 ) -> None:
     """Write ``businesses/<id>/index.html`` for every business."""
     parts = _SLOTS.split(shell)  # text at even indices, slot names at odd ones
-    root = out.root
 
     def stamp(entries: Sequence[Entry]) -> list[tuple[str, str, int]]:
-        return [_page(ctx, parts, root, entry) for entry in entries]
+        return [_page(ctx, parts, out, entry) for entry in entries]
 
     # Rendering is independent per business: every core takes a share.
     for record in fork_map(stamp, ctx.entries(), minimum=300):
@@ -68,7 +67,7 @@ def stamp_pages(
             tick()
 
 
-def _page(ctx: BuildContext, parts: list[str], root: Path, entry: Entry) -> tuple[str, str, int]:
+def _page(ctx: BuildContext, parts: list[str], out: Output, entry: Entry) -> tuple[str, str, int]:
     values = {
         TITLE_SLOT: escape(entry.name),
         DESCRIPTION_SLOT: escape(description_of(ctx, entry)),
@@ -77,4 +76,4 @@ def _page(ctx: BuildContext, parts: list[str], root: Path, entry: Entry) -> tupl
         "/businesses/_shell/": "/" + urls.business_page(entry.id),
     }
     html = "".join(values[part] if i % 2 else part for i, part in enumerate(parts))
-    return store(root, urls.business_page(entry.id) + "index.html", html.encode("utf-8"))
+    return out.store(urls.business_page(entry.id) + "index.html", html.encode("utf-8"))
