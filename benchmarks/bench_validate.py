@@ -5,7 +5,7 @@ Generates (or reuses) an N-entry tree with ``synth.py`` under
 
 a. the floor: read every file and ``yaml.load`` it with libyaml's CSafeLoader;
 b. ``quartier validate --no-cache`` of the whole tree as a subprocess, and
-   ``read_directory(root, use_cache=False)`` in-process (a fresh child
+   ``read_directory(root, use_cache=False, keep_entries=False)`` in-process (a fresh child
    process, so its peak RSS is the validation's own);
 c. ``check-jsonschema`` with the generated entry schema on the same files
    (a 1,000-file sample, extrapolated, when the full run would take long);
@@ -170,7 +170,7 @@ def _inprocess_main(root: Path, repeat: int) -> int:
         result = None
         gc.collect()
         start = time.perf_counter()
-        result = read_directory(root, use_cache=False)
+        result = read_directory(root, use_cache=False, keep_entries=False)
         times.append(time.perf_counter() - start)
     assert result is not None
     first_problem = str(result.problems[0]) if result.problems else None

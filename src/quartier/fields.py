@@ -142,11 +142,41 @@ def check_url(text: str) -> str:
     return text
 
 
+# Plain lowercase ASCII addresses, the usual case, that email-validator
+# accepts unchanged except for lowercasing the domain: no quoted or uppercase
+# local part (it lowercases some mailbox names), no Unicode, no '--' in the
+# domain (Punycode rules), a letters-only top-level domain. Everything else
+# goes to the library; tests/test_fields.py checks that both agree.
+_PLAIN_EMAIL = re.compile(
+    r"(?=.{6,254}$)(?P<local>[a-z0-9_+\-]{1,64}(?:\.[a-z0-9_+\-]+)*)@"
+    r"(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
+)
+
+
 def check_email(text: str) -> str:
+    """An e-mail address, normalized as email-validator does (domain lowercased).
+
+    Example: ``check_email("hallo@Velowerk.CH") == "hallo@velowerk.ch"``.
+    """
+    text = text.strip()
+    plain = _PLAIN_EMAIL.fullmatch(text)
+    if plain and len(plain["local"]) <= 64 and "--" not in plain["domain"]:
+        domain = plain["domain"].lower()
+        if len(domain) <= 253 and _SPECIAL_USE.isdisjoint(domain.split(".")):
+            return f"{plain['local']}@{domain}"
+    return _check_email_library(text)
+
+
+# email_validator.SPECIAL_USE_DOMAIN_NAMES, which it refuses; kept here so that
+# the fast path needs no import (tests check that the lists agree).
+_SPECIAL_USE = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
+
+
+def _check_email_library(text: str) -> str:
     from email_validator import EmailNotValidError, validate_email
 
     try:
-        return str(validate_email(text.strip(), check_deliverability=False).normalized)
+        return str(validate_email(text, check_deliverability=False).normalized)
     except EmailNotValidError as exc:
         raise ValueError(
             f"'{text}' is not a valid e-mail address: {exc}", "write it like hallo@example.ch"

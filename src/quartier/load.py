@@ -41,7 +41,8 @@ SEQ_TAG = "tag:yaml.org,2002:seq"
 _DEFAULT_TAGS = {ScalarNode: STR_TAG, MappingNode: MAP_TAG, SequenceNode: SEQ_TAG}
 # An anchor or alias stands where a node starts: at a line start or after ':', '-',
 # '?', ',', '[' or '{', then a name. Text such as "Kaffee & Kuchen" or "**bold**"
-# never matches, so most files skip the event scan.
+# never matches, so most files skip the event scan (and files with neither
+# character skip the pattern, which is slow on long files).
 _MAYBE_ANCHOR = re.compile(r"(?m)(?:^|[:\-?,\[{])[ \t]*[&*][^\s*&,\[\]{}]")
 # Plain scalars that mean "nothing here"; quoted ones stay text.
 _NULLS = frozenset({"", "~", "null"})
@@ -131,7 +132,8 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
         )
         return doc
     # Only where a node could start with '&' or '*' is the slower event scan needed.
-    if _MAYBE_ANCHOR.search(text) and not _refuse_anchors(text, doc):
+    maybe = ("&" in text or "*" in text) and _MAYBE_ANCHOR.search(text)
+    if maybe and not _refuse_anchors(text, doc):
         return doc
     try:
         root = _compose(text)

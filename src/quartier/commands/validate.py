@@ -63,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
         if not path.is_file():
             raise QuartierError(f"{path}: no such file")
     root = resolve_root(args.root, paths[0].parent if paths else None)
-    directory = read_directory(root, only=paths or None, use_cache=not args.no_cache)
+    directory = read_directory(
+        root, only=paths or None, use_cache=not args.no_cache, keep_entries=False
+    )
     REPORTERS[args.format](directory.problems, directory.checked_files, sys.stdout)
     if directory.errors or (args.strict and directory.warnings):
         return 1
