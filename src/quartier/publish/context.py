@@ -32,7 +32,6 @@ class BuildContext:
     commit: str | None = None
     feed_page_size: int = 500
     _ids: list[str] = field(default_factory=list)
-    _public: dict[str, Entry] = field(default_factory=dict)
     _data: dict[str, bytes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -49,11 +48,12 @@ class BuildContext:
         return self.directory.taxonomy
 
     def public(self, entry: Entry) -> Entry:
-        """The public view of an entry (computed once per build)."""
-        cached = self._public.get(entry.id)
-        if cached is None:
-            cached = self._public[entry.id] = public_entry(entry)
-        return cached
+        """The public view of an entry (see :func:`~quartier.publish.public.public_entry`).
+
+        Not kept: at 100,000 entries a second copy of every model would double
+        a build's memory, and the outputs that need it compute it once each.
+        """
+        return public_entry(entry)
 
     def data(self, entry: Entry) -> orjson.Fragment:
         """The public entry as compact JSON, serialized once per build.
@@ -63,12 +63,17 @@ class BuildContext:
         """
         return orjson.Fragment(self.data_json(entry))
 
-    def data_json(self, entry: Entry) -> bytes:
-        """The bytes behind :meth:`data`."""
+    def data_json(self, entry: Entry, public: Entry | None = None) -> bytes:
+        """The bytes behind :meth:`data`; ``public`` saves computing the public view again."""
         cached = self._data.get(entry.id)
         if cached is None:
-            cached = self._data[entry.id] = orjson.dumps(entry_dump(self.public(entry)))
+            cached = orjson.dumps(entry_dump(public or self.public(entry)))
+            self._data[entry.id] = cached
         return cached
+
+    def remember_data(self, entry_id: str, data: bytes) -> None:
+        """Keep bytes computed by a forked worker (see :func:`api.write_entries`)."""
+        self._data[entry_id] = data
 
     @cached_property
     def site(self) -> Site:

@@ -22,6 +22,9 @@ from __future__ import annotations
 import struct
 from typing import Any
 
+import orjson
+
+from ..model import Entry
 from . import urls
 from .context import BuildContext
 from .writer import Output, dumps
@@ -30,49 +33,55 @@ from .writer import Output, dumps
 def write(ctx: BuildContext, out: Output) -> list[str]:
     """Write the data files; returns notes (e.g. a skipped Parquet file)."""
     notes: list[str] = []
-    records = [(e, ctx.data(e)) for e in ctx.entries()]  # fragments: serialized once
-    # U+2028/2029 are valid inside JSON strings but end a line for many readers
-    # (Python's str.splitlines among them): escape them so one line is one record.
-    lines = [
-        dumps({"entry": data, "url": ctx.url(urls.business_page(e.id))}, pretty=False)
-        .replace("\u2028".encode(), b"\\u2028")
-        .replace("\u2029".encode(), b"\\u2029")
-        for e, data in records
-    ]
+    lines: list[bytes] = []
+    features: list[dict[str, Any]] = []
+    rows: dict[str, list[Any]] = {name: [] for name, _, _ in PARQUET_COLUMNS}
+    for entry in ctx.entries():  # the public view computed once for all three files
+        e = ctx.public(entry)
+        data = ctx.data_json(entry, e)
+        # U+2028/2029 are valid inside JSON strings but end a line for many readers
+        # (Python's str.splitlines among them): escape them so one line is one record.
+        lines.append(
+            dumps(
+                {"entry": orjson.Fragment(data), "url": ctx.url(urls.business_page(e.id))},
+                pretty=False,
+            )
+            .replace("\u2028".encode(), b"\\u2028")
+            .replace("\u2029".encode(), b"\\u2029")
+        )
+        features.append(_feature(ctx, e))
+        _add_row(ctx, e, data, rows)
     out.write_bytes("data/entries.ndjson", b"\n".join(lines) + (b"\n" if lines else b""))
-    out.write_json("data/entries.geojson", _geojson(ctx), pretty=False)
+    out.write_json(
+        "data/entries.geojson", {"type": "FeatureCollection", "features": features}, pretty=False
+    )
     try:
-        _parquet(ctx, out)
+        _parquet(rows, out)
     except ImportError:
         notes.append("data/entries.parquet skipped: install quartier[parquet] (pyarrow)")
     out.write_json("data/datapackage.json", _datapackage(ctx, out))
     return notes
 
 
-def _geojson(ctx: BuildContext) -> dict[str, Any]:
-    features = []
-    for entry in ctx.entries():
-        e = ctx.public(entry)
-        features.append(
-            {
-                "type": "Feature",
-                "id": e.id,
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [e.location.geo.lon, e.location.geo.lat],
-                },
-                "properties": {
-                    "id": e.id,
-                    "name": e.name,
-                    "status": e.status,
-                    "category": e.category,
-                    "locality": e.location.address.locality,
-                    "summary": ctx.text(e.summary),
-                    "url": ctx.url(urls.business_page(e.id)),
-                },
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
+def _feature(ctx: BuildContext, e: Entry) -> dict[str, Any]:
+    """One GeoJSON feature (RFC 7946: ``[lon, lat]``) of a public entry."""
+    return {
+        "type": "Feature",
+        "id": e.id,
+        "geometry": {
+            "type": "Point",
+            "coordinates": [e.location.geo.lon, e.location.geo.lat],
+        },
+        "properties": {
+            "id": e.id,
+            "name": e.name,
+            "status": e.status,
+            "category": e.category,
+            "locality": e.location.address.locality,
+            "summary": ctx.text(e.summary),
+            "url": ctx.url(urls.business_page(e.id)),
+        },
+    }
 
 
 PARQUET_COLUMNS = (
@@ -99,38 +108,39 @@ PARQUET_COLUMNS = (
 )
 
 
-def _parquet(ctx: BuildContext, out: Output) -> None:
+def _add_row(ctx: BuildContext, e: Entry, data: bytes, rows: dict[str, list[Any]]) -> None:
+    """Append one public entry's values to the Parquet columns."""
+    a, g = e.location.address, e.location.geo
+    values = {
+        "id": e.id,
+        "name": e.name,
+        "status": e.status,
+        "category": e.category,
+        "categories": list(dict.fromkeys(e.all_categories)),
+        "summary": ctx.text(e.summary),
+        "street": a.street,
+        "postal_code": a.postal_code,
+        "locality": a.locality,
+        "region": a.region,
+        "country": a.country,
+        "lat": g.lat,
+        "lon": g.lon,
+        "opening_hours": e.opening_hours,
+        "website": e.contact.website if e.contact else None,
+        "phone": e.contact.phone if e.contact else None,
+        "last_verified": e.last_verified,
+        "url": ctx.url(urls.business_page(e.id)),
+        "entry": data.decode("utf-8"),
+        "geometry": struct.pack("<BIdd", 1, 1, g.lon, g.lat),
+    }
+    for name, value in values.items():
+        rows[name].append(value)
+
+
+def _parquet(rows: dict[str, list[Any]], out: Output) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    rows: dict[str, list[Any]] = {name: [] for name, _, _ in PARQUET_COLUMNS}
-    for entry in ctx.entries():
-        e = ctx.public(entry)
-        a, g = e.location.address, e.location.geo
-        values = {
-            "id": e.id,
-            "name": e.name,
-            "status": e.status,
-            "category": e.category,
-            "categories": list(dict.fromkeys(e.all_categories)),
-            "summary": ctx.text(e.summary),
-            "street": a.street,
-            "postal_code": a.postal_code,
-            "locality": a.locality,
-            "region": a.region,
-            "country": a.country,
-            "lat": g.lat,
-            "lon": g.lon,
-            "opening_hours": e.opening_hours,
-            "website": e.contact.website if e.contact else None,
-            "phone": e.contact.phone if e.contact else None,
-            "last_verified": e.last_verified,
-            "url": ctx.url(urls.business_page(e.id)),
-            "entry": ctx.data_json(entry).decode("utf-8"),
-            "geometry": struct.pack("<BIdd", 1, 1, g.lon, g.lat),
-        }
-        for name, value in values.items():
-            rows[name].append(value)
     types = {
         "string": pa.string(),
         "double": pa.float64(),

@@ -18,6 +18,8 @@ from typing import Any
 import orjson
 
 _JSON = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+# What the manifest keeps of a written file: its path, sha256 and size.
+Record = tuple[str, str, int]
 
 
 def dumps(obj: Any, pretty: bool = True) -> bytes:
@@ -68,20 +70,23 @@ class Output:
 
     def path(self, rel: str) -> Path:
         """Where ``rel`` goes, for tools that write files themselves (Parquet)."""
+        return Path(self._target(rel))
+
+    def _target(self, rel: str) -> str:
         target = os.path.join(self.root, rel)
         folder = os.path.dirname(target)
         if folder not in self._made:
             os.makedirs(folder, exist_ok=True)
             self._made.add(folder)
-        return Path(target)
+        return target
 
-    def store(self, rel: str, data: bytes) -> tuple[str, str, int]:
+    def store(self, rel: str, data: bytes) -> Record:
         """Write one file and return what the manifest needs of it, without recording it.
 
         Forked workers call this and send the record back for :meth:`adopt`.
         Plain ``os`` calls: this runs 20,000 times for 10,000 businesses.
         """
-        with open(self.path(rel), "wb") as fh:
+        with open(self._target(rel), "wb") as fh:
             fh.write(data)
         return rel, hashlib.sha256(data).hexdigest(), len(data)
 
@@ -94,7 +99,7 @@ class Output:
     def write_json(self, rel: str, obj: Any, pretty: bool = True) -> None:
         self.write_bytes(rel, dumps(obj, pretty))
 
-    def adopt(self, records: list[tuple[str, str, int]]) -> None:
+    def adopt(self, records: list[Record]) -> None:
         """Record files written with :meth:`store` (here or by forked workers)."""
         for rel, digest, size in records:
             self.files[rel] = (digest, size)
