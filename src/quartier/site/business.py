@@ -51,12 +51,12 @@ def _blocks(text: dict[str, str] | None) -> list[dict[str, str]]:
     ]
 
 
-def context(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
-    """Template data of one business page."""
+def context(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> dict[str, Any]:
+    """Template data of one business page; ``public`` is ``ctx.public(entry)`` if known."""
     ui = ctx.config.site.language
     t = strings(ui)
     prefs = [ui, *ctx.config.languages]
-    e = ctx.public(entry)
+    e = public or ctx.public(entry)
     tax = ctx.taxonomy
 
     def label(cat_id: str) -> str:
@@ -186,9 +186,9 @@ def context(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
     }
 
 
-def render_business(ctx: BuildContext, entry: Entry) -> str:
+def render_business(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> str:
     """The HTML article of one business page."""
-    return str(_template().render(**context(ctx, entry)))
+    return str(_template().render(**context(ctx, entry, public)))
 
 
 def description_of(ctx: BuildContext, entry: Entry) -> str:

@@ -68,11 +68,12 @@ def stamp_pages(
 
 
 def _page(ctx: BuildContext, parts: list[str], out: Output, entry: Entry) -> tuple[str, str, int]:
+    public = ctx.public(entry)
     values = {
         TITLE_SLOT: escape(entry.name),
         DESCRIPTION_SLOT: escape(description_of(ctx, entry)),
-        JSONLD_SLOT: embed(business_jsonld(ctx.public(entry), ctx.site)),
-        CONTENT_SLOT: render_business(ctx, entry),
+        JSONLD_SLOT: embed(business_jsonld(public, ctx.site)),
+        CONTENT_SLOT: render_business(ctx, entry, public),
         "/businesses/_shell/": "/" + urls.business_page(entry.id),
     }
     html = "".join(values[part] if i % 2 else part for i, part in enumerate(parts))
