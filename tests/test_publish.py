@@ -390,3 +390,45 @@ def test_build_may_replace_a_previous_build(make_root) -> None:
     )
     assert main(["build", "--root", str(root), "--out", str(root / "pub"), "--quiet"]) == 0
     assert main(["build", "--root", str(root), "--out", str(root / "pub"), "--quiet"]) == 0
+
+
+class _Running:
+    """Stands for Pagefind left running by the site extra."""
+
+    def __init__(self) -> None:
+        self.waited = self.cancelled = False
+
+    def wait(self) -> None:
+        self.waited = True
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+def test_extras_overlap_the_machine_outputs_and_are_waited_for(tmp_path: Path) -> None:
+    running = _Running()
+    seen: list[bool] = []
+
+    def extra(ctx: object, out: object) -> _Running:
+        seen.append((tmp_path / "out").exists())
+        return running
+
+    result = build(read_directory(ROOT, today=TODAY), tmp_path / "out", extras=(extra,))
+    assert running.waited and not running.cancelled
+    assert seen == [False] and "api/v1/index.json" in result.files
+
+
+def test_a_failing_build_cancels_background_work_and_publishes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running = _Running()
+
+    def broken(ctx: object, out: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("quartier.publish._OTHERS", (broken,))
+    with pytest.raises(OSError):
+        build(read_directory(ROOT, today=TODAY), tmp_path / "out", extras=(lambda c, o: running,))
+    assert running.cancelled and not running.waited
+    assert not (tmp_path / "out").exists()
+    assert list(tmp_path.iterdir()) == []  # no temporary folder left behind

@@ -15,17 +15,29 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from ..directory import Directory
+from ..directory import PARALLEL_MIN, Directory
+from ..parallel import fork_map
 from . import api, data, feed, llms, openapi, sitemap
 from .context import BuildContext
 from .writer import Output
 
-# Hooks that add more files to the same output, e.g. the HTML site.
-Extra = Callable[[BuildContext, Output], None]
+
+class Pending(Protocol):
+    """Work an extra left running in the background (the site's search index)."""
+
+    def wait(self) -> None: ...
+
+    def cancel(self) -> None: ...
+
+
+# Hooks that add more files to the same output, e.g. the HTML site. They run
+# before the machine outputs and may leave work running meanwhile.
+Extra = Callable[[BuildContext, Output], Pending | None]
 
 
 @dataclass
@@ -48,20 +60,59 @@ def build(
     """Write every machine output of a valid ``directory`` into ``out``.
 
     ``tick`` is called once per business written (for a progress bar);
-    ``extras`` run after the machine outputs and before the manifest.
+    ``extras`` run first, and what they leave running (Pagefind) overlaps
+    the machine outputs; the manifest is written when all is done.
     """
     if directory.errors:
         raise ValueError("refusing to publish a directory with errors; validate it first")
     ctx = BuildContext(directory, commit=commit, feed_page_size=feed_page_size)
     with Output(out) as output:
-        api.write_entries(ctx, output, tick)
-        api.write_lists(ctx, output)
-        feed.write(ctx, output)
-        notes = data.write(ctx, output)
-        llms.write(ctx, output)
-        sitemap.write(ctx, output)
-        openapi.write(ctx, output)
-        for extra in extras:
-            extra(ctx, output)
+        pending: list[Pending] = []
+        try:
+            for extra in extras:
+                if (running := extra(ctx, output)) is not None:
+                    pending.append(running)
+            api.write_entries(ctx, output, tick)
+            notes = _write_together(ctx, output, [(data.write, api.write_lists), _OTHERS])
+        except BaseException:
+            for running in pending:
+                running.cancel()
+            raise
+        for running in pending:
+            running.wait()
         api.write_index(ctx, output)
     return BuildResult(out, dict(output.files), notes)
+
+
+# The whole-directory outputs, after the per-business files; each group runs
+# in its own process on a large directory (the data files weigh as much as
+# the other four together).
+_OTHERS = (feed.write, llms.write, sitemap.write, openapi.write)
+Job = Callable[[BuildContext, Output], list[str] | None]
+
+
+def _write_together(ctx: BuildContext, output: Output, groups: list[tuple[Job, ...]]) -> list[str]:
+    """Run groups of output writers side by side; returns their notes in order.
+
+    The groups only read the context and write distinct files, so forked
+    workers can run them; each sends back its manifest records and notes.
+    """
+    ctx.by_category, ctx.by_place, ctx.site  # noqa: B018 - computed once, before forking
+    parallel = len(ctx.ids) >= PARALLEL_MIN
+
+    def run(chunk: Sequence[tuple[Job, ...]]) -> list[tuple[dict[str, tuple[str, int]], list[str]]]:
+        results = []
+        for group in chunk:
+            saved, output.files = output.files, {}
+            try:
+                notes = [note for job in group for note in job(ctx, output) or []]
+                results.append((output.files, notes))
+            finally:
+                output.files = saved
+        return results
+
+    notes: list[str] = []
+    for files, group_notes in fork_map(run, groups, minimum=0 if parallel else len(groups) + 1):
+        output.files.update(files)
+        notes += group_notes
+    return notes

@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 API = "api/v1"
+BUSINESSES = "businesses/"
 
 
 def slug(text: str) -> str:
@@ -20,7 +21,7 @@ def slug(text: str) -> str:
 
 
 def business_page(entry_id: str) -> str:
-    return f"businesses/{entry_id}/"
+    return f"{BUSINESSES}{entry_id}/"
 
 
 def category_page(category_id: str) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..problems import QuartierError
 from ..publish.context import BuildContext
 from ..publish.writer import Output
-from .finish import copy_leaflet, copy_tree, run_pagefind
+from .finish import PagefindRun, copy_leaflet, copy_tree, run_pagefind, start_pagefind
 from .stamp import SHELL_HTML, load_shell, stamp_pages
 
 # Files MkDocs writes that Quartier replaces (its own sitemap) or consumes (the shell).
@@ -35,8 +35,14 @@ def site_available() -> bool:
     return True
 
 
-def build_site(ctx: BuildContext, out: Output, tick: Callable[[], None] | None = None) -> None:
-    """Render the site with MkDocs into ``out``, stamp business pages, index for search."""
+def build_site(
+    ctx: BuildContext, out: Output, tick: Callable[[], None] | None = None
+) -> PagefindRun:
+    """Render the site with MkDocs into ``out``, stamp business pages, start the search index.
+
+    Pagefind runs in the background while the build writes the machine
+    outputs; :func:`quartier.publish.build` waits for it before the manifest.
+    """
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
@@ -60,7 +66,7 @@ def build_site(ctx: BuildContext, out: Output, tick: Callable[[], None] | None =
         shell = load_shell(Path(tmp))
     copy_leaflet(out)
     stamp_pages(ctx, shell, out, tick)
-    run_pagefind(out)
+    return start_pagefind(out)
 
 
 def finish_site(ctx: BuildContext, site_dir: Path, out: Output) -> None:

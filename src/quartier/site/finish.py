@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from importlib import resources
 from pathlib import Path
 
 from ..problems import QuartierError
+from ..publish import urls
 from ..publish.writer import Output
 
 LEAFLET_FILES = (
@@ -40,22 +42,52 @@ def copy_leaflet(out: Output) -> None:
 
 
 def run_pagefind(out: Output) -> None:
-    """Index every HTML page that marks a ``data-pagefind-body``.
+    """Index every business page for search, and wait for it (see :func:`start_pagefind`)."""
+    start_pagefind(out).wait()
+
+
+class PagefindRun:
+    """Pagefind indexing in the background; :meth:`wait` for it or :meth:`cancel` it.
+
+    Its output goes to temporary files, not pipes, so it can never block on a
+    full pipe while the build does something else.
+    """
+
+    def __init__(self, command: list[str]) -> None:
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by wait or cancel
+        self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait(self) -> None:
+        try:
+            code = self._process.wait()
+            if code != 0:
+                self._log.seek(0)
+                log = self._log.read().decode("utf-8", "replace")
+                raise QuartierError(f"Pagefind failed to index the site:\n{log}")
+        finally:
+            self._log.close()
+
+    def cancel(self) -> None:
+        self._process.kill()
+        self._process.wait()
+        self._log.close()
+
+
+def start_pagefind(out: Output) -> PagefindRun:
+    """Start indexing every page that marks a ``data-pagefind-body`` (business pages).
 
     The bundle is left out of the manifest (``api/v1/index.json``): Pagefind
     writes its filter and metadata indexes in an order that changes between
     runs (upstream issue #638), and the manifest must stay byte-identical for
     the same input. The bundle is for browsers, not for API readers.
     """
-    root = out.root
-    result = subprocess.run(
-        [sys.executable, "-m", "pagefind", "--site", str(root), "--output-subdir", "pagefind"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise QuartierError(f"Pagefind failed to index the site:\n{result.stdout}{result.stderr}")
+    # Only business pages carry data-pagefind-body: naming them and their
+    # article spares Pagefind the shell of 10,000 pages (a sixth of its time)
+    # and indexes exactly the same content.
+    command = [sys.executable, "-m", "pagefind", "--site", str(out.root)]
+    command += ["--output-subdir", "pagefind", "--glob", f"{urls.BUSINESSES}**/*.html"]
+    command += ["--root-selector", "[data-pagefind-body]"]
+    return PagefindRun(command)
 
 
 def copy_tree(src: Path, out: Output, skip: tuple[str, ...]) -> None:
