@@ -15,8 +15,10 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 
 from quartier import parallel
+from quartier.directory import read_directory
+from quartier.publish import build
 
-from .conftest import ROOT
+from .conftest import ROOT, TODAY
 from .site_support import (
     BASE_URL,
     HOSTILE_ID,
@@ -192,6 +194,17 @@ def test_site_rebuild_on_forked_workers_is_byte_identical(
     assert (again / "pagefind" / "pagefind-ui.js").is_file()
     for rel in first:
         assert (site / rel).read_bytes() == (again / rel).read_bytes(), rel
+
+
+def test_site_build_writes_the_same_machine_outputs(site: Path, tmp_path: Path) -> None:
+    """With the site, business API files are written in the pages' pass: same bytes."""
+    machine = tmp_path / "machine"
+    build(read_directory(ROOT, today=TODAY), machine, commit="0" * 40)
+    written = sorted(p.relative_to(machine) for p in machine.rglob("*") if p.is_file())
+    assert any(rel.suffix == ".jsonld" for rel in written)
+    for rel in written:
+        if rel.as_posix() not in ("api/v1/index.json", "sitemap.xml"):
+            assert (site / rel).read_bytes() == (machine / rel).read_bytes(), rel
 
 
 def test_interface_language_and_colors_come_from_directory_yaml(tmp_path: Path) -> None:

@@ -54,21 +54,28 @@ def write_entries(ctx: BuildContext, out: Output, tick: Any = None) -> None:
     Each business is independent: forked workers (see :mod:`quartier.parallel`)
     compute its public data and JSON-LD and write both files, and send back
     the public data's bytes (reused by the feed and the data files) with the
-    manifest records.
+    manifest records. Skipped when the site's pages already did this in the
+    same pass (:func:`quartier.site.stamp.stamp_pages`).
     """
+    if ctx.entries_written:
+        return
 
     def publish(entries: Sequence[Entry]) -> list[tuple[str, bytes, list[Record]]]:
-        return [_publish_entry(ctx, out, entry) for entry in entries]
+        return [publish_entry(ctx, out, entry)[:3] for entry in entries]
 
     for entry_id, data, records in fork_map(publish, ctx.entries(), minimum=PARALLEL_MIN):
         ctx.remember_data(entry_id, data)
         out.adopt(records)
         if tick:
             tick()
+    ctx.entries_written = True
 
 
-def _publish_entry(ctx: BuildContext, out: Output, entry: Entry) -> tuple[str, bytes, list[Record]]:
-    public = ctx.public(entry)
+def publish_entry(
+    ctx: BuildContext, out: Output, entry: Entry, public: Entry | None = None
+) -> tuple[str, bytes, list[Record], dict[str, Any]]:
+    """Write one business's two API files; returns its id, data bytes, records and JSON-LD."""
+    public = public or ctx.public(entry)
     doc = business_jsonld(public, ctx.site)
     data = ctx.data_json(entry, public)
     record = {
@@ -84,7 +91,7 @@ def _publish_entry(ctx: BuildContext, out: Output, entry: Entry) -> tuple[str, b
         out.store(urls.entry_jsonld(entry.id), dumps(doc, pretty=False)),
         out.store(urls.entry_json(entry.id), dumps(record, pretty=False)),
     ]
-    return entry.id, data, records
+    return entry.id, data, records, doc
 
 
 def write_lists(ctx: BuildContext, out: Output) -> None:

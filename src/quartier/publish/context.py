@@ -33,6 +33,8 @@ class BuildContext:
     feed_page_size: int = 500
     _ids: list[str] = field(default_factory=list)
     _data: dict[str, bytes] = field(default_factory=dict)
+    # Set once every business's API files are written (by the API or the site).
+    entries_written: bool = False
 
     def __post_init__(self) -> None:
         self._ids = sorted(self.directory.entries)

@@ -65,7 +65,7 @@ def build_site(
         copy_tree(Path(tmp), out, SKIP)
         shell = load_shell(Path(tmp))
     copy_leaflet(out)
-    stamp_pages(ctx, shell, out, tick)
+    stamp_pages(ctx, shell, out, tick, with_entries=True)
     return start_pagefind(out)
 
 

@@ -19,9 +19,10 @@ from pathlib import Path
 from ..model import Entry
 from ..parallel import fork_map
 from ..publish import urls
+from ..publish.api import publish_entry
 from ..publish.context import BuildContext
 from ..publish.jsonld import business_jsonld, embed
-from ..publish.writer import Output
+from ..publish.writer import Output, Record
 from .business import description_of, render_business
 from .pages import CONTENT_SLOT, DESCRIPTION_SLOT, JSONLD_SLOT, SHELL, TITLE_SLOT
 
@@ -52,29 +53,51 @@ def load_shell(site_dir: Path) -> str:
 
 
 def stamp_pages(
-    ctx: BuildContext, shell: str, out: Output, tick: Callable[[], None] | None = None
+    ctx: BuildContext,
+    shell: str,
+    out: Output,
+    tick: Callable[[], None] | None = None,
+    with_entries: bool = False,
 ) -> None:
-    """Write ``businesses/<id>/index.html`` for every business."""
+    """Write ``businesses/<id>/index.html`` for every business.
+
+    With ``with_entries`` (``quartier build``) the same pass writes each
+    business's API files too, so its public view and JSON-LD are computed
+    once for the page and the API (see :func:`quartier.publish.api.publish_entry`).
+    """
     parts = _SLOTS.split(shell)  # text at even indices, slot names at odd ones
 
-    def stamp(entries: Sequence[Entry]) -> list[tuple[str, str, int]]:
-        return [_page(ctx, parts, out, entry) for entry in entries]
+    def stamp(entries: Sequence[Entry]) -> list[tuple[str, bytes | None, list[Record]]]:
+        return [_page(ctx, parts, out, entry, with_entries) for entry in entries]
 
     # Rendering is independent per business: every core takes a share.
-    for record in fork_map(stamp, ctx.entries(), minimum=300):
-        out.adopt([record])
+    for entry_id, data, records in fork_map(stamp, ctx.entries(), minimum=300):
+        if data is not None:
+            ctx.remember_data(entry_id, data)
+        out.adopt(records)
         if tick:
             tick()
+    if with_entries:
+        ctx.entries_written = True
 
 
-def _page(ctx: BuildContext, parts: list[str], out: Output, entry: Entry) -> tuple[str, str, int]:
+def _page(
+    ctx: BuildContext, parts: list[str], out: Output, entry: Entry, with_entries: bool
+) -> tuple[str, bytes | None, list[Record]]:
     public = ctx.public(entry)
+    data: bytes | None = None
+    records: list[Record] = []
+    if with_entries:
+        _, data, records, doc = publish_entry(ctx, out, entry, public)
+    else:
+        doc = business_jsonld(public, ctx.site)
     values = {
         TITLE_SLOT: escape(entry.name),
         DESCRIPTION_SLOT: escape(description_of(ctx, entry)),
-        JSONLD_SLOT: embed(business_jsonld(public, ctx.site)),
+        JSONLD_SLOT: embed(doc),
         CONTENT_SLOT: render_business(ctx, entry, public),
         "/businesses/_shell/": "/" + urls.business_page(entry.id),
     }
     html = "".join(values[part] if i % 2 else part for i, part in enumerate(parts))
-    return out.store(urls.business_page(entry.id) + "index.html", html.encode("utf-8"))
+    page = out.store(urls.business_page(entry.id) + "index.html", html.encode("utf-8"))
+    return entry.id, data, [*records, page]
