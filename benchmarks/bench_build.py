@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -67,13 +68,22 @@ def tree(n: int) -> Path:
 
 def measure(root: Path, site: bool) -> dict[str, float]:
     out = HERE / "_out" / f"{root.name}-{'site' if site else 'machine'}"
-    shutil.rmtree(out, ignore_errors=True)
-    result = subprocess.run(
-        [sys.executable, "-c", CHILD, str(root), str(out), "1" if site else "0"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    # The previous output is deleted after the measurement, not before: deleting
+    # 30,000 files keeps this VM's disk busy for seconds and would be counted.
+    trash = out.with_name(out.name + "-old")
+    shutil.rmtree(trash, ignore_errors=True)
+    if out.exists():
+        out.rename(trash)
+    os.sync()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", CHILD, str(root), str(out), "1" if site else "0"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
     figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
     if site:
         figures.update(site_figures(out))

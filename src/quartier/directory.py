@@ -28,7 +28,7 @@ from .config import CONFIG_NAME, DirectoryConfig
 from .explain import validate
 from .load import load_path
 from .model import Entry
-from .parallel import fork_map
+from .parallel import fork_map, long_lived
 from .problems import Problem, QuartierError
 from .taxonomy import TAXONOMY_PATH, Taxonomy, load_taxonomy
 
@@ -120,14 +120,15 @@ def read_directory(
     # The same file named twice (entries/x.yaml ./entries/x.yaml) is one file.
     targets = files if only is None else list(dict.fromkeys(str(Path(p).resolve()) for p in only))
     keys: list[Keys] = []
-    for rel, entry, file_problems, k in read_entries(targets, root, ctx, keep_entries):
-        directory.problems += file_problems
-        directory.checked_files += 1
-        if k is not None:
-            if entry is not None:
-                directory.entries.setdefault(entry.id, entry)
-            directory.paths.setdefault(k.id, rel)
-            keys.append(k)
+    with long_lived():
+        for rel, entry, file_problems, k in read_entries(targets, root, ctx, keep_entries):
+            directory.problems += file_problems
+            directory.checked_files += 1
+            if k is not None:
+                if entry is not None:
+                    directory.entries.setdefault(entry.id, entry)
+                directory.paths.setdefault(k.id, rel)
+                keys.append(k)
     blame = None
     if only is not None:
         target_set = set(targets)

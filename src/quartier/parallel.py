@@ -9,14 +9,21 @@ the function simply runs here.
 Example::
 
     pages = fork_map(lambda ids: [render(i) for i in ids], ids, minimum=400)
+
+:func:`fork_imap` is for work whose results are written to disk: the workers
+compute and this process alone writes, because on ext4 two processes that
+create files in one folder wait on each other (measured here: 100,000 files
+took 43 s from two processes against 12.5 s from one).
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -53,6 +60,63 @@ def fork_map(
     return results
 
 
+def fork_imap(
+    func: Callable[[Sequence[T]], list[R]],
+    items: Sequence[T],
+    chunk_size: int = 250,
+    minimum: int = 400,
+) -> Iterator[list[R]]:
+    """``func`` over consecutive chunks of ``items``, yielded in order as they are ready.
+
+    Forked workers (one per core) compute every chunk while the caller
+    consumes the results, typically writing them to disk.
+    """
+    global _task
+    workers = min(os.cpu_count() or 1, 8)
+    small = len(items) < minimum and not FORCE
+    if small or workers < 2 or "fork" not in mp.get_all_start_methods():
+        yield func(items)
+        return
+    chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
+    _task = func
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            futures = [pool.submit(_run, chunk) for chunk in chunks]
+            try:
+                for future in futures:
+                    yield future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
+    finally:
+        _task = None
+
+
 def _run(chunk: Sequence[Any]) -> list[Any]:
     assert _task is not None, "workers are forked after the task is set"
     return _task(chunk)
+
+
+@contextmanager
+def long_lived(freeze: bool = False) -> Iterator[None]:
+    """Make many objects that live until the end with the cycle collector paused.
+
+    Python's collector re-scans every surviving object each time their number
+    grows by a quarter: reading 100,000 entries took 86 s with it and 43 s
+    without. Reference counting still frees almost everything a build
+    discards; the few cycles (MkDocs' page objects) wait for the collector
+    until the block ends. With ``freeze`` the objects that exist are also left
+    out of collections, which saves forked workers from copying every page
+    the collector would touch.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    if freeze:
+        gc.freeze()
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.unfreeze()
+        if was_enabled:
+            gc.enable()

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..directory import PARALLEL_MIN, Directory
-from ..parallel import fork_map
+from ..parallel import fork_map, long_lived
 from . import api, data, feed, llms, openapi, sitemap
 from .context import BuildContext
 from .writer import Output
@@ -66,7 +66,7 @@ def build(
     if directory.errors:
         raise ValueError("refusing to publish a directory with errors; validate it first")
     ctx = BuildContext(directory, commit=commit, feed_page_size=feed_page_size)
-    with Output(out) as output:
+    with long_lived(freeze=True), Output(out) as output:
         pending: list[Pending] = []
         try:
             for extra in extras:

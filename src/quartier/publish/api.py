@@ -26,12 +26,12 @@ import orjson
 
 from ..directory import PARALLEL_MIN
 from ..model import Entry
-from ..parallel import fork_map
+from ..parallel import fork_imap
 from ..schema import entry_json_schema
 from . import urls
 from .context import SPEC_VERSION, BuildContext
 from .jsonld import business_jsonld
-from .writer import Output, Record, dumps
+from .writer import Output, Prepared, dumps, prepare
 
 
 def summary_of(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
@@ -49,32 +49,34 @@ def summary_of(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
 
 
 def write_entries(ctx: BuildContext, out: Output, tick: Any = None) -> None:
-    """``entries/<id>.json`` and ``.jsonld`` for every business, on every core.
+    """``entries/<id>.json`` and ``.jsonld`` for every business.
 
     Each business is independent: forked workers (see :mod:`quartier.parallel`)
-    compute its public data and JSON-LD and write both files, and send back
-    the public data's bytes (reused by the feed and the data files) with the
-    manifest records. Skipped when the site's pages already did this in the
-    same pass (:func:`quartier.site.stamp.stamp_pages`).
+    compute its public data and JSON-LD, and this process writes the files
+    (one writer is faster than several in one folder) and keeps the public
+    data's bytes for the feed and the data files. Skipped when the site's
+    pages already did this in the same pass (:func:`quartier.site.stamp.stamp_pages`).
     """
     if ctx.entries_written:
         return
 
-    def publish(entries: Sequence[Entry]) -> list[tuple[str, bytes, list[Record]]]:
-        return [publish_entry(ctx, out, entry)[:3] for entry in entries]
+    def publish(entries: Sequence[Entry]) -> list[tuple[str, bytes, list[Prepared]]]:
+        return [publish_entry(ctx, entry)[:3] for entry in entries]
 
-    for entry_id, data, records in fork_map(publish, ctx.entries(), minimum=PARALLEL_MIN):
-        ctx.remember_data(entry_id, data)
-        out.adopt(records)
-        if tick:
-            tick()
+    for results in fork_imap(publish, ctx.entries(), minimum=PARALLEL_MIN):
+        for entry_id, data, files in results:
+            ctx.remember_data(entry_id, data)
+            for file in files:
+                out.put(file)
+            if tick:
+                tick()
     ctx.entries_written = True
 
 
 def publish_entry(
-    ctx: BuildContext, out: Output, entry: Entry, public: Entry | None = None
-) -> tuple[str, bytes, list[Record], dict[str, Any]]:
-    """Write one business's two API files; returns its id, data bytes, records and JSON-LD."""
+    ctx: BuildContext, entry: Entry, public: Entry | None = None
+) -> tuple[str, bytes, list[Prepared], dict[str, Any]]:
+    """One business's two API files, ready to write; with its id, data bytes and JSON-LD."""
     public = public or ctx.public(entry)
     doc = business_jsonld(public, ctx.site)
     data = ctx.data_json(entry, public)
@@ -87,11 +89,11 @@ def publish_entry(
         "jsonld": doc,
         "provenance": ctx.provenance(entry),
     }
-    records = [
-        out.store(urls.entry_jsonld(entry.id), dumps(doc, pretty=False)),
-        out.store(urls.entry_json(entry.id), dumps(record, pretty=False)),
+    files = [
+        prepare(urls.entry_jsonld(entry.id), dumps(doc, pretty=False)),
+        prepare(urls.entry_json(entry.id), dumps(record, pretty=False)),
     ]
-    return entry.id, data, records, doc
+    return entry.id, data, files, doc
 
 
 def write_lists(ctx: BuildContext, out: Output) -> None:

@@ -17,12 +17,12 @@ from html import escape
 from pathlib import Path
 
 from ..model import Entry
-from ..parallel import fork_map
+from ..parallel import fork_imap
 from ..publish import urls
 from ..publish.api import publish_entry
 from ..publish.context import BuildContext
 from ..publish.jsonld import business_jsonld, embed
-from ..publish.writer import Output, Record
+from ..publish.writer import Output, Prepared, prepare
 from .business import description_of, render_business
 from .pages import CONTENT_SLOT, DESCRIPTION_SLOT, JSONLD_SLOT, SHELL, TITLE_SLOT
 
@@ -67,28 +67,30 @@ def stamp_pages(
     """
     parts = _SLOTS.split(shell)  # text at even indices, slot names at odd ones
 
-    def stamp(entries: Sequence[Entry]) -> list[tuple[str, bytes | None, list[Record]]]:
-        return [_page(ctx, parts, out, entry, with_entries) for entry in entries]
+    def stamp(entries: Sequence[Entry]) -> list[tuple[str, bytes | None, list[Prepared]]]:
+        return [_page(ctx, parts, entry, with_entries) for entry in entries]
 
-    # Rendering is independent per business: every core takes a share.
-    for entry_id, data, records in fork_map(stamp, ctx.entries(), minimum=300):
-        if data is not None:
-            ctx.remember_data(entry_id, data)
-        out.adopt(records)
-        if tick:
-            tick()
+    # Rendering is independent per business: forked workers render, this process writes.
+    for results in fork_imap(stamp, ctx.entries(), minimum=300):
+        for entry_id, data, files in results:
+            if data is not None:
+                ctx.remember_data(entry_id, data)
+            for file in files:
+                out.put(file)
+            if tick:
+                tick()
     if with_entries:
         ctx.entries_written = True
 
 
 def _page(
-    ctx: BuildContext, parts: list[str], out: Output, entry: Entry, with_entries: bool
-) -> tuple[str, bytes | None, list[Record]]:
+    ctx: BuildContext, parts: list[str], entry: Entry, with_entries: bool
+) -> tuple[str, bytes | None, list[Prepared]]:
     public = ctx.public(entry)
     data: bytes | None = None
-    records: list[Record] = []
+    files: list[Prepared] = []
     if with_entries:
-        _, data, records, doc = publish_entry(ctx, out, entry, public)
+        _, data, files, doc = publish_entry(ctx, entry, public)
     else:
         doc = business_jsonld(public, ctx.site)
     values = {
@@ -99,5 +101,5 @@ def _page(
         "/businesses/_shell/": "/" + urls.business_page(entry.id),
     }
     html = "".join(values[part] if i % 2 else part for i, part in enumerate(parts))
-    page = out.store(urls.business_page(entry.id) + "index.html", html.encode("utf-8"))
-    return entry.id, data, [*records, page]
+    page = prepare(urls.business_page(entry.id) + "index.html", html.encode("utf-8"))
+    return entry.id, data, [*files, page]
