@@ -51,6 +51,8 @@ print(json.dumps({
     "entries": len(directory.entries), "errors": len(directory.errors),
     "validate_s": t1 - t0, "publish_s": t2 - t1, "total_s": t2 - t0,
     "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    # the largest child: a forked worker (sharing most pages with this one) or Pagefind
+    "worker_peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     "files": len(result.files), "bytes": sum(n for _, n in result.files.values()),
 }))
 """
@@ -66,6 +68,9 @@ def tree(n: int) -> Path:
     return dest
 
 
+SETTLE_S = 5.0
+
+
 def measure(root: Path, site: bool) -> dict[str, float]:
     out = HERE / "_out" / f"{root.name}-{'site' if site else 'machine'}"
     # The previous output is deleted after the measurement, not before: deleting
@@ -74,7 +79,8 @@ def measure(root: Path, site: bool) -> dict[str, float]:
     shutil.rmtree(trash, ignore_errors=True)
     if out.exists():
         out.rename(trash)
-    os.sync()
+    os.sync()  # let the disk settle after generating the tree and earlier deletions
+    time.sleep(SETTLE_S)
     try:
         result = subprocess.run(
             [sys.executable, "-c", CHILD, str(root), str(out), "1" if site else "0"],
