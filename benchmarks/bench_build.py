@@ -60,7 +60,7 @@ print(json.dumps({
 
 def tree(n: int) -> Path:
     dest = HERE / "_data" / f"build-n{n}-s1"
-    synth.generate(dest, n, seed=1)
+    synth.ensure(dest, n, seed=1)
     for name in ("mkdocs.yml",):
         shutil.copy(PROJECT / name, dest / name)
     shutil.rmtree(dest / "site", ignore_errors=True)

@@ -36,7 +36,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +48,6 @@ PROJECT = synth.PROJECT
 DATA = PROJECT / "benchmarks" / "_data"
 _VENV = PROJECT / ".venv" / "bin"
 BIN = _VENV if (_VENV / "quartier").exists() else Path(sys.executable).parent
-# A synthetic tree is reused while its last_verified dates stay far from stale.
-REUSE_DAYS = 30
 JSONSCHEMA_FULL_LIMIT_S = 300.0
 JSONSCHEMA_SAMPLE = 1000
 TARGETS = {"validate_over_floor": 1.5, "jsonschema_over_validate": 15.0, "one_file_warm_s": 0.5}
@@ -94,24 +91,7 @@ def run(cmd: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
 
 def prepare(dest: Path, n: int, seed: int, regen: bool) -> tuple[Path, bool]:
     """The synthetic tree at ``dest``, generated unless a fresh one is there."""
-    marker = dest / synth.MARKER
-    reuse = False
-    if marker.is_file() and not regen:
-        meta = json.loads(marker.read_text("utf-8"))
-        age = (date.today() - date.fromisoformat(meta["today"])).days
-        same_context = all(
-            (dest / rel).is_file() and (dest / rel).read_bytes() == (PROJECT / rel).read_bytes()
-            for rel in ("directory.yaml", "schema/taxonomy.yaml")
-        )
-        reuse = (
-            meta.get("n") == n
-            and meta.get("seed") == seed
-            and same_context
-            and meta.get("version") == synth.VERSION
-            and 0 <= age <= REUSE_DAYS
-        )
-    if not reuse:
-        synth.generate(dest, n, seed)
+    reuse = synth.ensure(dest, n, seed, regen)
     schema = run([tool("quartier"), "schema", "--root", str(dest)])
     (dest / "schema" / "entry.schema.json").write_text(schema.stdout, "utf-8")
     return dest, reuse
