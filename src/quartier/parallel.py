@@ -21,15 +21,19 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 _task: Callable[[Sequence[Any]], list[Any]] | None = None
+# Chunks submitted ahead per worker by fork_imap.
+AHEAD = 4
 # Tests set this to run the workers on the few sample entries.
 FORCE = False
 
@@ -77,16 +81,20 @@ def fork_imap(
     if small or workers < 2 or "fork" not in mp.get_all_start_methods():
         yield func(items)
         return
-    chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
+    chunks = iter(items[i : i + chunk_size] for i in range(0, len(items), chunk_size))
     _task = func
     try:
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-            futures = [pool.submit(_run, chunk) for chunk in chunks]
+            # A few chunks ahead per worker: enough to keep them busy, while a slow
+            # consumer never holds more than a few chunks' results in memory.
+            ahead = deque(pool.submit(_run, c) for c in islice(chunks, AHEAD * workers))
             try:
-                for future in futures:
-                    yield future.result()
+                while ahead:
+                    result = ahead.popleft().result()
+                    ahead.extend(pool.submit(_run, c) for c in islice(chunks, 1))
+                    yield result
             finally:
-                for future in futures:
+                for future in ahead:
                     future.cancel()
     finally:
         _task = None
