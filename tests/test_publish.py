@@ -432,3 +432,28 @@ def test_a_failing_build_cancels_background_work_and_publishes_nothing(
     assert running.cancelled and not running.waited
     assert not (tmp_path / "out").exists()
     assert list(tmp_path.iterdir()) == []  # no temporary folder left behind
+
+
+def test_parquet_in_several_row_groups_reads_as_one_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large directories stream Parquet in row groups; readers see one table and its bbox."""
+    from quartier.publish import data
+
+    monkeypatch.setattr(data, "ROW_GROUP", 4)
+    build(read_directory(ROOT, today=TODAY), tmp_path / "out")
+    path = tmp_path / "out" / "data" / "entries.parquet"
+    con = duckdb.connect()
+    groups = con.execute(
+        f"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{path}')"
+    ).fetchone()
+    assert groups is not None and groups[0] > 1
+    ids = [r[0] for r in con.execute(f"SELECT id FROM '{path}'").fetchall()]
+    assert ids == sorted(p.stem for p in (ROOT / "entries").rglob("*.yaml"))
+    meta = con.execute(
+        f"SELECT decode(value) FROM parquet_kv_metadata('{path}') WHERE decode(key) = 'geo'"
+    ).fetchone()
+    assert meta is not None
+    lon_min, lat_min, lon_max, lat_max = json.loads(meta[0])["columns"]["geometry"]["bbox"]
+    lats = [r[0] for r in con.execute(f"SELECT lat FROM '{path}'").fetchall()]
+    assert (lat_min, lat_max) == (min(lats), max(lats)) and lon_min < 0 < lon_max

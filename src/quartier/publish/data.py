@@ -31,34 +31,36 @@ from .writer import Output, dumps
 
 
 def write(ctx: BuildContext, out: Output) -> list[str]:
-    """Write the data files; returns notes (e.g. a skipped Parquet file)."""
+    """Write the data files, streaming; returns notes (e.g. a skipped Parquet file).
+
+    Each business is turned into its NDJSON line, GeoJSON feature and Parquet
+    row and written at once (Parquet in row groups of ``ROW_GROUP``), so a
+    100,000-entry build never holds the three files in memory.
+    """
     notes: list[str] = []
-    lines: list[bytes] = []
-    features: list[dict[str, Any]] = []
-    rows: dict[str, list[Any]] = {name: [] for name, _, _ in PARQUET_COLUMNS}
-    for entry in ctx.entries():  # the public view computed once for all three files
-        e = ctx.public(entry)
-        data = ctx.data_json(entry, e)
-        # U+2028/2029 are valid inside JSON strings but end a line for many readers
-        # (Python's str.splitlines among them): escape them so one line is one record.
-        lines.append(
-            dumps(
+    try:
+        parquet: _ParquetStream | None = _ParquetStream(out, PARQUET_PATH)
+    except ImportError:
+        parquet = None
+        notes.append("data/entries.parquet skipped: install quartier[parquet] (pyarrow)")
+    with out.stream("data/entries.ndjson") as ndjson, out.stream("data/entries.geojson") as geo:
+        geo.write(b'{"type":"FeatureCollection","features":[')
+        for number, entry in enumerate(ctx.entries()):
+            e = ctx.public(entry)  # computed once for all three files
+            data = ctx.data_json(entry, e)
+            # U+2028/2029 are valid inside JSON strings but end a line for many readers
+            # (Python's str.splitlines among them): escape them so one line is one record.
+            line = dumps(
                 {"entry": orjson.Fragment(data), "url": ctx.url(urls.business_page(e.id))},
                 pretty=False,
             )
-            .replace("\u2028".encode(), b"\\u2028")
-            .replace("\u2029".encode(), b"\\u2029")
-        )
-        features.append(_feature(ctx, e))
-        _add_row(ctx, e, data, rows)
-    out.write_bytes("data/entries.ndjson", b"\n".join(lines) + (b"\n" if lines else b""))
-    out.write_json(
-        "data/entries.geojson", {"type": "FeatureCollection", "features": features}, pretty=False
-    )
-    try:
-        _parquet(rows, out)
-    except ImportError:
-        notes.append("data/entries.parquet skipped: install quartier[parquet] (pyarrow)")
+            ndjson.write(line.replace(_LS, b"\\u2028").replace(_PS, b"\\u2029") + b"\n")
+            geo.write((b"," if number else b"") + dumps(_feature(ctx, e), pretty=False))
+            if parquet is not None:
+                parquet.add(_row(ctx, e, data))
+        geo.write(b"]}")
+    if parquet is not None:
+        parquet.close()
     out.write_json("data/datapackage.json", _datapackage(ctx, out))
     return notes
 
@@ -108,10 +110,10 @@ PARQUET_COLUMNS = (
 )
 
 
-def _add_row(ctx: BuildContext, e: Entry, data: bytes, rows: dict[str, list[Any]]) -> None:
-    """Append one public entry's values to the Parquet columns."""
+def _row(ctx: BuildContext, e: Entry, data: bytes) -> dict[str, Any]:
+    """One public entry's values for the Parquet columns."""
     a, g = e.location.address, e.location.geo
-    values = {
+    return {
         "id": e.id,
         "name": e.name,
         "status": e.status,
@@ -133,32 +135,61 @@ def _add_row(ctx: BuildContext, e: Entry, data: bytes, rows: dict[str, list[Any]
         "entry": data.decode("utf-8"),
         "geometry": struct.pack("<BIdd", 1, 1, g.lon, g.lat),
     }
-    for name, value in values.items():
-        rows[name].append(value)
 
 
-def _parquet(rows: dict[str, list[Any]], out: Output) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+PARQUET_PATH = "data/entries.parquet"
+# Line and paragraph separators, as UTF-8.
+_LS, _PS = "\u2028".encode(), "\u2029".encode()
+ROW_GROUP = 20_000
 
-    types = {
-        "string": pa.string(),
-        "double": pa.float64(),
-        "date": pa.date32(),
-        "binary": pa.binary(),
-        "list<string>": pa.list_(pa.string()),
-    }
-    schema = pa.schema([pa.field(name, types[kind]) for name, kind, _ in PARQUET_COLUMNS])
-    lons, lats = rows["lon"], rows["lat"]
-    bbox = [min(lons), min(lats), max(lons), max(lats)] if lons else []
-    geo = {
-        "version": "1.1.0",
-        "primary_column": "geometry",
-        "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Point"], "bbox": bbox}},
-    }
-    table = pa.table(rows, schema=schema).replace_schema_metadata({"geo": dumps(geo, pretty=False)})
-    pq.write_table(table, out.path("data/entries.parquet"), compression="zstd")
-    out.record("data/entries.parquet")
+
+class _ParquetStream:
+    """GeoParquet written in row groups; the ``geo`` metadata (with the bbox) at the end."""
+
+    def __init__(self, out: Output, rel: str) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        types = {
+            "string": pa.string(),
+            "double": pa.float64(),
+            "date": pa.date32(),
+            "binary": pa.binary(),
+            "list<string>": pa.list_(pa.string()),
+        }
+        self._pa = pa
+        self._out, self._rel = out, rel
+        self._schema = pa.schema([pa.field(name, types[kind]) for name, kind, _ in PARQUET_COLUMNS])
+        self._writer = pq.ParquetWriter(out.path(rel), self._schema, compression="zstd")
+        self._rows: dict[str, list[Any]] = {name: [] for name, _, _ in PARQUET_COLUMNS}
+        self._bbox: list[float] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        for name, value in row.items():
+            self._rows[name].append(value)
+        lon, lat = row["lon"], row["lat"]
+        b = self._bbox or [lon, lat, lon, lat]
+        self._bbox = [min(b[0], lon), min(b[1], lat), max(b[2], lon), max(b[3], lat)]
+        if len(self._rows["id"]) >= ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows["id"]:
+            self._writer.write_table(self._pa.table(self._rows, schema=self._schema))
+            self._rows = {name: [] for name in self._rows}
+
+    def close(self) -> None:
+        self._flush()
+        geo = {
+            "version": "1.1.0",
+            "primary_column": "geometry",
+            "columns": {
+                "geometry": {"encoding": "WKB", "geometry_types": ["Point"], "bbox": self._bbox}
+            },
+        }
+        self._writer.add_key_value_metadata({"geo": dumps(geo, pretty=False)})
+        self._writer.close()
+        self._out.record(self._rel)
 
 
 def _datapackage(ctx: BuildContext, out: Output) -> dict[str, Any]:

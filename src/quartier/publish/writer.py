@@ -12,8 +12,10 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -101,7 +103,37 @@ class Output:
     def write_json(self, rel: str, obj: Any, pretty: bool = True) -> None:
         self.write_bytes(rel, dumps(obj, pretty))
 
+    @contextmanager
+    def stream(self, rel: str) -> Iterator[Stream]:
+        """Write a large file piece by piece; recorded (hash and size) when the block ends.
+
+        Example::
+
+            with out.stream("data/entries.ndjson") as f:
+                for line in lines:
+                    f.write(line)
+        """
+        with open(self._target(rel), "wb") as fh:
+            stream = Stream(fh)
+            yield stream
+        self.files[rel] = (stream.sha256.hexdigest(), stream.size)
+
     def record(self, rel: str) -> None:
         """Hash a file written directly through :meth:`path`."""
-        data = (self.root / rel).read_bytes()
-        self.files[rel] = (hashlib.sha256(data).hexdigest(), len(data))
+        with open(self.root / rel, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256")
+        self.files[rel] = (digest.hexdigest(), (self.root / rel).stat().st_size)
+
+
+class Stream:
+    """A file being written by :meth:`Output.stream`, hashed as it goes."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh = fh
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self._fh.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
