@@ -19,14 +19,15 @@ took 43 s from two processes against 12.5 s from one).
 from __future__ import annotations
 
 import gc
-import multiprocessing as mp
 import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -48,13 +49,13 @@ def fork_map(
     global _task
     workers = min(os.cpu_count() or 1, 8)
     small = len(items) < minimum and not FORCE
-    if small or len(items) < 2 or workers < 2 or "fork" not in mp.get_all_start_methods():
+    if small or len(items) < 2 or workers < 2 or not _can_fork():
         return func(items)
     size = -(-len(items) // workers)
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     _task = func
     try:
-        with ProcessPoolExecutor(len(chunks) - 1, mp_context=mp.get_context("fork")) as pool:
+        with _pool(len(chunks) - 1) as pool:
             futures = [pool.submit(_run, chunk) for chunk in chunks[1:]]
             results = func(chunks[0])
             for future in futures:
@@ -78,13 +79,13 @@ def fork_imap(
     global _task
     workers = min(os.cpu_count() or 1, 8)
     small = len(items) < minimum and not FORCE
-    if small or workers < 2 or "fork" not in mp.get_all_start_methods():
+    if small or workers < 2 or not _can_fork():
         yield func(items)
         return
     chunks = iter(items[i : i + chunk_size] for i in range(0, len(items), chunk_size))
     _task = func
     try:
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+        with _pool(workers) as pool:
             # A few chunks ahead per worker: enough to keep them busy, while a slow
             # consumer never holds more than a few chunks' results in memory.
             ahead = deque(pool.submit(_run, c) for c in islice(chunks, AHEAD * workers))
@@ -98,6 +99,19 @@ def fork_imap(
                     future.cancel()
     finally:
         _task = None
+
+
+def _can_fork() -> bool:
+    import multiprocessing  # here: a one-file pre-commit run never needs it (20 ms)
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
 
 
 def _run(chunk: Sequence[Any]) -> list[Any]:
