@@ -67,8 +67,9 @@ def _entry_files(root: Path) -> list[str]:
     found: list[str] = []
     for folder, dirs, files in os.walk(os.path.join(root, ENTRIES_DIR)):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        prefix = folder + os.sep
         found.extend(
-            os.path.join(folder, f)
+            prefix + f
             for f in sorted(files)
             if f.endswith((".yaml", ".yml")) and not f.startswith(".")
         )
@@ -202,17 +203,19 @@ def _with_others(
     still needed to tell whether ``superseded_by`` names an entry.
     """
     fresh, cached = _keys_of_others(root, files, ctx, use_cache)
-    want = {
-        _ID: {k.id for k in mine} | {k.superseded_by for k in mine if k.superseded_by},
-        _PHONE: {k.phone for k in mine if k.phone},
-        _HOST: {k.host for k in mine if k.host},
-        _NAME: {k.name for k in mine},
-    }
-    want[_SUPERSEDED] = want[_ID]
+    ids = {k.id for k in mine} | {k.superseded_by for k in mine if k.superseded_by}
+    phones = {k.phone for k in mine if k.phone}
+    hosts = {k.host for k in mine if k.host}
+    names = {k.name for k in mine}
+    # One plain test per row: this runs over every other entry on each commit.
     near = [
         _keys_from_json(raw)
         for raw in cached
-        if any(raw[i] in values for i, values in want.items())
+        if raw[_ID] in ids
+        or raw[_SUPERSEDED] in ids
+        or raw[_PHONE] in phones
+        or raw[_HOST] in hosts
+        or raw[_NAME] in names
     ]
     known = {k.id for k in mine} | {k.id for k in fresh} | {raw[_ID] for raw in cached}
     return [*mine, *fresh, *near], known
