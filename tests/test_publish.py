@@ -457,3 +457,19 @@ def test_parquet_in_several_row_groups_reads_as_one_table(
     lon_min, lat_min, lon_max, lat_max = json.loads(meta[0])["columns"]["geometry"]["bbox"]
     lats = [r[0] for r in con.execute(f"SELECT lat FROM '{path}'").fetchall()]
     assert (lat_min, lat_max) == (min(lats), max(lats)) and lon_min < 0 < lon_max
+
+
+def test_a_failing_background_job_cancels_the_others(tmp_path: Path) -> None:
+    class Failing(_Running):
+        def wait(self) -> None:
+            raise RuntimeError("indexer crashed")
+
+    first, second = Failing(), _Running()
+    with pytest.raises(RuntimeError):
+        build(
+            read_directory(ROOT, today=TODAY),
+            tmp_path / "out",
+            extras=(lambda c, o: first, lambda c, o: second),
+        )
+    assert second.cancelled and not second.waited
+    assert list(tmp_path.iterdir()) == []

@@ -132,6 +132,8 @@ def long_lived(freeze: bool = False) -> Iterator[None]:
     the collector would touch.
     """
     was_enabled = gc.isenabled()
+    # A caller that froze its own objects keeps them frozen.
+    freeze = freeze and gc.get_freeze_count() == 0
     gc.disable()
     if freeze:
         gc.freeze()

@@ -74,12 +74,13 @@ def build(
                     pending.append(running)
             api.write_entries(ctx, output, tick)
             notes = _write_together(ctx, output, [(data.write, api.write_lists), _OTHERS])
+            while pending:
+                pending[0].wait()
+                pending.pop(0)
         except BaseException:
-            for running in pending:
+            for running in pending:  # nothing may keep writing into a folder being removed
                 running.cancel()
             raise
-        for running in pending:
-            running.wait()
         api.write_index(ctx, output)
     return BuildResult(out, dict(output.files), notes)
 

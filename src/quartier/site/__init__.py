@@ -1,11 +1,14 @@
 """The human site: Material for MkDocs pages for every business, category and place.
 
-``build_site`` is the hook ``quartier build`` runs after the machine
-outputs: MkDocs renders the hand-written pages in ``site/`` and the generated
-lists (through the ``quartier`` plugin, see :mod:`.plugin`), then every
-business page is stamped from one rendered shell (:mod:`.stamp`), Leaflet is
-copied in and Pagefind indexes the result (:mod:`.finish`). Needs the
-``site`` extra: ``pip install 'quartier[site]'``.
+``build_site`` is the hook ``quartier build`` runs before the whole-directory
+machine outputs: MkDocs renders the hand-written pages in ``site/`` and the
+generated lists (through the ``quartier`` plugin, see :mod:`.plugin`), then
+every business page is stamped from one rendered shell together with its API
+files (:mod:`.stamp`), Leaflet is copied in, and Pagefind starts indexing
+(:mod:`.finish`) while the build writes the feed and data files. Machine
+outputs are written after the site's own files, so they win a name clash
+(a ``site/robots.txt`` is replaced by the generated one). Needs the ``site``
+extra: ``pip install 'quartier[site]'``.
 """
 
 from __future__ import annotations
