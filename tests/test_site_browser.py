@@ -196,7 +196,11 @@ def test_category_filter_narrows_the_results(visit: Visit, base: str) -> None:
     assert before > len(bern_cafes)
     page = visit.page
     panel = page.locator(".pagefind-ui__filter-panel")
-    panel.locator(".pagefind-ui__filter-name", has_text=re.compile("category", re.I)).click()
+    name = panel.locator(".pagefind-ui__filter-name", has_text=re.compile("category", re.I))
+    # The UI fetches the filter index after the first results; on a loaded CI
+    # machine that once took longer than the default 15 s.
+    playwright_api.expect(name).to_be_visible(timeout=60_000)
+    name.click()
     box = panel.locator('input.pagefind-ui__filter-checkbox[name="category"][value="Café"]')
     box.check(force=True)
     playwright_api.expect(message).to_have_text(re.compile(rf"^{len(bern_cafes)} results? for"))
