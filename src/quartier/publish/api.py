@@ -19,7 +19,7 @@ A reader polls ``index.json`` and fetches only files whose hash changed.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -32,6 +32,9 @@ from . import urls
 from .context import SPEC_VERSION, BuildContext
 from .jsonld import business_jsonld
 from .writer import Output, Prepared, dumps, prepare
+
+# One business as a worker prepared it: its id, public data bytes (or None) and files.
+PreparedEntry = tuple[str, bytes | None, list[Prepared]]
 
 
 def summary_of(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
@@ -60,17 +63,28 @@ def write_entries(ctx: BuildContext, out: Output, tick: Any = None) -> None:
     if ctx.entries_written:
         return
 
-    def publish(entries: Sequence[Entry]) -> list[tuple[str, bytes, list[Prepared]]]:
+    def publish(entries: Sequence[Entry]) -> list[PreparedEntry]:
         return [publish_entry(ctx, entry)[:3] for entry in entries]
 
-    for results in fork_imap(publish, ctx.entries(), minimum=PARALLEL_MIN):
+    write_prepared(ctx, out, fork_imap(publish, ctx.entries(), minimum=PARALLEL_MIN), tick)
+    ctx.entries_written = True
+
+
+def write_prepared(
+    ctx: BuildContext, out: Output, work: Iterable[list[PreparedEntry]], tick: Any = None
+) -> None:
+    """Write, in order, what workers prepared per business: ``(id, data bytes, files)``.
+
+    The data bytes (``None`` if not computed) are kept for the feed and the data files.
+    """
+    for results in work:
         for entry_id, data, files in results:
-            ctx.remember_data(entry_id, data)
+            if data is not None:
+                ctx.remember_data(entry_id, data)
             for file in files:
                 out.put(file)
             if tick:
                 tick()
-    ctx.entries_written = True
 
 
 def publish_entry(

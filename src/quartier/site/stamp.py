@@ -19,7 +19,7 @@ from pathlib import Path
 from ..model import Entry
 from ..parallel import fork_imap
 from ..publish import urls
-from ..publish.api import publish_entry
+from ..publish.api import PreparedEntry, publish_entry, write_prepared
 from ..publish.context import BuildContext
 from ..publish.jsonld import business_jsonld, embed
 from ..publish.writer import Output, Prepared, prepare
@@ -67,25 +67,16 @@ def stamp_pages(
     """
     parts = _SLOTS.split(shell)  # text at even indices, slot names at odd ones
 
-    def stamp(entries: Sequence[Entry]) -> list[tuple[str, bytes | None, list[Prepared]]]:
+    def stamp(entries: Sequence[Entry]) -> list[PreparedEntry]:
         return [_page(ctx, parts, entry, with_entries) for entry in entries]
 
     # Rendering is independent per business: forked workers render, this process writes.
-    for results in fork_imap(stamp, ctx.entries(), minimum=300):
-        for entry_id, data, files in results:
-            if data is not None:
-                ctx.remember_data(entry_id, data)
-            for file in files:
-                out.put(file)
-            if tick:
-                tick()
+    write_prepared(ctx, out, fork_imap(stamp, ctx.entries(), minimum=300), tick)
     if with_entries:
         ctx.entries_written = True
 
 
-def _page(
-    ctx: BuildContext, parts: list[str], entry: Entry, with_entries: bool
-) -> tuple[str, bytes | None, list[Prepared]]:
+def _page(ctx: BuildContext, parts: list[str], entry: Entry, with_entries: bool) -> PreparedEntry:
     public = ctx.public(entry)
     data: bytes | None = None
     files: list[Prepared] = []
