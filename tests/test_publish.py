@@ -473,3 +473,14 @@ def test_a_failing_background_job_cancels_the_others(tmp_path: Path) -> None:
         )
     assert second.cancelled and not second.waited
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("forked", [False, True])
+def test_progress_ticks_once_per_business(
+    forked: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "FORCE", forked)
+    ticks: list[None] = []
+    directory = read_directory(ROOT, today=TODAY)
+    build(directory, tmp_path / "out", tick=lambda: ticks.append(None))
+    assert len(ticks) == len(directory.entries)

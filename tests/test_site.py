@@ -228,3 +228,16 @@ def test_interface_language_and_colors_come_from_directory_yaml(tmp_path: Path) 
     assert "<title>Velowerk Lorraine - Quartier Bern</title>" in page
     home = (out / "index.html").read_text("utf-8")
     assert "Kategorien" in home and "Kürzlich geprüft" in home
+
+
+def test_site_build_ticks_once_per_business_page(tmp_path: Path) -> None:
+    from quartier.site import build_site
+
+    ticks: list[None] = []
+    directory = read_directory(ROOT, today=TODAY)
+    build(
+        directory,
+        tmp_path / "out",
+        extras=(lambda ctx, out: build_site(ctx, out, tick=lambda: ticks.append(None)),),
+    )
+    assert len(ticks) == len(directory.entries)
