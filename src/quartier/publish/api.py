@@ -29,7 +29,7 @@ from ..model import Entry
 from ..parallel import fork_imap
 from ..schema import entry_json_schema
 from . import urls
-from .context import SPEC_VERSION, BuildContext
+from .context import SPEC_VERSION, BuildContext, serialize
 from .jsonld import business_jsonld
 from .writer import Output, Prepared, dumps, prepare
 
@@ -93,7 +93,9 @@ def publish_entry(
     """One business's two API files, ready to write; with its id, data bytes and JSON-LD."""
     public = public or ctx.public(entry)
     doc = business_jsonld(public, ctx.site)
-    data = ctx.data_json(entry, public)
+    # Serialized, not cached here: in a forked worker the cache would only grow;
+    # the writing process keeps the bytes (write_prepared).
+    data = serialize(public)
     record = {
         "spec_version": SPEC_VERSION,
         "id": entry.id,

@@ -69,8 +69,7 @@ class BuildContext:
         """The bytes behind :meth:`data`; ``public`` saves computing the public view again."""
         cached = self._data.get(entry.id)
         if cached is None:
-            cached = orjson.dumps(entry_dump(public or self.public(entry)))
-            self._data[entry.id] = cached
+            cached = self._data[entry.id] = serialize(public or self.public(entry))
         return cached
 
     def remember_data(self, entry_id: str, data: bytes) -> None:
@@ -132,6 +131,11 @@ class BuildContext:
             "license": self.config.license,
             "license_url": self.config.license_url,
         }
+
+
+def serialize(public: Entry) -> bytes:
+    """A public entry as the compact JSON every output embeds (not kept; see ``data_json``)."""
+    return orjson.dumps(entry_dump(public))
 
 
 def git_commit(root: Path) -> str | None:
