@@ -35,20 +35,24 @@ import synth  # noqa: E402
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-from quartier.directory import read_directory
-from quartier.publish import build
 root, out, site = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "1"
 t0 = time.perf_counter()
-directory = read_directory(root, use_cache=False)
-t1 = time.perf_counter()
-extras = ()
 if site:
+    # As `quartier build`: read every entry (the pages need them), then publish.
+    from quartier.directory import read_directory
+    from quartier.publish import build
     from quartier.site import build_site
-    extras = (build_site,)
-result = build(directory, out, commit="0" * 40, extras=extras)
+    directory = read_directory(root, use_cache=False)
+    t1 = time.perf_counter()
+    result = build(directory, out, commit="0" * 40, extras=(build_site,))
+else:
+    # As `quartier build --no-site`: validate and publish in one pass.
+    from quartier.publish.stream import build_tree
+    directory, result = build_tree(root, out, commit="0" * 40)
+    t1 = t0
 t2 = time.perf_counter()
 print(json.dumps({
-    "entries": len(directory.entries), "errors": len(directory.errors),
+    "entries": result.businesses, "errors": len(directory.errors),
     "validate_s": t1 - t0, "publish_s": t2 - t1, "total_s": t2 - t0,
     "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     # the largest child: a forked worker (sharing most pages with this one) or Pagefind

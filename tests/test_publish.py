@@ -409,7 +409,7 @@ def test_extras_overlap_the_machine_outputs_and_are_waited_for(tmp_path: Path) -
     running = _Running()
     seen: list[bool] = []
 
-    def extra(ctx: object, out: object) -> _Running:
+    def extra(ctx: object, out: object, sink: object) -> _Running:
         seen.append((tmp_path / "out").exists())
         return running
 
@@ -423,12 +423,14 @@ def test_a_failing_build_cancels_background_work_and_publishes_nothing(
 ) -> None:
     running = _Running()
 
-    def broken(ctx: object, out: object) -> None:
+    def broken(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("quartier.publish._OTHERS", (broken,))
+    monkeypatch.setattr("quartier.publish.sitemap.write", broken)
     with pytest.raises(OSError):
-        build(read_directory(ROOT, today=TODAY), tmp_path / "out", extras=(lambda c, o: running,))
+        build(
+            read_directory(ROOT, today=TODAY), tmp_path / "out", extras=(lambda c, o, s: running,)
+        )
     assert running.cancelled and not running.waited
     assert not (tmp_path / "out").exists()
     assert list(tmp_path.iterdir()) == []  # no temporary folder left behind
@@ -469,7 +471,7 @@ def test_a_failing_background_job_cancels_the_others(tmp_path: Path) -> None:
         build(
             read_directory(ROOT, today=TODAY),
             tmp_path / "out",
-            extras=(lambda c, o: first, lambda c, o: second),
+            extras=(lambda c, o, s: first, lambda c, o, s: second),
         )
     assert second.cancelled and not second.waited
     assert list(tmp_path.iterdir()) == []

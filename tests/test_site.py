@@ -238,6 +238,8 @@ def test_site_build_ticks_once_per_business_page(tmp_path: Path) -> None:
     build(
         directory,
         tmp_path / "out",
-        extras=(lambda ctx, out: build_site(ctx, out, tick=lambda: ticks.append(None)),),
+        extras=(
+            lambda ctx, out, sink: build_site(ctx, out, sink, tick=lambda: ticks.append(None)),
+        ),
     )
     assert len(ticks) == len(directory.entries)

@@ -62,6 +62,15 @@ def find_entry_files(root: Path) -> list[Path]:
     return [Path(p) for p in _entry_files(root)]
 
 
+def entry_paths(root: Path) -> list[str]:
+    """Every entry file as a plain string path, sorted; a clear error without ``entries/``."""
+    if not (root / ENTRIES_DIR).is_dir():
+        raise QuartierError(
+            f"no {ENTRIES_DIR}/ folder in {root}: entries live in {ENTRIES_DIR}/<country>/<place>/"
+        )
+    return _entry_files(root)
+
+
 def _entry_files(root: Path) -> list[str]:
     # Plain strings: at 10,000 files, Path objects alone cost a pre-commit hook 0.1 s.
     found: list[str] = []
@@ -113,11 +122,7 @@ def read_directory(
     )
     if ctx is None:
         return directory
-    if not (root / ENTRIES_DIR).is_dir():
-        raise QuartierError(
-            f"no {ENTRIES_DIR}/ folder in {root}: entries live in {ENTRIES_DIR}/<country>/<place>/"
-        )
-    files = _entry_files(root)
+    files = entry_paths(root)
     # The same file named twice (entries/x.yaml ./entries/x.yaml) is one file.
     targets = files if only is None else list(dict.fromkeys(str(Path(p).resolve()) for p in only))
     keys: list[Keys] = []
@@ -181,9 +186,13 @@ def read_entry(
     entry = validate(doc, Entry, context={"country": _country_of(doc.data)})
     if entry is None:
         return None, doc.problems, None
-    stem = os.path.splitext(os.path.basename(path))[0]
-    problems = doc.problems + check_entry(entry, doc, stem, ctx)
+    problems = doc.problems + check_entry(entry, doc, stem_of(path), ctx)
     return entry, problems, keys_of(entry, doc)
+
+
+def stem_of(path: PathLike) -> str:
+    """The file name without its extension: what a valid entry's id must be."""
+    return os.path.splitext(os.path.basename(path))[0]
 
 
 def _country_of(data: dict[str, object] | None) -> object:

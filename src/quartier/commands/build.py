@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import add_root_option, resolve_root
+
+if TYPE_CHECKING:
+    from ..directory import Directory
+    from ..publish import BuildResult
 
 HELP = """\
 Validate the directory, then write every published file into one folder:
@@ -79,63 +85,109 @@ def check_output_folder(out: Path, root: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..directory import read_directory
-    from ..publish import Extra, build
     from ..publish.context import git_commit
-    from ..report import text
 
     root = resolve_root(args.root).resolve()
     out = check_output_folder((args.out or root / "_site").resolve(), root)
-    directory = read_directory(root)
-    if directory.errors:
-        text(directory.problems, directory.checked_files, sys.stdout)
-        print("nothing published: fix the errors above first", file=sys.stderr)
-        return 1
-    # Warnings do not stop publishing; they are shown with the summary line.
-    text(directory.warnings, directory.checked_files, sys.stdout)
     commit = args.commit or git_commit(root)
-    tick = None
-    if not args.quiet and sys.stderr.isatty() and len(directory.entries) >= 500:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(directory.entries), unit="entry", desc="publishing", file=sys.stderr)
-
-        def tick() -> None:
-            bar.update(1)
-
-    extras: tuple[Extra, ...] = ()
-    if not args.no_site:
-        from ..site import build_site, site_available
-
-        if not (root / "mkdocs.yml").is_file():
-            print(
-                "note: no mkdocs.yml here, so no HTML site (machine outputs only)", file=sys.stderr
-            )
-        elif site_available():
-            extras = (functools.partial(build_site, tick=tick),)
-        else:
-            print(
-                "note: no HTML site: install quartier[site] (machine outputs only)", file=sys.stderr
-            )
+    bar = _ProgressBar(quiet=args.quiet)
     try:
-        result = build(
-            directory, out, commit=commit, tick=tick if not extras else None, extras=extras
-        )
+        if _with_site(args, root):
+            return _build_with_site(root, out, commit, bar)
+        return _build_machine_outputs(root, out, commit, bar)
     except OSError as exc:
         from ..problems import QuartierError
 
         where = exc.filename or out
         raise QuartierError(f"cannot write {where}: {exc.strerror or exc}") from None
     finally:
-        if tick is not None:
-            bar.close()
+        bar.close()
+
+
+def _with_site(args: argparse.Namespace, root: Path) -> bool:
+    """Whether to build the HTML site too; says why not when it cannot."""
+    if args.no_site:
+        return False
+    from ..site import site_available
+
+    if not (root / "mkdocs.yml").is_file():
+        print("note: no mkdocs.yml here, so no HTML site (machine outputs only)", file=sys.stderr)
+        return False
+    if not site_available():
+        print("note: no HTML site: install quartier[site] (machine outputs only)", file=sys.stderr)
+        return False
+    return True
+
+
+def _build_machine_outputs(root: Path, out: Path, commit: str | None, bar: _ProgressBar) -> int:
+    """Validate and publish in one pass (see :mod:`quartier.publish.stream`)."""
+    from ..publish.stream import build_tree
+
+    directory, result = build_tree(root, out, commit=commit, progress=bar.start)
+    if result is None:
+        return _refuse(directory)
+    return _report(directory, result, site=False)
+
+
+def _build_with_site(root: Path, out: Path, commit: str | None, bar: _ProgressBar) -> int:
+    """Read the whole directory (the site's pages need every entry), then publish."""
+    from ..directory import read_directory
+    from ..publish import build
+    from ..site import build_site
+
+    directory = read_directory(root)
+    if directory.errors:
+        return _refuse(directory)
+    tick = bar.start(len(directory.entries))
+    site = functools.partial(build_site, tick=tick)
+    result = build(directory, out, commit=commit, extras=(site,))
+    return _report(directory, result, site=True)
+
+
+def _refuse(directory: Directory) -> int:
+    from ..report import text
+
+    text(directory.problems, directory.checked_files, sys.stdout)
+    print("nothing published: fix the errors above first", file=sys.stderr)
+    return 1
+
+
+def _report(directory: Directory, result: BuildResult, site: bool) -> int:
+    from ..report import text
+
+    # Warnings do not stop publishing; they are shown with the summary line.
+    text(directory.warnings, directory.checked_files, sys.stdout)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     size = sum(n for _, n in result.files.values())
     print(
-        f"published {len(directory.entries)} businesses: {len(result.files)} files, "
-        f"{size / 1e6:.1f} MB in {out}"
+        f"published {result.businesses} businesses: {len(result.files)} files, "
+        f"{size / 1e6:.1f} MB in {result.out}"
     )
-    if extras:
-        print(f"open {out / 'index.html'} in a browser, or preview with: quartier serve")
+    if site:
+        print(f"open {result.out / 'index.html'} in a browser, or preview with: quartier serve")
     return 0
+
+
+class _ProgressBar:
+    """A tqdm bar on a terminal for builds of 500 businesses or more; nothing otherwise."""
+
+    def __init__(self, quiet: bool) -> None:
+        self._quiet = quiet
+        self._bar: Any = None
+
+    def start(self, total: int) -> Callable[[], None] | None:
+        """The function to call once per business, or None for no bar."""
+        if self._quiet or not sys.stderr.isatty() or total < 500:
+            return None
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, unit="entry", desc="publishing", file=sys.stderr)
+        return self._tick
+
+    def _tick(self) -> None:
+        self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

@@ -15,15 +15,16 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ..directory import PARALLEL_MIN, Directory
-from ..parallel import fork_map, long_lived
-from . import api, data, feed, llms, openapi, sitemap
+from ..directory import Directory
+from ..parallel import long_lived
+from . import api
 from .context import BuildContext
+from .sink import Sink, collect, write_entries
 from .writer import Output
 
 
@@ -36,8 +37,9 @@ class Pending(Protocol):
 
 
 # Hooks that add more files to the same output, e.g. the HTML site. They run
-# before the machine outputs and may leave work running meanwhile.
-Extra = Callable[[BuildContext, Output], Pending | None]
+# before the machine outputs and may leave work running meanwhile; one that
+# publishes the businesses itself (the site's pages) adds them to the sink.
+Extra = Callable[[BuildContext, Output, Sink], Pending | None]
 
 
 @dataclass
@@ -47,6 +49,7 @@ class BuildResult:
     out: Path
     files: dict[str, tuple[str, int]]
     notes: list[str] = field(default_factory=list)
+    businesses: int = 0
 
 
 def build(
@@ -57,11 +60,13 @@ def build(
     extras: tuple[Extra, ...] = (),
     feed_page_size: int = 500,
 ) -> BuildResult:
-    """Write every machine output of a valid ``directory`` into ``out``.
+    """Write every machine output of a valid, already read ``directory`` into ``out``.
 
     ``tick`` is called once per business written (for a progress bar);
     ``extras`` run first, and what they leave running (Pagefind) overlaps
-    the machine outputs; the manifest is written when all is done.
+    the whole-directory outputs; the manifest is written when all is done.
+    :func:`quartier.publish.stream.build_tree` validates and publishes in
+    one pass instead, without holding every entry.
     """
     if directory.errors:
         raise ValueError("refusing to publish a directory with errors; validate it first")
@@ -69,11 +74,12 @@ def build(
     with long_lived(freeze=True), Output(out) as output:
         pending: list[Pending] = []
         try:
-            for extra in extras:
-                if (running := extra(ctx, output)) is not None:
-                    pending.append(running)
-            api.write_entries(ctx, output, tick)
-            notes = _write_together(ctx, output, [(data.write, api.write_lists), _OTHERS])
+            with collect(ctx, output) as sink:
+                for extra in extras:
+                    if (running := extra(ctx, output, sink)) is not None:
+                        pending.append(running)
+                if not len(sink):
+                    write_entries(ctx, sink, tick)
             while pending:
                 pending[0].wait()
                 pending.pop(0)
@@ -81,39 +87,5 @@ def build(
             for running in pending:  # nothing may keep writing into a folder being removed
                 running.cancel()
             raise
-        api.write_index(ctx, output)
-    return BuildResult(out, dict(output.files), notes)
-
-
-# The whole-directory outputs, after the per-business files; each group runs
-# in its own process on a large directory (the data files weigh as much as
-# the other four together).
-_OTHERS = (feed.write, llms.write, sitemap.write, openapi.write)
-Job = Callable[[BuildContext, Output], list[str] | None]
-
-
-def _write_together(ctx: BuildContext, output: Output, groups: list[tuple[Job, ...]]) -> list[str]:
-    """Run groups of output writers side by side; returns their notes in order.
-
-    The groups only read the context and write distinct files, so forked
-    workers can run them; each sends back its manifest records and notes.
-    """
-    ctx.by_category, ctx.by_place, ctx.site  # noqa: B018 - computed once, before forking
-    parallel = len(ctx.ids) >= PARALLEL_MIN
-
-    def run(chunk: Sequence[tuple[Job, ...]]) -> list[tuple[dict[str, tuple[str, int]], list[str]]]:
-        results = []
-        for group in chunk:
-            saved, output.files = output.files, {}
-            try:
-                notes = [note for job in group for note in job(ctx, output) or []]
-                results.append((output.files, notes))
-            finally:
-                output.files = saved
-        return results
-
-    notes: list[str] = []
-    for files, group_notes in fork_map(run, groups, minimum=0 if parallel else len(groups) + 1):
-        output.files.update(files)
-        notes += group_notes
-    return notes
+        api.write_index(ctx, output, sink.listings)
+    return BuildResult(out, dict(output.files), sink.notes, len(sink))

@@ -14,107 +14,27 @@
     api/v1/index.json               manifest: spec version, counts, sha256 of every file
 
 A reader polls ``index.json`` and fetches only files whose hash changed.
+The per-business files come from :func:`quartier.publish.entry.publish_entry`;
+this module writes the lists and the manifest.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
 
-from ..directory import PARALLEL_MIN
-from ..model import Entry
-from ..parallel import fork_imap
 from ..schema import entry_json_schema
 from . import urls
-from .context import SPEC_VERSION, BuildContext, serialize
-from .jsonld import business_jsonld
-from .writer import Output, Prepared, dumps, prepare
-
-# One business as a worker prepared it: its id, public data bytes (or None) and files.
-PreparedEntry = tuple[str, bytes | None, list[Prepared]]
+from .context import SPEC_VERSION, BuildContext
+from .listing import Listings
+from .writer import Output
 
 
-def summary_of(ctx: BuildContext, entry: Entry) -> dict[str, Any]:
-    """The short form of an entry used in every list."""
-    return {
-        "id": entry.id,
-        "name": entry.name,
-        "status": entry.status,
-        "category": entry.category,
-        "locality": entry.location.address.locality,
-        "summary": ctx.text(entry.summary),
-        "url": ctx.url(urls.business_page(entry.id)),
-        "api_url": ctx.url(urls.entry_json(entry.id)),
-    }
-
-
-def write_entries(ctx: BuildContext, out: Output, tick: Any = None) -> None:
-    """``entries/<id>.json`` and ``.jsonld`` for every business.
-
-    Each business is independent: forked workers (see :mod:`quartier.parallel`)
-    compute its public data and JSON-LD, and this process writes the files
-    (one writer is faster than several in one folder) and keeps the public
-    data's bytes for the feed and the data files. Skipped when the site's
-    pages already did this in the same pass (:func:`quartier.site.stamp.stamp_pages`).
-    """
-    if ctx.entries_written:
-        return
-
-    def publish(entries: Sequence[Entry]) -> list[PreparedEntry]:
-        return [publish_entry(ctx, entry)[:3] for entry in entries]
-
-    write_prepared(ctx, out, fork_imap(publish, ctx.entries(), minimum=PARALLEL_MIN), tick)
-    ctx.entries_written = True
-
-
-def write_prepared(
-    ctx: BuildContext, out: Output, work: Iterable[list[PreparedEntry]], tick: Any = None
-) -> None:
-    """Write, in order, what workers prepared per business: ``(id, data bytes, files)``.
-
-    The data bytes (``None`` if not computed) are kept for the feed and the data files.
-    """
-    for results in work:
-        for entry_id, data, files in results:
-            if data is not None:
-                ctx.remember_data(entry_id, data)
-            for file in files:
-                out.put(file)
-            if tick:
-                tick()
-
-
-def publish_entry(
-    ctx: BuildContext, entry: Entry, public: Entry | None = None
-) -> tuple[str, bytes, list[Prepared], dict[str, Any]]:
-    """One business's two API files, ready to write; with its id, data bytes and JSON-LD."""
-    public = public or ctx.public(entry)
-    doc = business_jsonld(public, ctx.site)
-    # Serialized, not cached here: in a forked worker the cache would only grow;
-    # the writing process keeps the bytes (write_prepared).
-    data = serialize(public)
-    record = {
-        "spec_version": SPEC_VERSION,
-        "id": entry.id,
-        "url": ctx.url(urls.business_page(entry.id)),
-        "status": entry.status,
-        "entry": orjson.Fragment(data),
-        "jsonld": doc,
-        "provenance": ctx.provenance(entry),
-    }
-    files = [
-        prepare(urls.entry_jsonld(entry.id), dumps(doc, pretty=False)),
-        prepare(urls.entry_json(entry.id), dumps(record, pretty=False)),
-    ]
-    return entry.id, data, files, doc
-
-
-def write_lists(ctx: BuildContext, out: Output) -> None:
+def write_lists(ctx: BuildContext, out: Output, listings: Listings) -> None:
+    """The category and place lists and the directory-wide files."""
     categories = []
-    for cat_id, ids in ctx.by_category.items():
+    for cat_id, ids in listings.by_category.items():
         cat = ctx.taxonomy.get(cat_id)
         info = {
             "id": cat_id,
@@ -122,14 +42,14 @@ def write_lists(ctx: BuildContext, out: Output) -> None:
             "parent": cat.parent if cat else None,
             "schema_org": cat.schema_org if cat else None,
         }
-        _write_list(ctx, out, f"categories/{cat_id}.json", "category", info, ids)
+        _write_list(out, listings, f"categories/{cat_id}.json", "category", info, ids)
         categories.append({**info, "count": len(ids), "url": ctx.url(urls.category_page(cat_id))})
     places = []
-    for slug, (name, ids) in ctx.by_place.items():
-        first = ctx.directory.entries[ids[0]]
-        area = ctx.config.area_for(first.location.geo.lat, first.location.geo.lon)
+    for slug, (name, ids) in listings.by_place.items():
+        first = listings.by_id[ids[0]]
+        area = ctx.config.area_for(first.lat, first.lon)
         info = {"id": slug, "name": name, "area": area.id if area else None}
-        _write_list(ctx, out, f"places/{slug}.json", "place", info, ids)
+        _write_list(out, listings, f"places/{slug}.json", "place", info, ids)
         places.append({**info, "count": len(ids), "url": ctx.url(urls.place_page(name))})
     out.write_json(
         f"{urls.API}/categories.json", {"spec_version": SPEC_VERSION, "categories": categories}
@@ -141,24 +61,25 @@ def write_lists(ctx: BuildContext, out: Output) -> None:
 
 
 def _write_list(
-    ctx: BuildContext, out: Output, rel: str, kind: str, info: dict[str, Any], ids: list[str]
+    out: Output, listings: Listings, rel: str, kind: str, info: dict[str, Any], ids: list[str]
 ) -> None:
     """One category's or place's list: ``{spec_version, <kind>, count, entries}``."""
-    entries = ctx.directory.entries
+    rows = listings.by_id
     out.write_json(
         f"{urls.API}/{rel}",
         {
             "spec_version": SPEC_VERSION,
             kind: info,
             "count": len(ids),
-            "entries": [summary_of(ctx, entries[i]) for i in ids],
+            "entries": [orjson.Fragment(rows[i].summary) for i in ids],
         },
+        pretty=False,  # as the entry files: a large category's list is mostly entries
     )
 
 
-def write_index(ctx: BuildContext, out: Output) -> None:
+def write_index(ctx: BuildContext, out: Output, listings: Listings) -> None:
     """The manifest; written last so that it covers every other file."""
-    status = Counter(e.status for e in ctx.entries())
+    status = listings.status
     files = {
         rel: {"sha256": digest, "bytes": size} for rel, (digest, size) in sorted(out.files.items())
     }
@@ -174,12 +95,12 @@ def write_index(ctx: BuildContext, out: Output) -> None:
             },
             "source_commit": ctx.commit,
             "counts": {
-                "entries": len(ctx.ids),
+                "entries": len(listings.rows),
                 "open": status.get("open", 0),
                 "temporarily_closed": status.get("temporarily_closed", 0),
                 "permanently_closed": status.get("permanently_closed", 0),
-                "categories": len(ctx.by_category),
-                "places": len(ctx.by_place),
+                "categories": len(listings.by_category),
+                "places": len(listings.by_place),
                 "files": len(files),
             },
             "entries": ctx.url(f"{urls.API}/entries/{{id}}.json"),

@@ -7,6 +7,7 @@ handed to each output module.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -32,9 +33,6 @@ class BuildContext:
     commit: str | None = None
     feed_page_size: int = 500
     _ids: list[str] = field(default_factory=list)
-    _data: dict[str, bytes] = field(default_factory=dict)
-    # Set once every business's API files are written (by the API or the site).
-    entries_written: bool = False
 
     def __post_init__(self) -> None:
         self._ids = sorted(self.directory.entries)
@@ -57,25 +55,6 @@ class BuildContext:
         """
         return public_entry(entry)
 
-    def data(self, entry: Entry) -> orjson.Fragment:
-        """The public entry as compact JSON, serialized once per build.
-
-        Kept as bytes (a third of the memory of the dicts) and embedded as an
-        ``orjson.Fragment`` in the API, the feed and the data files.
-        """
-        return orjson.Fragment(self.data_json(entry))
-
-    def data_json(self, entry: Entry, public: Entry | None = None) -> bytes:
-        """The bytes behind :meth:`data`; ``public`` saves computing the public view again."""
-        cached = self._data.get(entry.id)
-        if cached is None:
-            cached = self._data[entry.id] = serialize(public or self.public(entry))
-        return cached
-
-    def remember_data(self, entry_id: str, data: bytes) -> None:
-        """Keep bytes computed by a forked worker (see :func:`api.write_entries`)."""
-        self._data[entry_id] = data
-
     @cached_property
     def site(self) -> Site:
         return Site(self.config, self.taxonomy)
@@ -97,21 +76,14 @@ class BuildContext:
     @cached_property
     def by_category(self) -> dict[str, list[str]]:
         """Category id -> entry ids (primary and secondary categories), sorted."""
-        out: dict[str, list[str]] = {}
-        for entry_id in self._ids:
-            for cat in dict.fromkeys(self.directory.entries[entry_id].all_categories):
-                out.setdefault(cat, []).append(entry_id)
-        return dict(sorted(out.items()))
+        entries = self.directory.entries
+        return group_by_category((i, entries[i].all_categories) for i in self._ids)
 
     @cached_property
     def by_place(self) -> dict[str, tuple[str, list[str]]]:
         """Place slug -> (locality name, entry ids), sorted by slug."""
-        out: dict[str, tuple[str, list[str]]] = {}
-        for entry_id in self._ids:
-            locality = self.directory.entries[entry_id].location.address.locality
-            key = urls.slug(locality)
-            out.setdefault(key, (locality, []))[1].append(entry_id)
-        return dict(sorted(out.items()))
+        entries = self.directory.entries
+        return group_by_place((i, entries[i].location.address.locality) for i in self._ids)
 
     def source_url(self, entry_id: str) -> str | None:
         repo = self.config.repository
@@ -134,8 +106,25 @@ class BuildContext:
 
 
 def serialize(public: Entry) -> bytes:
-    """A public entry as the compact JSON every output embeds (not kept; see ``data_json``)."""
+    """A public entry as the compact JSON the API, the feed and the data files embed."""
     return orjson.dumps(entry_dump(public))
+
+
+def group_by_category(rows: Iterable[tuple[str, Iterable[str]]]) -> dict[str, list[str]]:
+    """``(id, categories)`` in id order -> category id -> ids, sorted by category."""
+    out: dict[str, list[str]] = {}
+    for entry_id, categories in rows:
+        for cat in dict.fromkeys(categories):
+            out.setdefault(cat, []).append(entry_id)
+    return dict(sorted(out.items()))
+
+
+def group_by_place(rows: Iterable[tuple[str, str]]) -> dict[str, tuple[str, list[str]]]:
+    """``(id, locality)`` in id order -> place slug -> (first locality name, ids), sorted."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    for entry_id, locality in rows:
+        out.setdefault(urls.slug(locality), (locality, []))[1].append(entry_id)
+    return dict(sorted(out.items()))
 
 
 def git_commit(root: Path) -> str | None:

@@ -20,6 +20,8 @@ DuckDB example::
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -27,63 +29,90 @@ import orjson
 from ..model import Entry
 from . import urls
 from .context import BuildContext
-from .writer import Output, dumps
+from .writer import Output, Stream, dumps
+
+NDJSON_PATH = "data/entries.ndjson"
+GEOJSON_PATH = "data/entries.geojson"
+PARQUET_PATH = "data/entries.parquet"
+PACKAGE_PATH = "data/datapackage.json"
+PARQUET_MISSING = "data/entries.parquet skipped: install quartier[parquet] (pyarrow)"
 
 
-def write(ctx: BuildContext, out: Output) -> list[str]:
-    """Write the data files, streaming; returns notes (e.g. a skipped Parquet file).
+class DataFiles:
+    """The three data files, written a business at a time (see :func:`streaming`)."""
 
-    Each business is turned into its NDJSON line, GeoJSON feature and Parquet
-    row and written at once (Parquet in row groups of ``ROW_GROUP``), so a
-    100,000-entry build never holds the three files in memory.
+    def __init__(self, ndjson: Stream, geojson: Stream, parquet: _ParquetStream | None) -> None:
+        self._ndjson, self._geojson, self._parquet = ndjson, geojson, parquet
+        self._count = 0
+
+    def add(self, line: bytes, feature: bytes, row: dict[str, Any]) -> None:
+        """One business's NDJSON line, GeoJSON feature and Parquet row, in id order."""
+        self._ndjson.write(line)
+        self._geojson.write(b"," + feature if self._count else feature)
+        if self._parquet is not None:
+            self._parquet.add(row)
+        self._count += 1
+
+
+@contextmanager
+def streaming(out: Output, notes: list[str]) -> Iterator[DataFiles]:
+    """Open the data files for :meth:`DataFiles.add`; complete them when the block ends.
+
+    Parquet is written in row groups of ``ROW_GROUP``, so a 100,000-entry
+    build never holds the three files in memory. Without pyarrow a note is
+    added and Parquet is skipped. On an error the files are left incomplete
+    for the build's :class:`~quartier.publish.writer.Output` to discard.
     """
-    notes: list[str] = []
     try:
         parquet: _ParquetStream | None = _ParquetStream(out, PARQUET_PATH)
     except ImportError:
         parquet = None
-        notes.append("data/entries.parquet skipped: install quartier[parquet] (pyarrow)")
-    with out.stream("data/entries.ndjson") as ndjson, out.stream("data/entries.geojson") as geo:
-        geo.write(b'{"type":"FeatureCollection","features":[')
-        for number, entry in enumerate(ctx.entries()):
-            e = ctx.public(entry)  # computed once for all three files
-            data = ctx.data_json(entry, e)
-            # U+2028/2029 are valid inside JSON strings but end a line for many readers
-            # (Python's str.splitlines among them): escape them so one line is one record.
-            line = dumps(
-                {"entry": orjson.Fragment(data), "url": ctx.url(urls.business_page(e.id))},
-                pretty=False,
-            )
-            ndjson.write(line.replace(_LS, b"\\u2028").replace(_PS, b"\\u2029") + b"\n")
-            geo.write((b"," if number else b"") + dumps(_feature(ctx, e), pretty=False))
-            if parquet is not None:
-                parquet.add(_row(ctx, e, data))
-        geo.write(b"]}")
+        notes.append(PARQUET_MISSING)
+    try:
+        with out.stream(NDJSON_PATH) as ndjson, out.stream(GEOJSON_PATH) as geojson:
+            geojson.write(b'{"type":"FeatureCollection","features":[')
+            yield DataFiles(ndjson, geojson, parquet)
+            geojson.write(b"]}")
+    except BaseException:
+        if parquet is not None:
+            parquet.abort()
+        raise
     if parquet is not None:
         parquet.close()
-    out.write_json("data/datapackage.json", _datapackage(ctx, out))
-    return notes
 
 
-def _feature(ctx: BuildContext, e: Entry) -> dict[str, Any]:
+def ndjson_line(ctx: BuildContext, e: Entry, data: bytes) -> bytes:
+    """One NDJSON record (with its newline) of a public entry and its JSON."""
+    line = dumps(
+        {"entry": orjson.Fragment(data), "url": ctx.url(urls.business_page(e.id))}, pretty=False
+    )
+    # U+2028/2029 are valid inside JSON strings but end a line for many readers
+    # (Python's str.splitlines among them): escape them so one line is one record.
+    return line.replace(_LS, b"\\u2028").replace(_PS, b"\\u2029") + b"\n"
+
+
+def feature(ctx: BuildContext, e: Entry) -> bytes:
     """One GeoJSON feature (RFC 7946: ``[lon, lat]``) of a public entry."""
-    return {
-        "type": "Feature",
-        "id": e.id,
-        "geometry": {
-            "type": "Point",
-            "coordinates": [e.location.geo.lon, e.location.geo.lat],
-        },
-        "properties": {
+    return dumps(
+        {
+            "type": "Feature",
             "id": e.id,
-            "name": e.name,
-            "status": e.status,
-            "category": e.category,
-            "locality": e.location.address.locality,
-            "summary": ctx.text(e.summary),
-            "url": ctx.url(urls.business_page(e.id)),
+            "geometry": {
+                "type": "Point",
+                "coordinates": [e.location.geo.lon, e.location.geo.lat],
+            },
+            "properties": {
+                "id": e.id,
+                "name": e.name,
+                "status": e.status,
+                "category": e.category,
+                "locality": e.location.address.locality,
+                "summary": ctx.text(e.summary),
+                "url": ctx.url(urls.business_page(e.id)),
+            },
         },
-    }
+        pretty=False,
+    )
 
 
 PARQUET_COLUMNS = (
@@ -110,7 +139,7 @@ PARQUET_COLUMNS = (
 )
 
 
-def _row(ctx: BuildContext, e: Entry, data: bytes) -> dict[str, Any]:
+def row(ctx: BuildContext, e: Entry, data: bytes) -> dict[str, Any]:
     """One public entry's values for the Parquet columns."""
     a, g = e.location.address, e.location.geo
     return {
@@ -137,7 +166,6 @@ def _row(ctx: BuildContext, e: Entry, data: bytes) -> dict[str, Any]:
     }
 
 
-PARQUET_PATH = "data/entries.parquet"
 # Line and paragraph separators, as UTF-8.
 _LS, _PS = "\u2028".encode(), "\u2029".encode()
 ROW_GROUP = 20_000
@@ -191,6 +219,15 @@ class _ParquetStream:
         self._writer.close()
         self._out.record(self._rel)
 
+    def abort(self) -> None:
+        """Close the file without completing it (the build is failing)."""
+        self._writer.close()
+
+
+def write_package(ctx: BuildContext, out: Output) -> None:
+    """``data/datapackage.json``, after the data files (it holds their hashes)."""
+    out.write_json(PACKAGE_PATH, _datapackage(ctx, out))
+
 
 def _datapackage(ctx: BuildContext, out: Output) -> dict[str, Any]:
     def resource(rel: str, name: str, fmt: str, media: str, **extra: Any) -> dict[str, Any]:
@@ -208,7 +245,7 @@ def _datapackage(ctx: BuildContext, out: Output) -> dict[str, Any]:
 
     resources = [
         resource(
-            "data/entries.ndjson",
+            NDJSON_PATH,
             "entries-ndjson",
             "ndjson",
             "application/x-ndjson",
@@ -216,14 +253,14 @@ def _datapackage(ctx: BuildContext, out: Output) -> dict[str, Any]:
             schema={"$ref": ctx.url(f"{urls.API}/schema/entry.schema.json")},
         ),
         resource(
-            "data/entries.geojson",
+            GEOJSON_PATH,
             "entries-geojson",
             "geojson",
             "application/geo+json",
             description="Businesses as RFC 7946 point features.",
         ),
     ]
-    if "data/entries.parquet" in out.files:
+    if PARQUET_PATH in out.files:
         kinds = {
             "string": "string",
             "double": "number",
@@ -233,7 +270,7 @@ def _datapackage(ctx: BuildContext, out: Output) -> dict[str, Any]:
         }
         resources.append(
             resource(
-                "data/entries.parquet",
+                PARQUET_PATH,
                 "entries",
                 "parquet",
                 "application/vnd.apache.parquet",

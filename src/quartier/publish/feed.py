@@ -20,11 +20,18 @@ entry (ties by id). Past ``page_size`` items the feed continues in
 
 from __future__ import annotations
 
+import mmap
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import orjson
+
+from ..model import Entry
 from . import urls
 from .context import SPEC_VERSION, BuildContext
-from .writer import Output
+from .writer import Output, dumps
 
 FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -33,11 +40,53 @@ def page_name(number: int) -> str:
     return "feed.json" if number == 1 else f"feed-{number}.json"
 
 
-def write(ctx: BuildContext, out: Output) -> None:
-    entries = sorted(ctx.entries(), key=lambda e: (-e.last_verified.toordinal(), e.id))
-    size = ctx.feed_page_size
-    pages = [entries[i : i + size] for i in range(0, len(entries), size)] or [[]]
-    for number, page in enumerate(pages, start=1):
+class Items:
+    """Feed items as they are published, in id order, kept on disk until sorted.
+
+    At 100,000 businesses the items weigh 400 MB; they go to an unnamed
+    temporary file beside the output, and only their sort keys and offsets
+    stay in memory. Use as a context manager; the file is gone when it ends.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self._file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - closed by __exit__
+        self._index: list[tuple[int, str, int, int]] = []
+        self._size = 0
+
+    def __enter__(self) -> Items:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def add(self, order: int, entry_id: str, item: bytes) -> None:
+        """One business's item; ``order`` sorts newest first (minus the day's ordinal)."""
+        self._index.append((order, entry_id, self._size, len(item)))
+        self._file.write(item)
+        self._size += len(item)
+
+    def pages(self, size: int) -> Iterator[list[orjson.Fragment]]:
+        """The items sorted newest first (ties by id), ``size`` per page; at least one page."""
+        self._index.sort()
+        self._file.flush()
+        if not self._index:
+            yield []
+            return
+        with mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            for start in range(0, len(self._index), size):
+                yield [
+                    orjson.Fragment(view[offset : offset + length])
+                    for _, _, offset, length in self._index[start : start + size]
+                ]
+
+
+def write(ctx: BuildContext, out: Output, items: Items) -> None:
+    """``feed.json`` and its continuation pages."""
+    count = -(-len(items) // ctx.feed_page_size) or 1
+    for number, page in enumerate(items.pages(ctx.feed_page_size), start=1):
         feed: dict[str, Any] = {
             "version": FEED_VERSION,
             "title": ctx.config.name,
@@ -47,7 +96,7 @@ def write(ctx: BuildContext, out: Output) -> None:
         if ctx.config.description:
             feed["description"] = ctx.config.description
         feed["language"] = ctx.config.languages[0]
-        if number < len(pages):
+        if number < count:
             feed["next_url"] = ctx.url(page_name(number + 1))
         feed["_quartier"] = {
             "about": ctx.url(f"{urls.API}/openapi.json"),
@@ -55,11 +104,12 @@ def write(ctx: BuildContext, out: Output) -> None:
             "license": ctx.config.license,
             "index_url": ctx.url(f"{urls.API}/index.json"),
         }
-        feed["items"] = [_item(ctx, e) for e in page]
+        feed["items"] = page
         out.write_json(page_name(number), feed, pretty=False)
 
 
-def _item(ctx: BuildContext, entry: Any) -> dict[str, Any]:
+def item(ctx: BuildContext, entry: Entry, data: bytes) -> bytes:
+    """One business's feed item as JSON; ``data`` is its public entry's JSON."""
     page = ctx.url(urls.business_page(entry.id))
     summary = ctx.text(entry.summary)
     body = ctx.text(entry.description) if entry.description else ""
@@ -80,8 +130,8 @@ def _item(ctx: BuildContext, entry: Any) -> dict[str, Any]:
         "about": ctx.url(f"{urls.API}/openapi.json"),
         "spec_version": SPEC_VERSION,
         "status": entry.status,
-        "entry": ctx.data(entry),
+        "entry": orjson.Fragment(data),
         "jsonld_url": ctx.url(urls.entry_jsonld(entry.id)),
         "provenance": ctx.provenance(entry),
     }
-    return item
+    return dumps(item, pretty=False)

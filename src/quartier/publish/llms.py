@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..model import Entry
 from . import urls
 from .context import BuildContext
+from .listing import Listings
 from .writer import Output
 
 
@@ -21,20 +22,22 @@ def _md(text: str) -> str:
     return line
 
 
-def write(ctx: BuildContext, out: Output) -> None:
-    out.write_text("llms.txt", llms_txt(ctx))
-    out.write_text("llms-full.txt", llms_full(ctx))
+FULL_PATH = "llms-full.txt"
 
 
-def llms_txt(ctx: BuildContext) -> str:
+def write(ctx: BuildContext, out: Output, listings: Listings) -> None:
+    """``llms.txt``; ``llms-full.txt`` is streamed (see :func:`full_header` and :func:`section`)."""
+    out.write_text("llms.txt", llms_txt(ctx, listings))
+
+
+def llms_txt(ctx: BuildContext, listings: Listings) -> str:
     cfg = ctx.config
-    entries = ctx.entries()
-    open_count = sum(e.status == "open" for e in entries)
+    open_count = listings.status["open"]
     areas = "; ".join(a.name for a in cfg.areas)
     lines = [
         f"# {_md(cfg.name)}",
         "",
-        f"> {_md(cfg.description or cfg.name)} An open directory of {len(entries)} local "
+        f"> {_md(cfg.description or cfg.name)} An open directory of {len(listings.rows)} local "
         f"independent businesses ({open_count} open) in {_md(areas)}, kept in git and "
         f"published under {cfg.license}.",
         "",
@@ -64,12 +67,12 @@ def llms_txt(ctx: BuildContext) -> str:
         "## Categories",
         "",
     ]
-    for cat_id, ids in ctx.by_category.items():
+    for cat_id, ids in listings.by_category.items():
         cat = ctx.taxonomy.get(cat_id)
         label = cat.label(cfg.languages[0]) if cat else cat_id
         lines.append(f"- [{_md(label)}]({ctx.url(urls.category_page(cat_id))}): {len(ids)}")
     lines += ["", "## Places", ""]
-    for _slug, (name, ids) in ctx.by_place.items():
+    for _slug, (name, ids) in listings.by_place.items():
         lines.append(f"- [{_md(name)}]({ctx.url(urls.place_page(name))}): {len(ids)}")
     lines += [
         "",
@@ -81,13 +84,14 @@ def llms_txt(ctx: BuildContext) -> str:
     return "\n".join(lines)
 
 
-def llms_full(ctx: BuildContext) -> str:
-    cfg = ctx.config
-    lines = [f"# {_md(cfg.name)}: all open businesses", ""]
-    for entry in ctx.entries():
-        if entry.status == "open":
-            lines += _business(ctx, entry)
-    return "\n".join(lines)
+def full_header(ctx: BuildContext) -> str:
+    """The start of ``llms-full.txt``; each open business's :func:`section` follows."""
+    return f"# {_md(ctx.config.name)}: all open businesses\n"
+
+
+def section(ctx: BuildContext, e: Entry) -> str:
+    """One business's part of ``llms-full.txt``: a heading and short lines."""
+    return "".join("\n" + line for line in _business(ctx, e))
 
 
 def _business(ctx: BuildContext, e: Entry) -> list[str]:

@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape
 
 from . import urls
 from .context import BuildContext
+from .listing import Listings
 from .writer import Output
 
 MAX_URLS = 50_000
@@ -36,14 +37,12 @@ CRAWLERS = (
 )
 
 
-def page_urls(ctx: BuildContext) -> list[tuple[str, str | None]]:
+def page_urls(ctx: BuildContext, listings: Listings) -> list[tuple[str, str | None]]:
     """Every HTML page's URL with its last modification day, in a stable order."""
     pages: list[tuple[str, str | None]] = [(ctx.url(p), None) for p in STATIC_PAGES]
-    pages += [(ctx.url(urls.category_page(c)), None) for c in ctx.by_category]
-    pages += [(ctx.url(urls.place_page(name)), None) for name, _ in ctx.by_place.values()]
-    pages += [
-        (ctx.url(urls.business_page(e.id)), e.last_verified.isoformat()) for e in ctx.entries()
-    ]
+    pages += [(ctx.url(urls.category_page(c)), None) for c in listings.by_category]
+    pages += [(ctx.url(urls.place_page(name)), None) for name, _ in listings.by_place.values()]
+    pages += [(ctx.url(urls.business_page(r.id)), r.last_verified) for r in listings.rows]
     return pages
 
 
@@ -60,8 +59,8 @@ def _urlset(pages: list[tuple[str, str | None]]) -> str:
     )
 
 
-def write(ctx: BuildContext, out: Output) -> None:
-    pages = page_urls(ctx)
+def write(ctx: BuildContext, out: Output, listings: Listings) -> None:
+    pages = page_urls(ctx, listings)
     if len(pages) <= MAX_URLS:
         out.write_text("sitemap.xml", _urlset(pages))
     else:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..problems import QuartierError
 from ..publish.context import BuildContext
+from ..publish.sink import Sink
 from ..publish.writer import Output
 from .finish import PagefindRun, copy_leaflet, copy_tree, run_pagefind, start_pagefind
 from .stamp import SHELL_HTML, load_shell, stamp_pages
@@ -39,7 +40,7 @@ def site_available() -> bool:
 
 
 def build_site(
-    ctx: BuildContext, out: Output, tick: Callable[[], None] | None = None
+    ctx: BuildContext, out: Output, sink: Sink | None = None, tick: Callable[[], None] | None = None
 ) -> PagefindRun:
     """Render the site with MkDocs into ``out``, stamp business pages, start the search index.
 
@@ -68,7 +69,7 @@ def build_site(
         copy_tree(Path(tmp), out, SKIP)
         shell = load_shell(Path(tmp))
     copy_leaflet(out)
-    stamp_pages(ctx, shell, out, tick, with_entries=True)
+    stamp_pages(ctx, shell, out, tick, sink)
     return start_pagefind(out)
 
 

@@ -19,9 +19,10 @@ from pathlib import Path
 from ..model import Entry
 from ..parallel import fork_imap
 from ..publish import urls
-from ..publish.api import PreparedEntry, publish_entry, write_prepared
 from ..publish.context import BuildContext
+from ..publish.entry import Published, publish_entry
 from ..publish.jsonld import business_jsonld, embed
+from ..publish.sink import Sink
 from ..publish.writer import Output, Prepared, prepare
 from .business import description_of, render_business
 from .pages import CONTENT_SLOT, DESCRIPTION_SLOT, JSONLD_SLOT, SHELL, TITLE_SLOT
@@ -57,33 +58,37 @@ def stamp_pages(
     shell: str,
     out: Output,
     tick: Callable[[], None] | None = None,
-    with_entries: bool = False,
+    sink: Sink | None = None,
 ) -> None:
     """Write ``businesses/<id>/index.html`` for every business.
 
-    With ``with_entries`` (``quartier build``) the same pass writes each
-    business's API files too, so its public view and JSON-LD are computed
-    once for the page and the API (see :func:`quartier.publish.api.publish_entry`).
+    With a ``sink`` (``quartier build``) the same pass publishes each
+    business's machine outputs too, so its public view and JSON-LD are
+    computed once for the page and the API (see
+    :func:`quartier.publish.entry.publish_entry`).
     """
     parts = _SLOTS.split(shell)  # text at even indices, slot names at odd ones
 
-    def stamp(entries: Sequence[Entry]) -> list[PreparedEntry]:
-        return [_page(ctx, parts, entry, with_entries) for entry in entries]
+    def stamp(entries: Sequence[Entry]) -> list[tuple[Prepared, Published | None]]:
+        return [_page(ctx, parts, entry, sink is not None) for entry in entries]
 
     # Rendering is independent per business: forked workers render, this process writes.
-    write_prepared(ctx, out, fork_imap(stamp, ctx.entries(), minimum=300), tick)
-    if with_entries:
-        ctx.entries_written = True
+    ctx.site  # noqa: B018 - computed once, before forking
+    for chunk in fork_imap(stamp, ctx.entries(), minimum=300):
+        for page, published in chunk:
+            out.put(page)
+            if sink is not None and published is not None:
+                sink.add(published)
+            if tick:
+                tick()
 
 
-def _page(ctx: BuildContext, parts: list[str], entry: Entry, with_entries: bool) -> PreparedEntry:
+def _page(
+    ctx: BuildContext, parts: list[str], entry: Entry, publish: bool
+) -> tuple[Prepared, Published | None]:
     public = ctx.public(entry)
-    data: bytes | None = None
-    files: list[Prepared] = []
-    if with_entries:
-        _, data, files, doc = publish_entry(ctx, entry, public)
-    else:
-        doc = business_jsonld(public, ctx.site)
+    doc = business_jsonld(public, ctx.site)
+    published = publish_entry(ctx, entry, public, doc) if publish else None
     values = {
         TITLE_SLOT: escape(entry.name),
         DESCRIPTION_SLOT: escape(description_of(ctx, entry)),
@@ -93,4 +98,4 @@ def _page(ctx: BuildContext, parts: list[str], entry: Entry, with_entries: bool)
     }
     html = "".join(values[part] if i % 2 else part for i, part in enumerate(parts))
     page = prepare(urls.business_page(entry.id) + "index.html", html.encode("utf-8"))
-    return entry.id, data, [*files, page]
+    return page, published
