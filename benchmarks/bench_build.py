@@ -51,6 +51,8 @@ else:
     directory, result = build_tree(root, out, commit="0" * 40)
     t1 = t0
 t2 = time.perf_counter()
+me = resource.getrusage(resource.RUSAGE_SELF)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({
     "entries": result.businesses, "errors": len(directory.errors),
     "validate_s": t1 - t0, "publish_s": t2 - t1, "total_s": t2 - t0,
@@ -58,6 +60,9 @@ print(json.dumps({
     # the largest child: a forked worker (sharing most pages with this one) or Pagefind
     "worker_peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     "files": len(result.files), "bytes": sum(n for _, n in result.files.values()),
+    # CPU seconds: this process in user code and in the kernel (creating files), and workers
+    "cpu_user_s": me.ru_utime, "cpu_sys_s": me.ru_stime,
+    "cpu_workers_s": kids.ru_utime + kids.ru_stime,
 }))
 """
 
@@ -74,6 +79,24 @@ def tree(n: int) -> tuple[Path, bool]:
 
 
 SETTLE_S = 5.0
+# A fixed CPU loop, timed beside each build: this VM's CPU is shared, and the same
+# loop took 0.72 s at quiet times and up to 1.4 s at busy ones. Read a build's
+# time against it (a quiet machine is the one the targets speak of).
+CALIBRATE = """
+import time
+t, s = time.perf_counter(), 0
+for i in range(20_000_000):
+    s += i
+print(time.perf_counter() - t)
+"""
+
+
+def calibrate() -> float:
+    """Seconds the fixed loop takes now, in a fresh process."""
+    result = subprocess.run(
+        [sys.executable, "-c", CALIBRATE], capture_output=True, text=True, check=True
+    )
+    return float(result.stdout)
 
 
 def measure(root: Path, site: bool) -> dict[str, float]:
@@ -86,6 +109,7 @@ def measure(root: Path, site: bool) -> dict[str, float]:
         out.rename(trash)
     os.sync()  # let the disk settle after generating the tree and earlier deletions
     time.sleep(SETTLE_S)
+    before = calibrate()
     try:
         result = subprocess.run(
             [sys.executable, "-c", CHILD, str(root), str(out), "1" if site else "0"],
@@ -96,6 +120,7 @@ def measure(root: Path, site: bool) -> dict[str, float]:
     finally:
         shutil.rmtree(trash, ignore_errors=True)
     figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    figures["cpu_loop_s"] = (before + calibrate()) / 2  # before and after the build
     if site:
         figures.update(site_figures(out))
     return figures

@@ -182,7 +182,7 @@ def read_entry(
     path: PathLike, rel: str, ctx: Context
 ) -> tuple[Entry | None, list[Problem], Keys | None]:
     """Load, validate and check one entry file."""
-    doc = load_path(Path(path), display=rel)
+    doc = load_path(path, display=rel)
     entry = validate(doc, Entry, context={"country": _country_of(doc.data)})
     if entry is None:
         return None, doc.problems, None

@@ -1,10 +1,16 @@
 """``quartier build``: turn a validated directory into published files.
 
 One module per output (``api``, ``feed``, ``data``, ``llms``, ``sitemap``,
-``openapi``); this module runs them in order into one
+``openapi``). Each business's share of all of them is computed in one place
+(:mod:`.entry`, in forked workers) and put in place by a :class:`~.sink.Sink`,
+which writes the whole-directory files at the end; everything goes into one
 :class:`~quartier.publish.writer.Output`, so a build is all-or-nothing and
 deterministic: two builds of the same input are byte-identical (no clock,
 sorted everything, the commit taken from git or given).
+
+:func:`build` publishes a directory already read (the site needs every
+entry in memory); :func:`quartier.publish.stream.build_tree` validates and
+publishes in one pass and never holds every entry.
 
 Example::
 

@@ -72,17 +72,19 @@ def publish_entry(
     public = public or ctx.public(entry)
     doc = doc or business_jsonld(public, ctx.site)
     data_json = serialize(public)
+    jsonld = dumps(doc, pretty=False)
+    provenance = ctx.provenance(entry)
     record = {
         "spec_version": SPEC_VERSION,
         "id": entry.id,
         "url": ctx.url(urls.business_page(entry.id)),
         "status": entry.status,
         "entry": orjson.Fragment(data_json),
-        "jsonld": doc,
-        "provenance": ctx.provenance(entry),
+        "jsonld": orjson.Fragment(jsonld),
+        "provenance": provenance,
     }
     files = [
-        prepare(urls.entry_jsonld(entry.id), dumps(doc, pretty=False)),
+        prepare(urls.entry_jsonld(entry.id), jsonld),
         prepare(urls.entry_json(entry.id), dumps(record, pretty=False)),
     ]
     geo = entry.location.geo
@@ -103,6 +105,6 @@ def publish_entry(
         data.feature(ctx, public),
         data.row(ctx, public, data_json),
         -entry.last_verified.toordinal(),
-        feed.item(ctx, entry, data_json),
+        feed.item(ctx, entry, data_json, provenance),
         llms.section(ctx, entry) if entry.status == "open" else "",
     )

@@ -20,7 +20,6 @@ entry (ties by id). Past ``page_size`` items the feed continues in
 
 from __future__ import annotations
 
-import mmap
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,18 +68,21 @@ class Items:
         self._size += len(item)
 
     def pages(self, size: int) -> Iterator[list[orjson.Fragment]]:
-        """The items sorted newest first (ties by id), ``size`` per page; at least one page."""
+        """The items sorted newest first (ties by id), ``size`` per page; at least one page.
+
+        Read back one page at a time (not mapped whole, which would count the
+        whole file in this process's memory).
+        """
         self._index.sort()
-        self._file.flush()
+        read, seek = self._file.read, self._file.seek
+        for start in range(0, len(self._index), size):
+            page = []
+            for _, _, offset, length in self._index[start : start + size]:
+                seek(offset)
+                page.append(orjson.Fragment(read(length)))
+            yield page
         if not self._index:
             yield []
-            return
-        with mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) as view:
-            for start in range(0, len(self._index), size):
-                yield [
-                    orjson.Fragment(view[offset : offset + length])
-                    for _, _, offset, length in self._index[start : start + size]
-                ]
 
 
 def write(ctx: BuildContext, out: Output, items: Items) -> None:
@@ -108,8 +110,8 @@ def write(ctx: BuildContext, out: Output, items: Items) -> None:
         out.write_json(page_name(number), feed, pretty=False)
 
 
-def item(ctx: BuildContext, entry: Entry, data: bytes) -> bytes:
-    """One business's feed item as JSON; ``data`` is its public entry's JSON."""
+def item(ctx: BuildContext, entry: Entry, data: bytes, provenance: dict[str, Any]) -> bytes:
+    """One business's feed item as JSON, with its public entry's JSON and its provenance."""
     page = ctx.url(urls.business_page(entry.id))
     summary = ctx.text(entry.summary)
     body = ctx.text(entry.description) if entry.description else ""
@@ -132,6 +134,6 @@ def item(ctx: BuildContext, entry: Entry, data: bytes) -> bytes:
         "status": entry.status,
         "entry": orjson.Fragment(data),
         "jsonld_url": ctx.url(urls.entry_jsonld(entry.id)),
-        "provenance": ctx.provenance(entry),
+        "provenance": provenance,
     }
     return dumps(item, pretty=False)

@@ -13,13 +13,13 @@ from .context import BuildContext
 from .listing import Listings
 from .writer import Output
 
+# Markdown's structural characters, each escaped with a backslash in one pass.
+_ESCAPES = str.maketrans({char: "\\" + char for char in "\\[]<>*_`#|"})
+
 
 def _md(text: str) -> str:
     """One line of plain text that cannot break the Markdown structure around it."""
-    line = " ".join(text.split())
-    for char in "\\[]<>*_`#|":
-        line = line.replace(char, "\\" + char)
-    return line
+    return " ".join(text.split()).translate(_ESCAPES)
 
 
 FULL_PATH = "llms-full.txt"

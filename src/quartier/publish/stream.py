@@ -23,6 +23,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from ..checks import Context, Keys, check_tree
@@ -57,6 +58,7 @@ def build_tree(
     commit: str | None = None,
     progress: Callable[[int], Callable[[], None] | None] | None = None,
     feed_page_size: int = 500,
+    today: date | None = None,
 ) -> tuple[Directory, BuildResult | None]:
     """Validate ``root`` and publish its machine outputs into ``out`` if it is valid.
 
@@ -67,7 +69,7 @@ def build_tree(
     from being published.
     """
     root = root.resolve()
-    check, problems = load_context(root)
+    check, problems = load_context(root, today)
     directory = Directory(
         root, check.config if check else None, check.taxonomy if check else None, problems=problems
     )
