@@ -84,10 +84,12 @@ SETTLE_S = 5.0
 # time against it (a quiet machine is the one the targets speak of).
 CALIBRATE = """
 import time
-t, s = time.perf_counter(), 0
-for i in range(20_000_000):
-    s += i
-print(time.perf_counter() - t)
+def work():
+    t, s = time.perf_counter(), 0
+    for i in range(20_000_000):
+        s += i
+    return time.perf_counter() - t
+print(work())
 """
 
 
