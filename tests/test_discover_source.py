@@ -98,8 +98,12 @@ def test_a_repository_index_is_cached_and_follows_changes(make_root, tmp_path: P
         for p in (ROOT / "entries").rglob("*.yaml")
     }
     root = make_root(files)
+    stale = root / ".quartier-cache" / "search-index-v1-0123456789abcdef01234567.bin"
+    stale.parent.mkdir()
+    stale.write_bytes(b"an index of an earlier format version")
     first = open_index(root)
     assert first.path.parent == root / ".quartier-cache"
+    assert not stale.exists()  # earlier versions are cleaned up too
     assert open_index(root).path == first.path
     path = root / "entries" / "ch" / "bern" / "velowerk-lorraine.yaml"
     path.write_text(path.read_text("utf-8").replace("status: open", "status: temporarily_closed"))

@@ -260,7 +260,9 @@ def _cached(folder: Path, fingerprint: str, label: str, rows: Any, rebuild: bool
         index = Index.open(Path(tmp))
         _unlink(Path(tmp))
         return index
-    for old in folder.glob(f"search-index-v{INDEX_VERSION}-*.bin"):
+    # Older indexes of this directory, of earlier format versions too, and files left
+    # by a crash while one replaced another.
+    for old in folder.glob("search-index-v*.bin"):
         if old.name != name:
             _unlink(old)
     return Index.open(path)
