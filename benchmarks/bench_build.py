@@ -49,6 +49,8 @@ else:
     # As `quartier build --no-site`: validate and publish in one pass.
     from quartier.publish.stream import build_tree
     directory, result = build_tree(root, out, commit="0" * 40)
+    if result is None:
+        sys.exit(f"the synthetic tree is invalid: {directory.errors[:3]}")
     t1 = t0
 t2 = time.perf_counter()
 me = resource.getrusage(resource.RUSAGE_SELF)

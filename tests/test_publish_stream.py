@@ -105,3 +105,61 @@ def test_progress_is_told_the_total_and_ticks_once_per_file(
     _, result = build_tree(ROOT, tmp_path / "out", progress=progress, today=TODAY)
     files = len(list((ROOT / "entries").rglob("*.yaml")))
     assert result is not None and totals == [files] and len(ticks) == files
+
+
+@pytest.mark.parametrize("broken_entry", [True, False])
+def test_a_full_disk_still_reports_the_entries_errors_first(
+    broken_entry: bool, make_root, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writing fails part-way: invalid entries are reported as validate would; else the OSError."""
+    good = (CASES / "valid" / "minimal.yaml").read_text("utf-8")
+    files = {"entries/ch/bern/minimal.yaml": good}
+    if broken_entry:  # sorts after the good one, so writing has failed by then
+        files["entries/ch/bern/zzz.yaml"] = good.replace("id: minimal", "id: zzz").replace(
+            "bakery", "bakeryy"
+        )
+    root = make_root(files)
+
+    def full(self: object, file: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("quartier.publish.writer.Output.put", full)
+    (tmp_path / "pub").mkdir()
+    if broken_entry:
+        directory, result = build_tree(root, tmp_path / "pub" / "out", today=TODAY)
+        assert result is None
+        assert [p.message for p in directory.errors] == [
+            p.message for p in read_directory(root, today=TODAY).errors
+        ]
+    else:
+        with pytest.raises(OSError, match="No space"):
+            build_tree(root, tmp_path / "pub" / "out", today=TODAY)
+    assert list((tmp_path / "pub").iterdir()) == []
+
+
+def test_a_refused_build_leaves_no_new_folders(make_root, tmp_path: Path) -> None:
+    good = (CASES / "valid" / "minimal.yaml").read_text("utf-8")
+    root = make_root({"entries/minimal.yaml": good.replace("bakery", "bakeryy")})
+    (tmp_path / "pub").mkdir()
+    _, result = build_tree(root, tmp_path / "pub" / "a" / "b" / "out", today=TODAY)
+    assert result is None
+    assert list((tmp_path / "pub").iterdir()) == []
+
+
+def test_the_sink_refuses_businesses_out_of_id_order(tmp_path: Path) -> None:
+    from quartier.publish.context import BuildContext
+    from quartier.publish.entry import publish_entry
+    from quartier.publish.sink import collect
+    from quartier.publish.writer import Output
+
+    directory = read_directory(ROOT, today=TODAY)
+    ctx = BuildContext(directory)
+    first, second = (publish_entry(ctx, e) for e in ctx.entries()[:2])
+    with (
+        pytest.raises(ValueError, match="id order"),
+        Output(tmp_path / "out") as out,
+        collect(ctx, out) as sink,
+    ):
+        sink.add(second)
+        sink.add(first)
+    assert list(tmp_path.iterdir()) == []

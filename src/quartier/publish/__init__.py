@@ -68,7 +68,8 @@ def build(
 ) -> BuildResult:
     """Write every machine output of a valid, already read ``directory`` into ``out``.
 
-    ``tick`` is called once per business written (for a progress bar);
+    ``tick`` is called once per business written here (for a progress bar;
+    an extra that publishes the businesses itself ticks its own);
     ``extras`` run first, and what they leave running (Pagefind) overlaps
     the whole-directory outputs; the manifest is written when all is done.
     :func:`quartier.publish.stream.build_tree` validates and publishes in

@@ -19,6 +19,7 @@ DuckDB example::
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,12 +74,12 @@ def streaming(out: Output, notes: list[str]) -> Iterator[DataFiles]:
             geojson.write(b'{"type":"FeatureCollection","features":[')
             yield DataFiles(ndjson, geojson, parquet)
             geojson.write(b"]}")
+        if parquet is not None:
+            parquet.close()
     except BaseException:
         if parquet is not None:
             parquet.abort()
         raise
-    if parquet is not None:
-        parquet.close()
 
 
 def ndjson_line(ctx: BuildContext, e: Entry, data: bytes) -> bytes:
@@ -221,7 +222,8 @@ class _ParquetStream:
 
     def abort(self) -> None:
         """Close the file without completing it (the build is failing)."""
-        self._writer.close()
+        with contextlib.suppress(Exception):  # the error being raised matters, not this one
+            self._writer.close()
 
 
 def write_package(ctx: BuildContext, out: Output) -> None:

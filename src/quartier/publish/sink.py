@@ -44,8 +44,17 @@ class Sink:
     def __len__(self) -> int:
         return len(self.listings.rows)
 
+    def in_order(self, published: Published) -> bool:
+        """Whether ``published`` may come next: its id sorts after the last one added."""
+        rows = self.listings.rows
+        return not rows or published.listing.id > rows[-1].id
+
     def add(self, published: Published) -> None:
         p = published
+        if not self.in_order(p):
+            # The data files, lists and sitemap are written in this order as they come.
+            last = self.listings.rows[-1].id
+            raise ValueError(f"businesses out of id order: {p.listing.id} after {last}")
         for file in p.files:
             self._out.put(file)
         self._data.add(p.ndjson, p.feature, p.row)

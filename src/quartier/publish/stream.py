@@ -7,7 +7,8 @@ while the file is still in hand; this process writes the results into the
 new output as they arrive and keeps only each file's problems and
 cross-entry keys, and each business's compact listing. The cross-entry
 checks run at the end: if anything is wrong, the new output is discarded
-and nothing is published, exactly as if validation had run first.
+and nothing is published; the problems reported are those ``quartier
+validate`` reports, even when writing failed meanwhile (a full disk).
 
 Compared with reading the directory and then publishing it, no validated
 model travels between processes or stays in memory, and files are written
@@ -23,6 +24,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -41,7 +43,7 @@ from ..problems import Problem
 from . import BuildResult, api
 from .context import BuildContext
 from .entry import Published, publish_entry
-from .sink import collect
+from .sink import Sink, collect
 from .writer import Output
 
 # One file's outcome from a worker: its problems, keys, and what it publishes if valid.
@@ -65,8 +67,9 @@ def build_tree(
     ``progress``, given the number of files, returns a function to call once
     per file read (a progress bar) or None. Returns the directory's problems
     (as :func:`~quartier.directory.read_directory` finds them, without the
-    entries) and the build's result, or ``None`` when errors kept anything
-    from being published.
+    entries; ``paths`` maps file names, the ids of valid entries, to files)
+    and the build's result, or ``None`` when errors kept anything from
+    being published.
     """
     root = root.resolve()
     check, problems = load_context(root, today)
@@ -82,35 +85,64 @@ def build_tree(
     ctx = BuildContext(directory, commit=commit, feed_page_size=feed_page_size)
     tick = progress(len(files)) if progress else None
     ctx.site  # noqa: B018 - computed once, before forking
-    keys: list[Keys] = []
 
     def work(chunk: Sequence[str]) -> list[Outcome]:
         return [_outcome(path, root, check, ctx) for path in chunk]
 
-    result, failed = None, any(p.is_error for p in problems)
+    result = None
     try:
         with long_lived(freeze=True), Output(out) as output:
             with collect(ctx, output) as sink:
+                run = _Pass(directory, sink, failed=any(p.is_error for p in problems))
                 for chunk in fork_imap(work, files, minimum=PARALLEL_MIN):
-                    for file_problems, k, published in chunk:
-                        directory.problems += file_problems
-                        directory.checked_files += 1
-                        failed = failed or any(p.is_error for p in file_problems)
-                        if k is not None:
-                            keys.append(k)
-                        if published is not None and not failed:
-                            sink.add(published)
+                    for outcome in chunk:
+                        run.take(outcome)
                         if tick:
                             tick()
-                directory.problems += check_tree(keys)
+                directory.problems += check_tree(run.keys)
                 if directory.errors:
                     raise _Invalid
+                if run.unwritable is not None:
+                    raise run.unwritable
             api.write_index(ctx, output, sink.listings)
         result = BuildResult(out, dict(output.files), sink.notes, len(sink))
     except _Invalid:
         pass
     directory.problems.sort(key=Problem.sort_key)
     return directory, result
+
+
+@dataclass
+class _Pass:
+    """What one validate-and-publish pass has seen so far."""
+
+    directory: Directory
+    sink: Sink
+    failed: bool
+    keys: list[Keys] = field(default_factory=list)
+    unwritable: OSError | None = None
+
+    def take(self, outcome: Outcome) -> None:
+        """Record one file's problems and keys; publish it while everything is valid."""
+        file_problems, keys, published = outcome
+        self.directory.problems += file_problems
+        self.directory.checked_files += 1
+        self.failed = self.failed or any(p.is_error for p in file_problems)
+        if keys is not None:
+            self.keys.append(keys)
+        if published is None or self.failed or self.unwritable is not None:
+            return
+        if not self.sink.in_order(published):
+            # Files come in id order, so this is a repeated id (two files of one
+            # name): the cross-entry checks report it.
+            self.failed = True
+            return
+        try:
+            self.sink.add(published)
+        except OSError as exc:
+            # A full disk stops the writing, not the reading: errors in the
+            # entries are still reported first, as by validate.
+            self.unwritable = exc
 
 
 def _outcome(path: str, root: Path, check: Context, ctx: BuildContext) -> Outcome:

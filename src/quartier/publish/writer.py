@@ -8,6 +8,7 @@ manifest (``api/v1/index.json``), so readers can fetch only what changed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -48,8 +49,12 @@ class Output:
         # In place: write straight into ``dest`` (MkDocs' own site folder, which
         # MkDocs itself replaces on each build).
         self.in_place = in_place
+        self._new_parents: list[Path] = []
 
     def __enter__(self) -> Output:
+        # Folders made for this output are removed again if the build fails.
+        chain = [self.dest.parent, *self.dest.parent.parents]
+        self._new_parents = chain[: _first_existing(chain)]
         self.dest.parent.mkdir(parents=True, exist_ok=True)
         if self.in_place:
             self.dest.mkdir(exist_ok=True)
@@ -64,6 +69,9 @@ class Output:
             return
         if exc is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
+            for folder in self._new_parents:  # deepest first
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
             return
         old = self.dest.with_name(f".{self.dest.name}-old")
         shutil.rmtree(old, ignore_errors=True)
@@ -135,6 +143,11 @@ class Output:
         with open(self.root / rel, "rb") as fh:
             digest = hashlib.file_digest(fh, "sha256")
         self.files[rel] = (digest.hexdigest(), (self.root / rel).stat().st_size)
+
+
+def _first_existing(folders: list[Path]) -> int:
+    """Index of the first folder that exists (``len`` if none does)."""
+    return next((i for i, folder in enumerate(folders) if folder.exists()), len(folders))
 
 
 class Stream:
