@@ -124,6 +124,7 @@ def _build_machine_outputs(root: Path, out: Path, commit: str | None, bar: _Prog
     from ..publish.stream import build_tree
 
     directory, result = build_tree(root, out, commit=commit, progress=bar.start)
+    bar.close()  # before the summary, so that the finished bar stays above it
     if result is None:
         return _refuse(directory)
     return _report(directory, result, site=False)
@@ -141,6 +142,7 @@ def _build_with_site(root: Path, out: Path, commit: str | None, bar: _ProgressBa
     tick = bar.start(len(directory.entries))
     site = functools.partial(build_site, tick=tick)
     result = build(directory, out, commit=commit, extras=(site,))
+    bar.close()
     return _report(directory, result, site=True)
 
 
@@ -191,3 +193,4 @@ class _ProgressBar:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+            self._bar = None
