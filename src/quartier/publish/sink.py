@@ -7,8 +7,8 @@ in id order, from whichever process computed them (validation workers in
 the data files and ``llms-full.txt`` at once, spills the feed item to disk
 and keeps only a compact :class:`~quartier.publish.listing.Listing`. When
 the block ends, the feed pages, lists, sitemap, ``llms.txt``, OpenAPI file
-and data package are written from those. So memory stays flat in the
-number of businesses: no model and no finished output is held for all.
+and data package are written from those. So a build holds no model and no
+finished output for every business, only a listing of a few hundred bytes.
 
 Example::
 
