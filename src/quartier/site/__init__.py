@@ -3,11 +3,13 @@
 ``build_site`` is the hook ``quartier build`` runs before the whole-directory
 machine outputs: MkDocs renders the hand-written pages in ``site/`` and the
 generated lists (through the ``quartier`` plugin, see :mod:`.plugin`), then
-every business page is stamped from one rendered shell together with its API
-files (:mod:`.stamp`), Leaflet is copied in, and Pagefind starts indexing
-(:mod:`.finish`) while the build writes the feed and data files. Machine
-outputs are written after the site's own files, so they win a name clash
-(a ``site/robots.txt`` is replaced by the generated one). Needs the ``site``
+every business page is stamped from one rendered shell in the same pass that
+publishes the business's machine outputs (:mod:`.stamp`, into the build's
+:class:`~quartier.publish.sink.Sink`), Leaflet is copied in, and Pagefind
+starts indexing (:mod:`.finish`) while the build writes the feed pages,
+lists and sitemap. Machine outputs are written after the site's own files,
+so they win a name clash (a ``site/robots.txt`` is replaced by the
+generated one). Needs the ``site``
 extra: ``pip install 'quartier[site]'``.
 """
 
