@@ -92,7 +92,7 @@ def load_context(root: Path, today: date | None = None) -> tuple[Context | None,
         raise QuartierError(
             f"no {CONFIG_NAME} in {root}: run quartier inside a directory repository or pass --root"
         )
-    doc = load_path(cfg_path, display=_rel(cfg_path, root))
+    doc = load_path(cfg_path, display=relative_path(cfg_path, root))
     config = validate(doc, DirectoryConfig)
     problems = list(doc.problems)
     taxonomy, tax_problems = load_taxonomy(root / TAXONOMY_PATH)
@@ -139,7 +139,7 @@ def read_directory(
     if only is not None:
         target_set = set(targets)
         others = [p for p in files if p not in target_set]
-        blame = {_rel(p, root) for p in targets}
+        blame = {relative_path(p, root) for p in targets}
         keys, known_ids = _with_others(keys, root, others, ctx, use_cache)
         directory.problems += check_tree(keys, blame, known_ids)
     else:
@@ -172,7 +172,7 @@ def _read_chunk(
 ) -> list[Read]:
     out: list[Read] = []
     for path in files:
-        rel = _rel(path, root)
+        rel = relative_path(path, root)
         entry, problems, keys = read_entry(path, rel, ctx)
         out.append((rel, entry if keep_entries else None, problems, keys))
     return out
@@ -255,7 +255,7 @@ def _keys_of_others(
     cut = len(prefix) if os.sep == "/" else 0
     for path in files:
         # Files from the walk start with the root: plain slicing, 10,000 times.
-        rel = path[cut:] if cut and path.startswith(prefix) else _rel(path, root)
+        rel = path[cut:] if cut and path.startswith(prefix) else relative_path(path, root)
         try:
             st = os.stat(path)
         except OSError:
@@ -304,7 +304,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
         pass  # the cache only saves time; a read-only checkout works without it
 
 
-def _rel(path: PathLike, root: Path) -> str:
+def relative_path(path: PathLike, root: Path) -> str:
     """``entries/ch/bern/x.yaml`` for a file under ``root`` (already resolved)."""
     text, prefix = str(path), str(root) + os.sep
     if text.startswith(prefix):  # files from the walk: plain string work
@@ -318,4 +318,4 @@ def _rel(path: PathLike, root: Path) -> str:
 def _relocate(p: Problem, root: Path) -> Problem:
     from dataclasses import replace
 
-    return replace(p, path=_rel(Path(p.path), root))
+    return replace(p, path=relative_path(Path(p.path), root))

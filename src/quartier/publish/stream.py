@@ -32,10 +32,10 @@ from ..checks import Context, Keys, check_tree
 from ..directory import (
     PARALLEL_MIN,
     Directory,
-    _rel,
     entry_paths,
     load_context,
     read_entry,
+    relative_path,
     stem_of,
 )
 from ..parallel import fork_imap, long_lived
@@ -81,7 +81,7 @@ def build_tree(
     # Id order is file-name order: a valid entry's id is its file name.
     files = sorted(entry_paths(root), key=lambda p: (stem_of(p), p))
     for path in files:
-        directory.paths.setdefault(stem_of(path), _rel(path, root))
+        directory.paths.setdefault(stem_of(path), relative_path(path, root))
     ctx = BuildContext(directory, commit=commit, feed_page_size=feed_page_size)
     tick = progress(len(files)) if progress else None
     ctx.site  # noqa: B018 - computed once, before forking
@@ -146,7 +146,7 @@ class _Pass:
 
 
 def _outcome(path: str, root: Path, check: Context, ctx: BuildContext) -> Outcome:
-    rel = _rel(path, root)
+    rel = relative_path(path, root)
     entry, problems, keys = read_entry(path, rel, check)
     valid = entry is not None and not any(p.is_error for p in problems)
     return problems, keys, publish_entry(ctx, entry) if valid and entry else None
