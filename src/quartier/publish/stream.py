@@ -79,9 +79,10 @@ def build_tree(
     if check is None:
         return directory, None
     # Id order is file-name order: a valid entry's id is its file name.
-    files = sorted(entry_paths(root), key=lambda p: (stem_of(p), p))
-    for path in files:
-        directory.paths.setdefault(stem_of(path), relative_path(path, root))
+    named = sorted((stem_of(path), path) for path in entry_paths(root))
+    files = [path for _, path in named]
+    for stem, path in named:
+        directory.paths.setdefault(stem, relative_path(path, root))
     ctx = BuildContext(directory, commit=commit, feed_page_size=feed_page_size)
     tick = progress(len(files)) if progress else None
     ctx.site  # noqa: B018 - computed once, before forking
