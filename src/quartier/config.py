@@ -30,7 +30,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .fields import CountryCode, LanguageTag, ShortText, Slug, Url
+from .fields import CountryCode, GitHubHandle, LanguageTag, ShortText, Slug, Url
 
 CONFIG_NAME = "directory.yaml"
 
@@ -163,6 +163,12 @@ class DirectoryConfig(_Model):
     )
     areas: list[Area] = Field(min_length=1, description="The region: one or more areas.")
     site: SiteSettings = Field(default_factory=SiteSettings, description="The human site's look.")
+    maintainers: list[GitHubHandle] = Field(
+        default_factory=list,
+        description="GitHub logins of the people who run the directory: they may change any "
+        "entry's maintainers and remove spam. Read from the base version of a pull request, "
+        "so a pull request cannot add its author here and use it at once.",
+    )
 
     @field_validator("areas")
     @classmethod

@@ -16,10 +16,18 @@ file:line:column, what is wrong and how to fix it. Exit status: 0 valid,
 1 invalid data, 2 usage error. Warnings (a stale last_verified, say) do not
 fail unless --strict.
 
+On a pull request, --changed-since asks git what changed (names are never
+passed through a shell): only added or modified entries are checked against
+the whole tree; a deleted or renamed entry, or any other changed file, checks
+the whole tree. With --author, maintainers are read from the base version:
+a new entry may list only its author, and only an entry's maintainers (or
+the directory's, in directory.yaml) may change who maintains it.
+
 examples:
   quartier validate                      # the whole entries/ tree
   quartier validate entries/ch/bern/velowerk-lorraine.yaml
   quartier validate --format github      # annotations on a pull request
+  quartier validate --changed-since origin/main --author octocat --format github
 """
 
 
@@ -49,24 +57,50 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="re-read every other entry instead of using .quartier-cache/",
     )
+    p.add_argument(
+        "--changed-since",
+        metavar="REV",
+        help="check what changed since the merge base with REV (a pull request's base branch)",
+    )
+    p.add_argument(
+        "--author",
+        metavar="LOGIN",
+        help="with --changed-since: the pull request's author, for the maintainers rules",
+    )
     add_root_option(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..directory import read_directory
-    from ..problems import QuartierError
+    from ..problems import Problem, QuartierError
     from ..report import REPORTERS
 
     paths: list[Path] = args.paths
+    if args.author and not args.changed_since:
+        raise QuartierError("--author goes with --changed-since")
+    if args.changed_since and paths:
+        raise QuartierError("give either PATHs or --changed-since, not both")
     for path in paths:
         if not path.is_file():
             raise QuartierError(f"{path}: no such file")
     root = resolve_root(args.root, paths[0].parent if paths else None)
+    extra: list[Problem] = []
+    if args.changed_since:
+        from ..pullrequest import authority_problems, changed_files, scope_of
+
+        changes = changed_files(root, args.changed_since)
+        scope = scope_of(changes)
+        print(f"quartier: {scope.reason}", file=sys.stderr)
+        paths = [root / p for p in scope.files] if scope.files is not None else []
+        extra = authority_problems(root, changes, args.author)
     directory = read_directory(
         root, only=paths or None, use_cache=not args.no_cache, keep_entries=False
     )
-    REPORTERS[args.format](directory.problems, directory.checked_files, sys.stdout)
-    if directory.errors or (args.strict and directory.warnings):
+    problems = sorted([*directory.problems, *extra], key=Problem.sort_key)
+    errors = any(p.is_error for p in problems)
+    warnings = any(not p.is_error for p in problems)
+    REPORTERS[args.format](problems, directory.checked_files, sys.stdout)
+    if errors or (args.strict and warnings):
         return 1
     return 0
