@@ -199,3 +199,56 @@ def test_serve_rejects_a_port_out_of_range(capsys) -> None:
         main(["serve", "--port", "99999"])
     assert exc.value.code == 2
     assert "not a port number from 1 to 65535" in capsys.readouterr().err
+
+
+ESCAPES = GOOD.replace(
+    "status: open",
+    'status: "open\\e[2J"\n"note\\e]52;c;aGk=\\a\\u202e": x',
+)
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "json"])
+def test_terminal_escapes_in_a_file_are_shown_escaped(make_root, capsys, fmt: str) -> None:
+    # An OSC 52 sequence rewrites a reviewer's clipboard; CSI 2J clears the screen;
+    # U+202E reverses the text after it. None of them may reach the terminal raw.
+    root = make_root({"entries/minimal.yaml": ESCAPES})
+    code, out, _ = run(capsys, "validate", "--root", str(root), "--format", fmt)
+    assert code == 1
+    assert not any(c in out for c in "\x1b\x07\u202e")
+    if fmt == "json":
+        out = "".join(p["message"] for p in json.loads(out)["problems"])
+    assert "unknown key 'note\\x1b]52;c;aGk=\\x07\\u202e'" in out
+    assert "open\\x1b[2J" in out
+
+
+def test_a_usage_error_shows_escapes_escaped(make_root, capsys) -> None:
+    root = make_root({"entries/minimal.yaml": GOOD})
+    code, _, err = run(capsys, "validate", "--root", str(root), str(root / "no\x1b[2J.yaml"))
+    assert code == 2
+    assert "\x1b" not in err and "no\\x1b[2J.yaml: no such file" in err
+
+
+def test_a_crash_log_is_a_fresh_private_file(capsys, monkeypatch, tmp_path: Path) -> None:
+    import stat
+
+    # A symlink planted where the log used to be written must not be followed.
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (tmp_path / "quartier-crash.log").symlink_to(victim)
+
+    def boom(args: object) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("quartier.commands.schema.run", boom)
+    code = main(["schema"])
+    err = capsys.readouterr().err
+    assert code == 3 and "internal error" in err
+    log = Path(err.strip().rsplit(" ", 1)[-1])
+    assert log.parent == tmp_path and log.name.startswith("quartier-crash-")
+    assert "RuntimeError: boom" in log.read_text()
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert victim.read_text() == "keep me"

@@ -15,10 +15,9 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
-from pathlib import Path
 
 from . import __version__
-from .problems import QuartierError
+from .problems import QuartierError, printable
 
 COMMANDS = ("validate", "build", "serve", "schema", "search", "partners", "mcp")
 
@@ -43,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except QuartierError as exc:
-        print(f"quartier: error: {exc}", file=sys.stderr)
+        print(f"quartier: error: {printable(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("quartier: interrupted", file=sys.stderr)
@@ -53,12 +52,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception:
-        log = Path(tempfile.gettempdir()) / "quartier-crash.log"
-        log.write_text(traceback.format_exc(), "utf-8")
+        log = write_crash_log(traceback.format_exc())
         print(
             f"quartier: internal error; this is a bug, please report it with {log}", file=sys.stderr
         )
         return 3
+
+
+def write_crash_log(text: str) -> str:
+    """Write a traceback to a new private file and return its path.
+
+    A fixed name in a shared temporary folder could be a symlink planted by
+    another user; ``mkstemp`` creates a fresh file (O_EXCL, mode 0600) instead.
+    """
+    try:
+        fd, path = tempfile.mkstemp(prefix="quartier-crash-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError:
+        return "(no log: the temporary folder is not writable)"
+    return path
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,11 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import TextIO
 
-from .problems import Problem
+from .problems import Problem, printable_problem
 
 
 def text(problems: Sequence[Problem], files: int, out: TextIO) -> None:
-    for p in problems:
+    for p in map(printable_problem, problems):
         fix = f" (fix: {p.hint})" if p.hint else ""
         out.write(
             f"{p.path}:{p.line}:{p.column}: {p.severity.value}: {p.field}: {p.message}{fix}\n"
@@ -43,7 +43,9 @@ def as_json(problems: Sequence[Problem], files: int, out: TextIO) -> None:
         "files": files,
         "errors": errors,
         "warnings": len(problems) - errors,
-        "problems": [{**asdict(p), "severity": p.severity.value} for p in problems],
+        "problems": [
+            {**asdict(p), "severity": p.severity.value} for p in map(printable_problem, problems)
+        ],
     }
     json.dump(payload, out, ensure_ascii=False, indent=2)
     out.write("\n")
@@ -59,7 +61,7 @@ def _escape_prop(s: str) -> str:
 
 def github(problems: Sequence[Problem], files: int, out: TextIO) -> None:
     """GitHub Actions workflow commands, so errors show on the pull request's lines."""
-    for p in problems:
+    for p in map(printable_problem, problems):
         level = "error" if p.is_error else "warning"
         fix = f" Fix: {p.hint}" if p.hint else ""
         where = f"file={_escape_prop(p.path)},line={p.line},col={p.column}"
