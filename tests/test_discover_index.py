@@ -3,7 +3,9 @@ and the bit sets that queries combine."""
 
 from __future__ import annotations
 
+import marshal
 import random
+import zlib
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -152,3 +154,125 @@ def test_bitset_round_trip(n: int) -> None:
         assert bitset.from_docs([d + 5 for d in docs], nbytes, first=5) == x
         assert bitset.from_bytemap(bytes(1 if d in docs else 0 for d in range(n))) == x
     assert bitset.docs_of(0, nbytes) == []
+
+
+# -- a damaged index file is built again, never trusted (through the CLI, as a user meets it)
+
+
+def _repository(make_root: Any) -> Path:
+    return make_root(
+        {
+            f"entries/{p.relative_to(ROOT / 'entries')}": p.read_bytes()
+            for p in (ROOT / "entries").rglob("*.yaml")
+        }
+    )
+
+
+def _search(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from quartier.cli import main
+
+    code = main(["search", "repair", "--root", str(root)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _rewrite_header(data: bytes, change: Any) -> bytes:
+    """The index ``data`` with its header changed by ``change(meta)``, and a right CRC: only
+    the checks of what the header says can find the damage."""
+    at = len(index_mod.MAGIC)
+    start = int.from_bytes(data[at : at + 8], "little")
+    meta = marshal.loads(data[start:])
+    change(meta)
+    head = marshal.dumps(meta)
+    prefix = start.to_bytes(8, "little") + len(head).to_bytes(8, "little")
+    prefix += zlib.crc32(head).to_bytes(8, "little")
+    return data[:at] + prefix + data[at + 24 : start] + head
+
+
+def _section(data: bytes, name: str) -> tuple[int, int]:
+    at = len(index_mod.MAGIC)
+    meta = marshal.loads(data[int.from_bytes(data[at : at + 8], "little") :])
+    off, length, _ = meta["sections"][name]
+    return off, length
+
+
+def _flip(data: bytes, at: int) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0x5A]) + data[at + 1 :]
+
+
+def _header_at(data: bytes) -> int:
+    at = len(index_mod.MAGIC)
+    return int.from_bytes(data[at : at + 8], "little")
+
+
+def _set_prefix(data: bytes, slot: int, value: int) -> bytes:
+    at = len(index_mod.MAGIC) + 8 * slot
+    return data[:at] + value.to_bytes(8, "little") + data[at + 8 :]
+
+
+def _set_section(name: str, **change: int) -> Any:
+    def apply(meta: dict[str, Any]) -> None:
+        off, length, crc = meta["sections"][name]
+        meta["sections"][name] = (change.get("off", off), change.get("length", length), crc)
+
+    return apply
+
+
+DAMAGE: dict[str, Any] = {
+    "empty": lambda d: b"",
+    "only the magic": lambda d: d[: len(index_mod.MAGIC) + 4],
+    "cut in half": lambda d: d[: len(d) // 2],
+    "last byte cut": lambda d: d[:-1],
+    "header is garbage": lambda d: d[: _header_at(d)] + b"\xff" * (len(d) - _header_at(d)),
+    "header byte flipped": lambda d: _flip(d, (_header_at(d) + len(d)) // 2),
+    "header offset beyond the file": lambda d: _set_prefix(d, 0, len(d) * 2),
+    "header length beyond the file": lambda d: _set_prefix(d, 1, 1 << 40),
+    "header offset negative-ish": lambda d: _set_prefix(d, 0, (1 << 64) - 8),
+    "section beyond the file": lambda d: _rewrite_header(d, _set_section("docs", off=1 << 40)),
+    "section into the header": lambda d: _rewrite_header(d, _set_section("records", length=len(d))),
+    "section of the wrong size": lambda d: _rewrite_header(d, _set_section("lat", length=8)),
+    "section misaligned": lambda d: _rewrite_header(
+        d, _set_section("lat", off=_section(d, "lat")[0] + 3)
+    ),
+    "small section byte flipped": lambda d: _flip(d, _section(d, "status")[0] + 1),
+    "offsets of the records flipped": lambda d: _flip(d, _section(d, "rec_off")[0] + 9),
+    "settings not JSON": lambda d: _rewrite_header(d, lambda m: m.update(config=b"{garbage")),
+    "taxonomy a JSON list": lambda d: _rewrite_header(d, lambda m: m.update(taxonomy=b"[]")),
+    "header without a key": lambda d: _rewrite_header(d, lambda m: m.pop("cat_post")),
+    "header with a wrong type": lambda d: _rewrite_header(d, lambda m: m.update(n="fifteen")),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_index_is_built_again(
+    make_root: Any, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    root = _repository(make_root)
+    first = _search(root, capsys)
+    assert first[0] == 0 and "velowerk-lorraine" in first[1]
+    (path,) = (root / ".quartier-cache").glob("search-index-v*.bin")
+    path.write_bytes(DAMAGE[damage](path.read_bytes()))
+    code, out, err = _search(root, capsys)
+    assert (code, out) == first[:2], err
+    assert "building the search index" in err and "error" not in err
+    (again,) = (root / ".quartier-cache").glob("search-index-v*.bin")
+    Index.open(again)  # whole again
+
+
+def test_a_damaged_record_stops_one_command_with_a_message_and_the_next_builds_anew(
+    make_root: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The records are most of the file, not checked in full at each opening: a damaged one
+    # is found when read. (Damage made after the index was checked is found the same way.)
+    root = _repository(make_root)
+    first = _search(root, capsys)
+    (path,) = (root / ".quartier-cache").glob("search-index-v*.bin")
+    data = path.read_bytes()
+    off, length = _section(data, "records")
+    path.write_bytes(data[:off] + b"#" * length + data[off + length :])
+    code, out, err = _search(root, capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("quartier: error: the search index ") and "is damaged" in err
+    assert "run the command again" in err and "Traceback" not in err
+    assert not path.exists()
+    assert _search(root, capsys)[:2] == first[:2]

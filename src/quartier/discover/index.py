@@ -2,7 +2,7 @@
 
 Why a file and not a service: a city's directory fits on a laptop, and an
 assistant or a shell command should get an answer without starting anything.
-The index is one binary file (``.quartier-cache/search-index-v2-<hash>.bin``)
+The index is one binary file (``.quartier-cache/search-index-v3-<hash>.bin``)
 written from the entries and read back with ``mmap``: large arrays (postings,
 coordinates, the entries' JSON) are used in place, never copied, so opening
 an index of 100,000 businesses takes a fraction of a second.
@@ -21,9 +21,15 @@ What is in it:
   returns) with its canonical URL;
 - the places the directory knows (see :mod:`.places`).
 
-File layout: ``MAGIC``, the offset and length of a :mod:`marshal` header
-(small things and section offsets), 8-byte aligned raw arrays and bitmaps,
-then the header.
+File layout: ``MAGIC``, the offset, length and CRC-32 of a :mod:`marshal`
+header (small things, and each section's offset, length and CRC-32), 8-byte
+aligned raw arrays and bitmaps, then the header. A file that fails a check
+when opened (cut short, a header or small section that differs from its
+CRC, a section beyond the header or of the wrong size for the number of
+businesses, settings that are not JSON) raises :class:`IndexUnusable`, and
+the caller builds it again. The three large sections (records, postings,
+bitmaps) are not checked in full at every opening; a record that is not
+what was written is found when read (:meth:`Index.record`).
 
 Building is parsing and word-splitting in pure Python, so it runs on every
 core: forked processes index runs of consecutive businesses and the parent
@@ -39,6 +45,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import marshal
 import math
@@ -46,6 +53,7 @@ import mmap
 import os
 import sys
 import threading
+import zlib
 from array import array
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -59,11 +67,12 @@ from typing import Any
 import orjson
 
 from ..parallel import fork_map
+from ..problems import QuartierError
 from . import bitset
 from .places import Gazetteer, named_quarters, street_names
 from .text import TermCache, phrase_key, stem, words
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 MAGIC = b"QUARTIER-SEARCH-INDEX\n"
 
 # Fields a term can be found in, and how much a match there counts.
@@ -837,12 +846,16 @@ def _merge(parts: list[_Part], ncat: int) -> tuple[dict[str, Any], dict[str, Any
 class _IndexFile:
     """An index file being written: the sections as they come, the header last.
 
-    Layout: ``MAGIC``, the header's offset and length (8 bytes each), the
-    sections (8-byte aligned), the :mod:`marshal` header. The file appears
-    at ``dest`` (atomically) only once complete.
+    Layout: ``MAGIC``, the header's offset, length and CRC-32 (8 bytes each),
+    the sections (8-byte aligned), the :mod:`marshal` header. The header holds
+    each section's offset, length and CRC-32. The file appears at ``dest``
+    (atomically) only once complete.
     """
 
-    START = len(MAGIC) + 16 + (-(len(MAGIC) + 16) % 8)
+    START = len(MAGIC) + 24 + (-(len(MAGIC) + 24) % 8)
+    # Sections too large to check at every opening: what is read from them is checked
+    # where it is read (see Index.record).
+    UNCHECKED = frozenset({"records", "docs", "bits"})
 
     def __init__(self, dest: Path) -> None:
         self.dest = dest
@@ -850,18 +863,21 @@ class _IndexFile:
         self.tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
         self.f = self.tmp.open("wb")
         self.f.write(bytes(self.START))
-        self.layout: dict[str, tuple[int, int]] = {}
+        self.layout: dict[str, tuple[int, int, int]] = {}
         self.offset = self.START
         self.failed: BaseException | None = None
 
     def add(self, name: str, data: bytes | list[bytes] | list[bytes | memoryview]) -> None:
         """Append section ``name`` (bytes, or pieces written one after the other)."""
-        size = 0
+        size = crc = 0
+        checked = name not in self.UNCHECKED
         for chunk in [data] if isinstance(data, bytes) else data:
             self.f.write(chunk)
             size += len(chunk)
+            if checked:
+                crc = zlib.crc32(chunk, crc)
         self.f.write(bytes(-size % 8))
-        self.layout[name] = (self.offset, size)
+        self.layout[name] = (self.offset, size, crc)
         self.offset += size + (-size % 8)
 
     def add_in_background(self, name: str, data: list[bytes | memoryview]) -> threading.Thread:
@@ -884,7 +900,11 @@ class _IndexFile:
         head = marshal.dumps(meta)
         self.f.write(head)
         self.f.seek(len(MAGIC))
-        self.f.write(self.offset.to_bytes(8, "little") + len(head).to_bytes(8, "little"))
+        self.f.write(
+            self.offset.to_bytes(8, "little")
+            + len(head).to_bytes(8, "little")
+            + zlib.crc32(head).to_bytes(8, "little")
+        )
         self.f.seek(0)
         self.f.write(MAGIC)  # last: a file cut short is never taken for an index
         self.f.close()
@@ -912,6 +932,61 @@ class IndexUnusable(Exception):
     """The index file is missing, from another version, or damaged: rebuild it."""
 
 
+def _header(buf: memoryview) -> tuple[dict[str, Any], int]:
+    """The header of an index file and where it starts, if it is where the file says and has
+    its CRC."""
+    at = len(MAGIC)
+    start, length, crc = (int.from_bytes(buf[i : i + 8], "little") for i in (at, at + 8, at + 16))
+    if start < _IndexFile.START or start + length != len(buf):
+        raise ValueError(f"a header at {start} of {length} bytes, in a file of {len(buf)}")
+    head = buf[start:]
+    if zlib.crc32(head) != crc:
+        raise ValueError("the header's CRC differs")
+    meta = marshal.loads(head)
+    if not isinstance(meta, dict):
+        raise ValueError("no header")
+    return meta, start
+
+
+# Bytes per document of the sections that have one item per document (+1: one more item).
+_PER_DOC = {
+    "lat": (8, 0),
+    "lon": (8, 0),
+    "status": (1, 0),
+    "area": (1, 0),
+    "wheel": (1, 0),
+    "flags": (1, 0),
+    "country": (1, 0),
+    "cats_off": (4, 1),
+    "hours": (4, 0),
+    "verified": (4, 0),
+    "langs": (2, 0),
+    "rec_off": (8, 1),
+}
+
+
+def _check_sections(buf: memoryview, meta: dict[str, Any], end: int) -> None:
+    """Every section before the header (at ``end``), of its size, and (the small ones) with
+    its CRC."""
+    n = meta["n"]
+    sections: dict[str, tuple[int, int, int]] = meta["sections"]
+    for name, (off, length, crc) in sections.items():
+        if off < _IndexFile.START or off % 8 or length < 0 or off + length > end:
+            raise ValueError(f"section {name} at {off} of {length} bytes is outside the file")
+        if name not in _IndexFile.UNCHECKED and zlib.crc32(buf[off : off + length]) != crc:
+            raise ValueError(f"section {name}'s CRC differs")
+    for name, (size, more) in _PER_DOC.items():
+        if sections[name][1] != size * (n + more):
+            raise ValueError(f"section {name} is not of {n} businesses")
+    for name, size in (("docs", 4), ("cats", 2), ("bits", bitset.size_for(n) or 1)):
+        if sections[name][1] % size:
+            raise ValueError(f"section {name} is cut short")
+    off, length, _ = sections["rec_off"]
+    rec_off = buf[off : off + length].cast("Q")
+    if rec_off[0] != 0 or rec_off[n] != sections["records"][1]:
+        raise ValueError("the records are not where their offsets say")
+
+
 class Index:
     """An opened index. Arrays are views into the memory-mapped file."""
 
@@ -937,11 +1012,14 @@ class Index:
         self.lang_sets: list[list[str]] = [s.split(",") if s else [] for s in meta["lang_sets"]]
         self.areas: list[dict[str, Any]] = meta["areas"]
         self.places = Gazetteer.from_rows(meta["places"])
-        self._config: bytes = meta["config"]
-        self._taxonomy: bytes = meta["taxonomy"]
+        # Read now: settings that are not JSON make the file unusable, not a query fail.
+        self.config: dict[str, Any] = orjson.loads(meta["config"])
+        self.taxonomy: dict[str, Any] = orjson.loads(meta["taxonomy"])
+        if not isinstance(self.config, dict) or not isinstance(self.taxonomy, dict):
+            raise ValueError("settings that are no JSON objects")
 
         def view(name: str, fmt: str = "B") -> memoryview:
-            off, length = meta["sections"][name]
+            off, length, _ = meta["sections"][name]
             mv = buf[off : off + length]
             # The stubs want a literal per format family; these are the array codes above.
             return mv.cast(fmt) if fmt != "B" else mv  # type: ignore[call-overload]
@@ -978,21 +1056,19 @@ class Index:
         except (OSError, ValueError) as exc:
             raise IndexUnusable(f"cannot read {path}: {exc}") from None
         buf = memoryview(mm)
-        if bytes(buf[: len(MAGIC)]) != MAGIC or len(buf) < _IndexFile.START:
+        if len(buf) < _IndexFile.START or bytes(buf[: len(MAGIC)]) != MAGIC:
             raise IndexUnusable(f"{path} is not a Quartier search index")
-        start = int.from_bytes(buf[len(MAGIC) : len(MAGIC) + 8], "little")
-        length = int.from_bytes(buf[len(MAGIC) + 8 : len(MAGIC) + 16], "little")
         try:
-            if start + length > len(buf):
-                raise ValueError("shorter than its header says")
-            meta = marshal.loads(buf[start : start + length])
-            if not isinstance(meta, dict):
-                raise ValueError("no header")
-        except (EOFError, ValueError, TypeError) as exc:
+            meta, start = _header(buf)
+            if meta.get("version") != INDEX_VERSION or meta.get("byteorder") != sys.byteorder:
+                raise IndexUnusable(f"{path} was written by another version")
+            _check_sections(buf, meta, start)
+            return cls(path, meta, buf, mm)
+        except IndexUnusable:
+            raise
+        # Whatever a damaged file makes marshal, a cast or a lookup raise.
+        except (EOFError, ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
             raise IndexUnusable(f"{path} is damaged: {exc}") from None
-        if meta.get("version") != INDEX_VERSION or meta.get("byteorder") != sys.byteorder:
-            raise IndexUnusable(f"{path} was written by another version")
-        return cls(path, meta, buf, mm)
 
     # -- documents
 
@@ -1009,9 +1085,24 @@ class Index:
         return {eid: i for i, eid in enumerate(self.ids)}
 
     def record(self, doc: int) -> dict[str, Any]:
-        """``{"entry": <public entry JSON>, "url": <page URL>}`` of one business."""
-        data: dict[str, Any] = orjson.loads(self.records[self.rec_off[doc] : self.rec_off[doc + 1]])
-        return data
+        """``{"entry": <public entry JSON>, "url": <page URL>}`` of one business.
+
+        A record that is not what was written (the file was damaged since it
+        was opened, or in a part not checked then) removes the file, so that
+        the next command builds it again, and stops this one with a message.
+        """
+        try:
+            data = orjson.loads(self.records[self.rec_off[doc] : self.rec_off[doc + 1]])
+            if data["entry"]["id"] == self.ids[doc] and isinstance(data["url"], str):
+                return data  # type: ignore[no-any-return]
+        except (orjson.JSONDecodeError, KeyError, TypeError, IndexError):
+            pass
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        raise QuartierError(
+            f"the search index {self.path} is damaged (record {doc} is unreadable); "
+            "it was removed: run the command again to build it anew"
+        )
 
     def categories_of(self, doc: int) -> list[str]:
         """Primary category first."""
@@ -1106,18 +1197,6 @@ class Index:
         return self._filters[key]
 
     # -- settings
-
-    @cached_property
-    def config(self) -> dict[str, Any]:
-        """The directory's settings (``DirectoryConfig`` as JSON)."""
-        data: dict[str, Any] = orjson.loads(self._config)
-        return data
-
-    @cached_property
-    def taxonomy(self) -> dict[str, Any]:
-        """The taxonomy (``Taxonomy`` as JSON)."""
-        data: dict[str, Any] = orjson.loads(self._taxonomy)
-        return data
 
     @cached_property
     def category_info(self) -> dict[str, dict[str, Any]]:

@@ -257,7 +257,7 @@ def _cached(folder: Path, fingerprint: str, label: str, rows: Any, rebuild: bool
         fd, tmp = tempfile.mkstemp(prefix="quartier-search-", suffix=".bin")
         os.close(fd)
         build_index(found, config, taxonomy, fingerprint, Path(tmp), label)
-        index = Index.open(Path(tmp))
+        index = _opened(Path(tmp))
         _unlink(Path(tmp))
         return index
     # Older indexes of this directory, of earlier format versions too, and files left
@@ -265,7 +265,15 @@ def _cached(folder: Path, fingerprint: str, label: str, rows: Any, rebuild: bool
     for old in folder.glob("search-index-v*.bin"):
         if old.name != name:
             _unlink(old)
-    return Index.open(path)
+    return _opened(path)
+
+
+def _opened(path: Path) -> Index:
+    """An index just built (only a full disk or another process could have spoilt it)."""
+    try:
+        return Index.open(path)
+    except IndexUnusable as exc:
+        raise QuartierError(f"the search index just built is unusable: {exc}") from None
 
 
 def _unlink(path: Path) -> None:
