@@ -51,18 +51,19 @@ import marshal
 import math
 import mmap
 import os
+import re
 import sys
 import threading
 import zlib
 from array import array
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from itertools import accumulate, pairwise, repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -204,14 +205,17 @@ def concept_terms(texts: Iterable[str], phrase_cats: dict[tuple[str, ...], set[s
 class NdjsonRows:
     """The lines of a published ``data/entries.ndjson``, read but not parsed yet.
 
-    Parsing 100,000 entries costs about as much as indexing them, so
-    :func:`build_index` parses each line where it indexes it, in parallel.
-    Iterating gives the rows in file order (bad lines skipped), like any rows.
+    Parsing and checking 100,000 entries costs more than indexing them, so
+    :func:`build_index` checks each line where it indexes it, in parallel.
+    Iterating gives the valid rows in file order, like any rows. A published
+    directory is somebody else's data: every line is checked as a local entry
+    is (see :func:`check_line`), and lines that fail are left out.
     """
 
-    def __init__(self, data: bytes, base: str) -> None:
+    def __init__(self, data: bytes, base: str, categories: Container[str] | None = None) -> None:
         self.data = data
         self.base = base
+        self.categories = categories  # the taxonomy's ids, if known: others are refused
         # Where the last line ends: trailing blank lines are no entries. (Not rstrip(): that
         # would copy it all to drop the last newline.)
         self.size = len(data)
@@ -219,27 +223,141 @@ class NdjsonRows:
             self.size -= 1
 
     def __iter__(self) -> Iterator[Row]:
-        for line in self.data.split(b"\n"):
-            parsed = _parse_line(line, self.base)
-            if parsed is not None:
-                yield parsed[0], parsed[1]
+        for number, line in enumerate(self.data[: self.size].split(b"\n"), 1):
+            checked = check_line(line, number, self.base, self.categories)
+            if checked is not None and not isinstance(checked, Skipped):
+                yield checked[0], checked[1]
 
 
-def _parse_line(line: bytes, base: str) -> tuple[dict[str, Any], str, bool] | None:
-    """(entry, url, whether the line itself is the record to store) or None."""
+class Skipped(NamedTuple):
+    """A published record left out of the index, and why (printable, never raw input)."""
+
+    line: int  # in the NDJSON, from 1
+    id: str  # as the record gave it, or ''
+    field: str  # e.g. location.geo.lat, or (record) for the line as a whole
+    problem: str
+
+
+def check_line(
+    line: bytes, number: int, base: str, categories: Container[str] | None = None
+) -> tuple[dict[str, Any], str, bool] | Skipped | None:
+    """One NDJSON line as (public entry, page URL, whether the line is that record as is).
+
+    The entry is validated with the same model as a local entry, its
+    categories must be known (when ``categories`` is given), and what is
+    kept is the public view of the valid entry (:func:`~quartier.publish.public.entry_data`),
+    so a record that hides its address has no street whatever the line said.
+    A line that fails is a :class:`Skipped`; a blank line is None.
+    """
+    Entry, ValidationError, check_url, entry_data = _CHECKS or _checks()
     if not line.strip():
         return None
     try:
         obj = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None  # one bad line must not hide the rest of a city's directory
-    entry = obj.get("entry") if isinstance(obj, dict) else None
-    if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-        return None
+    except orjson.JSONDecodeError as exc:
+        return Skipped(number, "", "(record)", printable(f"not JSON: {exc}"))
+    if not isinstance(obj, dict):
+        return Skipped(number, "", "(record)", "not a JSON object with 'entry' and 'url'")
+    raw = obj.get("entry")
+    eid = raw.get("id") if isinstance(raw, dict) else None
+    eid = printable(eid, 80) if isinstance(eid, str) else ""
+    if not isinstance(raw, dict):
+        return Skipped(number, eid, "entry", "missing, or not a JSON object")
     url = obj.get("url")
-    if type(url) is str and url and len(obj) == 2:
-        return entry, url, True  # {"entry": ..., "url": ...}: what the index stores
-    return entry, str(url or f"{base}businesses/{entry['id']}/"), False
+    if url is not None:
+        try:
+            if not isinstance(url, str):
+                raise ValueError("not text")
+            url = check_url(url)
+        except ValueError as exc:
+            return Skipped(number, eid, "url", printable(str(exc.args[0])))
+    try:
+        entry = Entry.model_validate(raw, context={"country": _country_of(raw)})
+    except ValidationError as exc:
+        return Skipped(number, eid, *describe(exc))
+    if categories is not None:
+        for where, cat in _category_refs(entry):
+            if cat not in categories:
+                return Skipped(number, eid, where, printable(f"unknown category '{cat}'"))
+    public = entry_data(entry)
+    whole = len(obj) == 2 and url is not None and url == obj["url"] and public == raw
+    return public, url or f"{base}businesses/{entry.id}/", whole
+
+
+_CHECKS: tuple[Any, ...] = ()
+
+
+def _checks() -> tuple[Any, ...]:
+    """What check_line needs, imported on first use (pydantic and the model are not light)."""
+    global _CHECKS
+    from pydantic import ValidationError
+
+    from ..fields import check_url
+    from ..model import Entry
+    from ..publish.public import entry_data
+
+    _CHECKS = (Entry, ValidationError, check_url, entry_data)
+    return _CHECKS
+
+
+def _country_of(raw: dict[str, Any]) -> object:
+    """The raw address country, so the phone is checked in the same pass (as for local files)."""
+    try:
+        return raw["location"]["address"]["country"]
+    except (KeyError, TypeError):
+        return None
+
+
+def _category_refs(entry: Any) -> list[tuple[str, str]]:
+    """(field, category id) for every category an entry names."""
+    refs = [("category", entry.category)]
+    refs += [(f"categories[{i}]", c) for i, c in enumerate(entry.categories)]
+    if entry.collaboration:
+        for side in ("seeks", "provides"):
+            for i, need in enumerate(getattr(entry.collaboration, side)):
+                refs += [
+                    (f"collaboration.{side}[{i}].categories[{j}]", c)
+                    for j, c in enumerate(need.categories)
+                ]
+    return refs
+
+
+# Parts of pydantic's error locations that name a union member, not a key.
+_UNION_TAG = re.compile(r"^(?:str|int|float|bool|list|dict|date|none)$|[\[(]")
+
+
+def describe(exc: Any) -> tuple[str, str]:
+    """(field, problem) of the first error of a pydantic ``ValidationError``, printable.
+
+    The problem is the validator's own message where it gave one ("'x' is
+    not a web address"), else pydantic's ("Input should be a valid number");
+    more errors are counted, not listed.
+    """
+    from ..explain import field_path
+
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    loc = [p for p in first["loc"] if not (isinstance(p, str) and _UNION_TAG.search(p))]
+    error = (first.get("ctx") or {}).get("error")
+    if first["type"] == "extra_forbidden":
+        problem = "not a field of the contract"
+    elif isinstance(error, ValueError) and error.args:
+        problem = str(error.args[0])
+    else:
+        problem = str(first["msg"])
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return printable(field_path(loc) or "(entry)", 120), printable(problem) + more
+
+
+def printable(text: str, limit: int = 200) -> str:
+    """``text`` safe for a terminal: control, format and separator characters escaped, cut short.
+
+    What a remote directory sends is never printed raw: ESC would drive the
+    terminal, U+202E would reverse what follows.
+    """
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # Side of a cell of the grid of businesses by place, in degrees (1.1 km north to south):
@@ -253,6 +371,9 @@ NDJSON_BLOCK = 1 << 20  # bytes of NDJSON per unit of parallel work (some 450 en
 # share of the directory: then the bitmap is at most twice the size of the posting list.
 BITMAP_SHARE = 64
 BITMAP_MIN_DOCS = 64
+# Published records left out of an index: how many are described in it (and so in every
+# report); the others are only counted.
+SKIPPED_KEPT = 100
 
 _STATUS_CODE = {s: i for i, s in enumerate(STATUS)}
 _WHEEL_CODE = {s: i for i, s in enumerate(WHEELCHAIR)}
@@ -266,9 +387,10 @@ class _Job:
     cat_index: dict[str, int]
     phrase_cats: dict[tuple[str, ...], set[str]]
     rows: list[Row] = field(default_factory=list)  # sorted by id
-    data: bytes = b""  # or NDJSON, parsed by the parts
+    data: bytes = b""  # or NDJSON, checked and parsed by the parts
     size: int = 0  # of the NDJSON's lines
     base: str = ""
+    skipped: list[Skipped] = field(default_factory=list)  # NDJSON lines left out
 
 
 _job: _Job | None = None
@@ -284,7 +406,10 @@ class _Part:
 
     def __init__(self, job: _Job, first: int) -> None:
         self.first = first  # number of the first document
-        self.ok = True  # False: an NDJSON line that is no entry, or ids out of order
+        self.ok = True  # False: NDJSON ids out of order (or repeated)
+        self.tidy = True  # False: an NDJSON line left out, or not stored as it is
+        self.skipped: list[Skipped] = []
+        self.block_docs: list[int] = []  # NDJSON: documents per block
         self.ids: list[str] = []
         self.names: list[str] = []
         self.status = bytearray()
@@ -311,7 +436,7 @@ class _Part:
         self.gaz = Gazetteer()
         self.records: list[bytes] = []
         self.rec_len = array("Q")
-        self.rec_at = array("Q")  # NDJSON: where each document's line starts
+        self.rec_at = array("q")  # NDJSON: where each document's line starts, or -1: in records
         self.surface: dict[str, str] = {}
         # Compact forms of the postings and records, made by pack() to travel to the parent.
         self.post: list[tuple[list[str], array[int], bytes]] = []
@@ -324,8 +449,11 @@ class _Part:
         self._days: dict[str, int] = {}
         self._streets: dict[str, list[str]] = {}
 
-    def add(self, doc: int, e: dict[str, Any], url: str, line_at: int = -1) -> None:
-        """Index entry ``e`` as document ``doc``; its record is the NDJSON line at ``line_at``."""
+    def add(
+        self, doc: int, e: dict[str, Any], url: str, line_at: int = -1, line_len: int = 0
+    ) -> None:
+        """Index entry ``e`` as document ``doc``; its record is the NDJSON line at ``line_at``
+        (``line_len`` bytes with its newline), or if -1 made here."""
         job = self._job
         assert job is not None, "a part is packed once all its documents are in"
         eid = str(e.get("id", ""))
@@ -429,10 +557,13 @@ class _Part:
         if line_at >= 0:
             # The published line is the record: it stays where it is (see _records).
             self.rec_at.append(line_at)
+            self.rec_len.append(line_len)
         else:
             rec = orjson.dumps({"entry": e, "url": url})
             self.records.append(rec)
             self.rec_len.append(len(rec))
+            if job.data:
+                self.rec_at.append(-1)  # among lines that stay where they are
 
     def pack(self) -> _Part:
         """Lists of numbers into arrays, records into one blob: cheap to send to the parent."""
@@ -546,47 +677,82 @@ def _index_rows(chunk: Sequence[int]) -> list[_Part]:
     return [part.pack()]
 
 
-def _index_ndjson(chunk: Sequence[tuple[int, int, int]]) -> list[_Part]:
-    """Index the NDJSON ``chunk`` (blocks of whole lines: start, end, number of the first).
+def _index_ndjson(chunk: Sequence[tuple[int, int, int, int]]) -> list[_Part]:
+    """Check and index the NDJSON ``chunk`` (blocks of whole lines: start, end, number of
+    the first line, number of its first document).
 
-    A document's number is its line's, and its record is the line itself: right
-    when every line is an entry as ``quartier build`` writes them (just "entry"
-    and "url") and the ids come sorted. Anything else stops this part early
-    (``ok`` False) and the caller takes the general path.
+    A document's record is its line itself where the line is the valid public
+    entry as ``quartier build`` writes it (just "entry" and "url"), else the
+    record made from the checked entry. Lines that fail the checks are left out
+    (``skipped``). Ids out of order stop this part early (``ok`` False) and the
+    caller takes the general path.
     """
     assert _job is not None
-    data, base = _job.data, _job.base  # lines up to _job.size
-    part = _Part(_job, chunk[0][2])
+    data, base, cats = _job.data, _job.base, _job.cat_index  # lines up to _job.size
+    part = _Part(_job, chunk[0][3])
+    doc = part.first
     last = ""
-    for start, end, first in chunk:
+    for start, end, first, _ in chunk:
         at = start
-        for doc, line in enumerate(data[start:end].split(b"\n"), first):
-            parsed = _parse_line(line, base)
-            if parsed is None or not parsed[2] or parsed[0]["id"] < last:
-                part.ok = False
-                return [part]
-            e, url, _ = parsed
-            last = e["id"]
-            part.add(doc, e, url, at)
+        before = doc
+        for number, line in enumerate(data[start:end].split(b"\n"), first + 1):
+            checked = check_line(line, number, base, cats)
+            if checked is None or isinstance(checked, Skipped):
+                part.tidy = False
+                if checked is not None:
+                    part.skipped.append(checked)
+            else:
+                e, url, whole = checked
+                if e["id"] <= last:
+                    part.ok = False
+                    return [part]
+                last = e["id"]
+                if whole:
+                    part.add(doc, e, url, at, min(len(line) + 1, _job.size - at))
+                else:
+                    part.add(doc, e, url)
+                    part.tidy = False
+                doc += 1
             at += len(line) + 1
+        part.block_docs.append(doc - before)
     return [part.pack()]
 
 
-def _ndjson_blocks(data: bytes, size: int) -> list[tuple[int, int, int]]:
-    """``data[:size]`` cut into blocks of about NDJSON_BLOCK bytes at line ends."""
+def _check_ndjson(chunk: Sequence[tuple[int, int, int, int]]) -> list[tuple[int, bytes] | Skipped]:
+    """(line number, record) of every valid line of ``chunk``, or why it was left out."""
+    assert _job is not None
+    data, base, cats = _job.data, _job.base, _job.cat_index
+    out: list[tuple[int, bytes] | Skipped] = []
+    for start, end, first, _ in chunk:
+        for number, line in enumerate(data[start:end].split(b"\n"), first + 1):
+            checked = check_line(line, number, base, cats)
+            if isinstance(checked, Skipped):
+                out.append(checked)
+            elif checked is not None:
+                e, url, whole = checked
+                out.append((number, line if whole else orjson.dumps({"entry": e, "url": url})))
+    return out
+
+
+def _ndjson_blocks(data: bytes, size: int) -> list[tuple[int, int, int, int]]:
+    """``data[:size]`` cut into blocks of about NDJSON_BLOCK bytes at line ends: (start, end,
+    number of the first line, of the first document if every line is one)."""
     blocks = []
     start, line = 0, 0
     while start < size:
         end = data.find(b"\n", start + NDJSON_BLOCK, size)
         end = size if end < 0 else end
-        blocks.append((start, end, line))
+        blocks.append((start, end, line, line))
         line += data.count(b"\n", start, end) + 1
         start = end + 1
     return blocks
 
 
 def _parts(rows: Iterable[Row], job: _Job) -> list[_Part]:
-    """The parts of the index of ``rows``, in document order, built on every core."""
+    """The parts of the index of ``rows``, in document order, built on every core.
+
+    NDJSON lines are checked too; those left out are in ``job.skipped``.
+    """
     global _job
     _job = job
     try:
@@ -596,14 +762,62 @@ def _parts(rows: Iterable[Row], job: _Job) -> list[_Part]:
             least = max(2, PARALLEL_MIN_BYTES // NDJSON_BLOCK)
             parts = fork_map(_index_ndjson, blocks, minimum=least) if blocks else []
             ends = [p.ids[-1:] + p.ids[:1] for p in parts]  # [last, first] of each part
-            if all(p.ok for p in parts) and all(a[0] <= b[1] for a, b in pairwise(ends) if a and b):
+            if all(p.ok for p in parts) and all(a[0] < b[1] for a, b in pairwise(ends) if a and b):
+                parts = _renumbered(parts, blocks, least)
+                job.skipped = [s for p in parts for s in p.skipped]
                 return parts
-            # Unsorted, or lines that are no entries: parse here, sort, index in parallel.
+            # Ids unsorted or repeated: check every line in parallel, then sort here.
+            rows = _sorted_ndjson(fork_map(_check_ndjson, blocks, minimum=least), job)
             job.data = b""
         job.rows = sorted(rows, key=lambda r: str(r[0].get("id", "")))
         return fork_map(_index_rows, range(len(job.rows)), minimum=PARALLEL_MIN_ROWS)
     finally:
         _job = None
+
+
+def _renumbered(
+    parts: list[_Part], blocks: list[tuple[int, int, int, int]], least: int
+) -> list[_Part]:
+    """``parts`` with consecutive document numbers.
+
+    Each part numbered its documents as if every line before it were one;
+    after a part that left lines out, the following ones are indexed again
+    with the right numbers (only a directory with bad records pays for that).
+    """
+    counts = [n for p in parts for n in p.block_docs]
+    expected = k = 0
+    while k < len(parts) and parts[k].first == expected:
+        expected += len(parts[k].ids)
+        k += 1
+    if k == len(parts):
+        return parts
+    done = sum(len(p.block_docs) for p in parts[:k])
+    firsts = accumulate(counts[done:], initial=expected)
+    again = [(a, b, line, doc) for (a, b, line, _), doc in zip(blocks[done:], firsts, strict=False)]
+    return parts[:k] + fork_map(_index_ndjson, again, minimum=least)
+
+
+def _sorted_ndjson(checked: list[tuple[int, bytes] | Skipped], job: _Job) -> list[Row]:
+    """The valid records by id; a repeated id keeps its first line, the others are left out."""
+    found: list[tuple[int, dict[str, Any], str]] = []
+    for item in checked:
+        if isinstance(item, Skipped):
+            job.skipped.append(item)
+        else:
+            rec = orjson.loads(item[1])
+            found.append((item[0], rec["entry"], rec["url"]))
+    found.sort(key=lambda r: (r[1]["id"], r[0]))
+    rows: list[Row] = []
+    kept = (0, "")  # line and id of the last record kept
+    for number, e, url in found:
+        if e["id"] == kept[1]:
+            problem = f"the id of line {kept[0]} again"
+            job.skipped.append(Skipped(number, printable(e["id"], 80), "id", problem))
+            continue
+        kept = (number, e["id"])
+        rows.append((e, url))
+    job.skipped.sort()
+    return rows
 
 
 def build_index(
@@ -616,7 +830,8 @@ def build_index(
 ) -> Path:
     """Write the index of ``rows`` to ``dest`` (atomically) and return ``dest``.
 
-    ``rows`` may be :class:`NdjsonRows`, parsed while indexing.
+    ``rows`` may be :class:`NdjsonRows`, checked and parsed while indexing; the
+    lines left out are described in the index (:attr:`Index.skipped`).
     """
     areas = [
         {
@@ -632,6 +847,11 @@ def build_index(
     phrases = _phrases(taxonomy)
     job = _Job(areas, {c: i for i, c in enumerate(cat_ids)}, leaf_phrases(phrases, taxonomy))
     out = _IndexFile(dest)  # first: a folder we cannot write to fails before the work
+    if isinstance(rows, NdjsonRows):
+        # The model and what its checks import (phone numbers, opening hours), loaded here
+        # once rather than in every worker.
+        end = rows.data.find(b"\n", 0, 1 << 20)
+        check_line(rows.data[: max(end, 0)], 1, rows.base)
     writer: threading.Thread | None = None
     # Millions of small objects, none of them in a cycle: the collector would walk them
     # all again and again (it doubled the build time) for nothing.
@@ -668,6 +888,8 @@ def build_index(
                 "places": gaz.to_rows(),
                 "config": orjson.dumps(config),
                 "taxonomy": orjson.dumps(taxonomy),
+                "skipped": [tuple(s) for s in job.skipped[:SKIPPED_KEPT]],
+                "skipped_count": len(job.skipped),
             }
         )
         writer.join()
@@ -686,20 +908,44 @@ def build_index(
 
 def _records(parts: list[_Part], job: _Job, out: _IndexFile) -> list[bytes | memoryview]:
     """The records of the parts' documents, in order; their offsets go to ``out``."""
-    rec_at = array("Q")
-    for p in parts:
-        rec_at += p.rec_at
-    if job.data:
-        # Every line was an entry and every entry a line: the NDJSON is the records (the
-        # newline after each is whitespace to orjson), written as is.
+    if job.data and all(p.tidy for p in parts):
+        # Every line was an entry as published and every entry a line: the NDJSON is the
+        # records (the newline after each is whitespace to orjson), written as is.
+        rec_at = array("q")
+        for p in parts:
+            rec_at += p.rec_at
         rec_at.append(job.size)
-        out.add("rec_off", rec_at.tobytes())
+        out.add("rec_off", rec_at.tobytes())  # no offset is negative: the same bytes as "Q"
         return [memoryview(job.data)[: job.size]]
     rec_len = array("Q")
     for p in parts:
         rec_len += p.rec_len
     out.add("rec_off", array("Q", accumulate(rec_len, initial=0)).tobytes())
-    return [p.blob for p in parts]
+    if not job.data:
+        return [p.blob for p in parts]
+    # Lines left out, or records made anew: the runs of lines kept as they are and the
+    # records made, in document order.
+    pieces: list[bytes | memoryview] = []
+    data = memoryview(job.data)
+    for p in parts:
+        blob = memoryview(p.blob)
+        made = 0
+        start = end = -1  # the run of lines being gathered
+        for at, n in zip(p.rec_at, p.rec_len, strict=True):
+            if at == end >= 0:
+                end += n
+                continue
+            if end > start:
+                pieces.append(data[start:end])
+            if at >= 0:
+                start, end = at, at + n
+            else:
+                start = end = -1
+                pieces.append(blob[made : made + n])
+                made += n
+        if end > start:
+            pieces.append(data[start:end])
+    return pieces
 
 
 def _merge(parts: list[_Part], ncat: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -1017,6 +1263,9 @@ class Index:
         self.taxonomy: dict[str, Any] = orjson.loads(meta["taxonomy"])
         if not isinstance(self.config, dict) or not isinstance(self.taxonomy, dict):
             raise ValueError("settings that are no JSON objects")
+        # Published records left out (see check_line): the first SKIPPED_KEPT, and how many.
+        self.skipped = [Skipped(*s) for s in meta.get("skipped", ())]
+        self.skipped_count: int = meta.get("skipped_count", 0)
 
         def view(name: str, fmt: str = "B") -> memoryview:
             off, length, _ = meta["sections"][name]

@@ -16,6 +16,12 @@ only when the source changed:
   (``$QUARTIER_CACHE_DIR``, else ``$XDG_CACHE_HOME/quartier``, else
   ``~/.cache/quartier``).
 
+A published directory is somebody else's data, checked with the same
+contract as a local one: settings that fail ``DirectoryConfig`` or the
+taxonomy's model stop the command with a message. Each record is checked
+as a local entry is (see :func:`~quartier.discover.index.check_line`); the
+invalid ones are left out of the index and reported (:func:`skipped_report`).
+
 Example::
 
     index = open_index("https://quartier.example.org/feed.json")
@@ -38,11 +44,22 @@ import orjson
 
 from .. import __version__
 from ..problems import QuartierError
-from .index import INDEX_VERSION, Index, IndexUnusable, NdjsonRows, Row, build_index
+from .index import (
+    INDEX_VERSION,
+    Index,
+    IndexUnusable,
+    NdjsonRows,
+    Row,
+    build_index,
+    describe,
+    printable,
+)
 
 API = "api/v1"
 PUBLISHED_FILES = (f"{API}/directory.json", f"{API}/taxonomy.json", "data/entries.ndjson")
 FETCH_TIMEOUT_S = 30
+# Invalid records described on stderr; the others are counted.
+REPORT_SKIPPED = 10
 _announce: Callable[[str], None] | None = None
 
 
@@ -55,7 +72,34 @@ def index_from_args(args: argparse.Namespace) -> Index:
     if args.source and args.root:
         raise QuartierError("give either --root or --source, not both")
     spec: str | Path = args.source or resolve_root(args.root)
-    return open_index(spec, args.rebuild, lambda msg: print(msg, file=sys.stderr, flush=True))
+    index = open_index(spec, args.rebuild, lambda msg: print(msg, file=sys.stderr, flush=True))
+    for line in skipped_report(index):
+        print(line, file=sys.stderr)
+    return index
+
+
+def skipped_report(index: Index, limit: int = REPORT_SKIPPED) -> list[str]:
+    """Lines saying which published records were left out of ``index`` and why ([] if none).
+
+    The first line alone is a summary, e.g. for an assistant's notes::
+
+        quartier: warning: 2 records of https://x.org/ are invalid and were left out:
+          line 7 (velowerk-lorraine): contact.website: 'javascript:...' is not a web address ...
+    """
+    count = index.skipped_count
+    if not count:
+        return []
+    src = printable(index.source)
+    if count == 1:
+        out = [f"quartier: warning: 1 record of {src} is invalid and was left out:"]
+    else:
+        out = [f"quartier: warning: {count} records of {src} are invalid and were left out:"]
+    for s in index.skipped[:limit]:
+        ident = f" ({s.id})" if s.id else ""
+        out.append(f"  line {s.line}{ident}: {s.field}: {s.problem}")
+    if count > limit:
+        out.append(f"  ... and {count - limit} more")
+    return out
 
 
 def open_index(
@@ -177,23 +221,54 @@ def _published(base: Path, label: str, rebuild: bool) -> Index:
         st = (base / name).stat()
         h.update(f"{name}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
     folder = cache_root() / ("search-" + hashlib.sha256(label.encode()).hexdigest()[:16])
-    return _cached(folder, h.hexdigest(), label, lambda: _published_rows(base), rebuild)
+    return _cached(folder, h.hexdigest(), label, lambda: _published_rows(base, label), rebuild)
 
 
-def _published_rows(base: Path) -> tuple[NdjsonRows, dict[str, Any], dict[str, Any]]:
+def _published_rows(
+    base: Path, label: str | None = None
+) -> tuple[NdjsonRows, dict[str, Any], dict[str, Any]]:
+    """The published files in ``base`` (``label`` names them in messages: the URL they came
+    from): the settings checked, the records read (build_index checks them)."""
+    where = (label or str(base)).rstrip("/") + "/"
+    config = _settings(_read(base, PUBLISHED_FILES[0], where), where + PUBLISHED_FILES[0])
+    taxonomy = _settings(_read(base, PUBLISHED_FILES[1], where), where + PUBLISHED_FILES[1])
+    data = _read(base, PUBLISHED_FILES[2], where)
+    # The lines are checked and parsed by build_index, in parallel with indexing them.
+    cats = frozenset(c["id"] for c in taxonomy["categories"])
+    return NdjsonRows(data, config["base_url"], cats), config, taxonomy
+
+
+def _read(base: Path, name: str, where: str) -> bytes:
     try:
-        config = orjson.loads((base / PUBLISHED_FILES[0]).read_bytes())
-        taxonomy = orjson.loads((base / PUBLISHED_FILES[1]).read_bytes())
-    except (OSError, orjson.JSONDecodeError) as exc:
-        raise QuartierError(f"{base}: cannot read the published settings: {exc}") from None
-    if not isinstance(config, dict) or not isinstance(taxonomy, dict):
-        raise QuartierError(f"{base}: directory.json and taxonomy.json must be JSON objects")
-    try:
-        data = (base / PUBLISHED_FILES[2]).read_bytes()
+        return (base / name).read_bytes()
     except OSError as exc:
-        raise QuartierError(f"{base}: cannot read the published entries: {exc}") from None
-    # The lines are parsed by build_index, in parallel with indexing them.
-    return NdjsonRows(data, str(config.get("base_url", ""))), config, taxonomy
+        raise QuartierError(f"{where}{name}: cannot read it: {exc.strerror}") from None
+
+
+def _settings(data: bytes, where: str) -> dict[str, Any]:
+    """directory.json or taxonomy.json (by ``where``'s name) checked with its model, as JSON.
+
+    Anything wrong is one message that names the file and the first problem.
+    """
+    from pydantic import ValidationError
+
+    from ..config import DirectoryConfig
+    from ..taxonomy import Taxonomy
+
+    model = DirectoryConfig if where.endswith(PUBLISHED_FILES[0]) else Taxonomy
+    try:
+        raw = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise QuartierError(f"{where}: not JSON: {printable(str(exc))}") from None
+    if not isinstance(raw, dict):
+        raise QuartierError(f"{where}: not a JSON object")
+    try:
+        valid = model.model_validate(raw)
+    except ValidationError as exc:
+        field, problem = describe(exc)
+        raise QuartierError(f"{where}: {field}: {problem}") from None
+    out: dict[str, Any] = valid.model_dump(mode="json")
+    return out
 
 
 def _fetch(base: str) -> Path:
