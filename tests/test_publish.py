@@ -326,7 +326,13 @@ def test_hostile_text_is_published_safely(make_root, tmp_path: Path) -> None:
     assert directory.errors == [], directory.errors
     build(directory, tmp_path / "out")
     out = tmp_path / "out"
-    jsonld = json.loads((out / "api/v1/entries/minimal.jsonld").read_text("utf-8"))
+    # The .jsonld file itself can be pasted into a <script> element as it is.
+    raw = (out / "api/v1/entries/minimal.jsonld").read_text("utf-8")
+    assert not set("<>&\u2028\u2029") & set(raw), raw
+    jsonld = json.loads(raw)
+    assert jsonld["name"] == HOSTILE[:150].strip()
+    record = json.loads((out / "api/v1/entries/minimal.json").read_text("utf-8"))
+    assert record["jsonld"] == jsonld
     embedded = embed(jsonld)
     assert "<" not in embedded and ">" not in embedded and "\u2028" not in embedded
     assert json.loads(embedded) == jsonld

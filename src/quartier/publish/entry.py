@@ -25,7 +25,7 @@ import orjson
 from ..model import Entry
 from . import data, feed, llms, urls
 from .context import SPEC_VERSION, BuildContext, serialize
-from .jsonld import business_jsonld
+from .jsonld import business_jsonld, embed
 from .listing import Listing
 from .writer import Prepared, dumps, prepare
 
@@ -72,7 +72,9 @@ def publish_entry(
     public = public or ctx.public(entry)
     doc = doc or business_jsonld(public, ctx.site)
     data_json = serialize(public)
-    jsonld = dumps(doc, pretty=False)
+    # Escaped as in the pages (<, >, & as \u escapes), so that the .jsonld file can be
+    # pasted into a <script> element as it is; parsed, it is the same JSON.
+    jsonld = embed(doc).encode("utf-8")
     provenance = ctx.provenance(entry)
     record = {
         "spec_version": SPEC_VERSION,
