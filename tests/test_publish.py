@@ -492,3 +492,40 @@ def test_progress_ticks_once_per_business(
     directory = read_directory(ROOT, today=TODAY)
     build(directory, tmp_path / "out", tick=lambda: ticks.append(None))
     assert len(ticks) == len(directory.entries)
+
+
+def _entry(entry_id: str, locality: str, country: str, lat: float, lon: float) -> str:
+    return (
+        (CASES / "valid" / "minimal.yaml")
+        .read_text("utf-8")
+        .replace("id: minimal", f"id: {entry_id}")
+        .replace("name: Testbeck", f"name: Testbeck {entry_id}")
+        .replace("testbeck.ch", f"{entry_id}.example")
+        .replace(
+            "{locality: Bern, country: CH}",
+            f"{{locality: {json.dumps(locality)}, country: {country}}}",
+        )
+        .replace("{lat: 46.95, lon: 7.44}", f"{{lat: {lat}, lon: {lon}}}")
+    )
+
+
+def test_a_place_is_named_and_placed_by_most_of_its_entries(make_root, tmp_path: Path) -> None:
+    """The entry first in id order does not rename a place, nor move it to its own area."""
+    root = make_root(
+        {
+            "entries/0-far.yaml": _entry("0-far", "BERN!", "US", 36.97, -122.03),
+            "entries/beck-b.yaml": _entry("beck-b", "Bern", "CH", 46.95, 7.44),
+            "entries/beck-c.yaml": _entry("beck-c", "Bern", "CH", 46.96, 7.45),
+        }
+    )
+    directory = read_directory(root, today=TODAY)
+    assert directory.errors == [], directory.errors
+    build(directory, tmp_path / "out")
+    places = _json(tmp_path / "out", "api/v1/places.json")["places"]
+    assert [(p["id"], p["name"], p["area"], p["count"]) for p in places] == [
+        ("bern", "Bern", "bern", 3)
+    ]
+    assert _json(tmp_path / "out", "api/v1/places/bern.json")["place"]["name"] == "Bern"
+    llms = (tmp_path / "out" / "llms.txt").read_text("utf-8")
+    assert "- [Bern](https://quartier-dev.github.io/quartier/places/bern/): 3" in llms
+    assert "BERN" not in llms

@@ -46,9 +46,7 @@ def write_lists(ctx: BuildContext, out: Output, listings: Listings) -> None:
         categories.append({**info, "count": len(ids), "url": ctx.url(urls.category_page(cat_id))})
     places = []
     for slug, (name, ids) in listings.by_place.items():
-        first = listings.by_id[ids[0]]
-        area = ctx.config.area_for(first.lat, first.lon)
-        info = {"id": slug, "name": name, "area": area.id if area else None}
+        info = {"id": slug, "name": name, "area": _area_of(ctx, listings, ids)}
         _write_list(out, listings, f"places/{slug}.json", "place", info, ids)
         places.append({**info, "count": len(ids), "url": ctx.url(urls.place_page(name))})
     out.write_json(
@@ -58,6 +56,23 @@ def write_lists(ctx: BuildContext, out: Output, listings: Listings) -> None:
     out.write_json(f"{urls.API}/schema/entry.schema.json", entry_json_schema(ctx.taxonomy))
     out.write_json(f"{urls.API}/directory.json", ctx.config.model_dump(mode="json"))
     out.write_json(f"{urls.API}/taxonomy.json", ctx.taxonomy.model_dump(mode="json"))
+
+
+def _area_of(ctx: BuildContext, listings: Listings, ids: list[str]) -> str | None:
+    """The area most of a place's businesses lie in; on a tie, the first in the settings.
+
+    As with the place's name, no single entry decides it for the others.
+    """
+    areas = ctx.config.areas
+    counts = [0] * len(areas)
+    for entry_id in ids:
+        row = listings.by_id[entry_id]
+        for i, area in enumerate(areas):
+            if area.contains(row.lat, row.lon):
+                counts[i] += 1
+                break
+    best = max(range(len(areas)), key=lambda i: (counts[i], -i), default=None)
+    return areas[best].id if best is not None and counts[best] else None
 
 
 def _write_list(

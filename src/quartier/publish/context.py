@@ -7,6 +7,7 @@ handed to each output module.
 from __future__ import annotations
 
 import subprocess
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -120,11 +121,39 @@ def group_by_category(rows: Iterable[tuple[str, Iterable[str]]]) -> dict[str, li
 
 
 def group_by_place(rows: Iterable[tuple[str, str]]) -> dict[str, tuple[str, list[str]]]:
-    """``(id, locality)`` in id order -> place slug -> (first locality name, ids), sorted."""
-    out: dict[str, tuple[str, list[str]]] = {}
+    """``(id, locality)`` in id order -> place slug -> (place name, ids), sorted by slug.
+
+    Entries whose localities have the same slug (``Bern``, ``BERN``, ``Bern!``)
+    share one place. Its name is decided by all of them, so that no single
+    entry renames a place page for the others:
+
+    1. the spelling most of its entries use;
+    2. on a tie, the spelling with the fewest characters other than letters,
+       digits and spaces (markup and decoration need them);
+    3. then the first in code point order.
+
+    Never by id order: an id that sorts first is anyone's to choose.
+    """
+    spellings: dict[str, Counter[str]] = {}
+    ids: dict[str, list[str]] = {}
     for entry_id, locality in rows:
-        out.setdefault(urls.slug(locality), (locality, []))[1].append(entry_id)
-    return dict(sorted(out.items()))
+        key = urls.slug(locality)
+        if key in ids:
+            ids[key].append(entry_id)
+            spellings[key][locality] += 1
+        else:
+            ids[key] = [entry_id]
+            spellings[key] = Counter((locality,))
+    return {key: (_place_name(spellings[key]), ids[key]) for key in sorted(ids)}
+
+
+def _place_name(spellings: Counter[str]) -> str:
+    if len(spellings) == 1:
+        return next(iter(spellings))
+    return min(
+        spellings,
+        key=lambda s: (-spellings[s], sum(not (c.isalnum() or c == " ") for c in s), s),
+    )
 
 
 def git_commit(root: Path) -> str | None:
