@@ -1,4 +1,4 @@
-"""Helpers shared by the site tests: building the site, a hostile entry, reading HTML."""
+"""Helpers shared by the site tests: building the site, the hostile corpus, reading HTML."""
 
 from __future__ import annotations
 
@@ -17,15 +17,7 @@ from quartier.site import build_site
 from .conftest import ROOT, TODAY
 
 BASE_URL = "https://quartier-dev.github.io/quartier/"
-HOSTILE_ID = "hostile-bakery"
-# Each line tries another way out of the text it is put into.
-PAYLOADS = (
-    "<script>alert(1)</script>",
-    '"><img src=x onerror=alert(1)>',
-    "[link](javascript:alert(1))",
-    "</script>",
-)
-BROWSER_PAYLOAD = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
+HOSTILE = Path(__file__).parent / "hostile"
 # The placeholders of the business shell (see quartier.site.stamp): entry text must not fill them.
 SLOTS = "QUARTIERTITLESLOT QUARTIERCONTENTSLOT QUARTIERJSONLDSLOT QUARTIERDESCRIPTIONSLOT"
 
@@ -43,44 +35,26 @@ def build_into(root: Path, out: Path) -> Path:
 
 
 def hostile_repo(root: Path) -> Path:
-    """A repository with the real settings and site, and one entry full of payloads."""
-    root.mkdir(parents=True)
-    for name in ("directory.yaml", "mkdocs.yml"):
-        shutil.copy(ROOT / name, root / name)
+    """The hostile corpus (``tests/hostile``) as a repository with the tool's site and taxonomy.
+
+    The corpus holds what a city writes (settings, entries); the site
+    (``mkdocs.yml``, ``site/``) and the taxonomy are the tool's, copied in so
+    the payloads meet the real pages.
+    """
+    shutil.copytree(
+        HOSTILE, root, ignore=shutil.ignore_patterns("invalid", "*.md", "payloads.yaml")
+    )
+    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
     shutil.copytree(ROOT / "site", root / "site")
     (root / "schema").mkdir()
     shutil.copy(ROOT / "schema" / "taxonomy.yaml", root / "schema" / "taxonomy.yaml")
-    payload = " ".join(PAYLOADS)
-    entry: dict[str, Any] = {
-        "id": HOSTILE_ID,
-        "name": f"Hostile {PAYLOADS[0]} {PAYLOADS[1]} {PAYLOADS[3]}",
-        "status": "open",
-        "category": "bakery",
-        "summary": {
-            "en": f"Hostile summary {payload} {SLOTS}",
-            "de": f"Feindselige Zusammenfassung {payload}",
-        },
-        "description": {
-            "en": f"Hostile description {payload}\n\n{BROWSER_PAYLOAD}\n\n{SLOTS}\n",
-            "de": f"Beschreibung {payload}\n",
-        },
-        "location": {
-            "address": {
-                "street": f"Gasse {PAYLOADS[1]}",
-                "locality": "Bern",
-                "country": "CH",
-            },
-            "geo": {"lat": 46.95, "lon": 7.44},
-        },
-        "opening_hours": "Mo-Fr 08:00-18:00",
-        "contact": {"website": "https://hostile.example.ch"},
-        "maintainers": ["tester"],
-        "last_verified": "2026-10-01",
-    }
-    path = root / "entries" / "ch" / "bern" / f"{HOSTILE_ID}.yaml"
-    path.parent.mkdir(parents=True)
-    path.write_text(yaml.safe_dump(entry, allow_unicode=True, sort_keys=False), "utf-8")
     return root
+
+
+def hostile_payloads() -> dict[str, str]:
+    """Entry id -> the payload every owner-written text of that entry carries."""
+    data = yaml.safe_load((HOSTILE / "payloads.yaml").read_text("utf-8"))
+    return {entry_id: item["payload"] for entry_id, item in data.items()}
 
 
 class Page(HTMLParser):
@@ -92,6 +66,11 @@ class Page(HTMLParser):
         self.scripts: list[tuple[dict[str, str | None], str]] = []
         self.h1 = ""
         self.address = ""
+        self.title = ""
+        self.text = ""  # all text outside scripts
+        # Pagefind filters as Pagefind reads them: (name, the element's text).
+        self.filters: list[tuple[str, str]] = []
+        self._filter: str | None = None
         self._script: dict[str, str | None] | None = None
         self._script_text: list[str] = []
         self._open: list[str] = []
@@ -100,8 +79,12 @@ class Page(HTMLParser):
         self.tags.append((tag, dict(attrs)))
         if tag == "script":
             self._script, self._script_text = dict(attrs), []
-        elif tag in ("h1", "address"):
+        elif tag in ("h1", "address", "title"):
             self._open.append(tag)
+        name = dict(attrs).get("data-pagefind-filter")
+        if name is not None:
+            self._filter = name
+            self.filters.append((name, ""))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "script" and self._script is not None:
@@ -109,14 +92,23 @@ class Page(HTMLParser):
             self._script = None
         elif tag in self._open:
             self._open.remove(tag)
+        if self._filter is not None:
+            self._filter = None
 
     def handle_data(self, data: str) -> None:
         if self._script is not None:
             self._script_text.append(data)
+        else:
+            self.text += data
         if "h1" in self._open:
             self.h1 += data
         if "address" in self._open:
             self.address += data
+        if "title" in self._open:
+            self.title += data
+        if self._filter is not None:
+            name, text = self.filters[-1]
+            self.filters[-1] = (name, text + data)
 
     def jsonld(self) -> list[Any]:
         return [

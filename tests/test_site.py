@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -19,15 +18,7 @@ from quartier.directory import read_directory
 from quartier.publish import build
 
 from .conftest import ROOT, TODAY
-from .site_support import (
-    BASE_URL,
-    HOSTILE_ID,
-    SLOTS,
-    build_into,
-    entry_ids,
-    hostile_repo,
-    parse,
-)
+from .site_support import BASE_URL, build_into, entry_ids, parse
 
 pytest.importorskip("mkdocs", reason="the site needs the site extra: pip install 'quartier[site]'")
 
@@ -38,12 +29,6 @@ LINK_ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src"}
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_into(ROOT, tmp_path_factory.mktemp("site") / "_site")
-
-
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("hostile")
-    return build_into(hostile_repo(tmp / "repo"), tmp / "_site")
 
 
 def _business_page(site: Path, entry_id: str) -> Path:
@@ -138,36 +123,6 @@ def test_sitemap_lists_every_business_and_no_shell(site: Path) -> None:
         assert f"{BASE_URL}businesses/{entry_id}/" in locs
     assert not any("_shell" in (loc or "") for loc in locs)
     assert not [p for p in site.rglob("*") if "_shell" in p.as_posix()]
-
-
-def test_hostile_entry_runs_nothing(hostile: Path) -> None:
-    """Markup in an entry's text stays text on every page that shows it."""
-    pages = sorted(hostile.rglob("*.html"))
-    shown = [p for p in pages if "Hostile" in p.read_text("utf-8")]
-    assert _business_page(hostile, HOSTILE_ID) in shown
-    # The map page draws its list from the GeoJSON in the browser (see the browser test).
-    assert hostile / "index.html" in shown
-    for path in shown:
-        html = path.read_text("utf-8")
-        where = path.relative_to(hostile)
-        assert "<script>alert" not in html, where
-        assert not re.search(r"<img[^>]*src=\"?x", html), where
-        page = parse(path)
-        for tag, attrs in page.tags:
-            for name, value in attrs.items():
-                assert not name.startswith("on"), (where, tag, name)
-                assert not (value or "").strip().lower().startswith("javascript:"), (where, tag)
-        for attrs, text in page.scripts:
-            assert "alert" not in text or attrs.get("type") == "application/ld+json", where
-    page = parse(_business_page(hostile, HOSTILE_ID))
-    (doc,) = page.jsonld()
-    published = (hostile / f"api/v1/entries/{HOSTILE_ID}.jsonld").read_text("utf-8")
-    assert doc == json.loads(published)
-    assert page.h1.strip() == doc["name"]
-    html = _business_page(hostile, HOSTILE_ID).read_text("utf-8")
-    # The text is on the page, escaped; placeholder names in it are not filled in.
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert SLOTS in html
 
 
 def test_site_rebuild_on_forked_workers_is_byte_identical(

@@ -3,6 +3,10 @@
 Search, filters, the open-now badge and the map run in the visitor's browser,
 so they are tested there. Everything off 127.0.0.1 (map tiles) is refused: the
 site must work without it. Screenshots go to tests/artifacts/ for a human to look at.
+
+The hostile corpus (``tests/hostile``) is built and visited on every page
+type: no payload may run, open a dialog or leave a ``javascript:`` address or
+an event handler anywhere in the DOM, Pagefind's interface included.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from quartier.site.business import FILTER_SAFE
+
 from .conftest import ROOT
-from .site_support import BROWSER_PAYLOAD, HOSTILE_ID, build_into, hostile_repo
+from .site_support import HOSTILE, build_into, hostile_payloads, hostile_repo
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -266,33 +272,184 @@ def test_map_shows_one_marker_per_business(visit: Visit, base: str) -> None:
     assert visit.own_errors() == []
 
 
-def test_script_in_an_entry_is_text_and_runs_nothing(visit: Visit, hostile_base: str) -> None:
+# Anything in the DOM (shadow roots and templates included) that runs script, or that
+# only entry text could have made. Addresses are checked as the browser resolved them.
+_DANGERS = r"""() => {
+  const found = [];
+  const runs = /^(javascript|vbscript|data):/i;
+  const urlAttrs = new Set(
+    ["href", "src", "action", "formaction", "xlink:href", "poster", "data", "srcdoc"]);
+  const visit = (root) => {
+    for (const el of root.querySelectorAll("*")) {
+      for (const attr of el.attributes) {
+        const name = attr.name.toLowerCase();
+        const value = attr.value.replace(/[\t\n\r]/g, "").replace(/^[\x00-\x20]+/, "");
+        // Pagefind's own search form: it never submits.
+        const own = el.matches("form.pagefind-ui__form") && value === "javascript:void(0);";
+        const url = urlAttrs.has(name) && runs.test(value) && !own;
+        if (url || name.startsWith("on") || name === "autofocus") {
+          found.push(`<${el.localName} ${name}="${attr.value}">`);
+        }
+      }
+      if ((el.localName === "a" || el.localName === "area") && el.hasAttribute("href")
+          && runs.test(el.protocol)) {
+        found.push(`<${el.localName} href="${el.href}">`);
+      }
+      if (el.shadowRoot) { visit(el.shadowRoot); }
+      if (el.localName === "template") { visit(el.content); }
+    }
+    for (const el of root.querySelectorAll('[href^="javascript:" i], [src^="javascript:" i]')) {
+      found.push(`<${el.localName}> with a javascript: address`);
+    }
+    for (const el of root.querySelectorAll("iframe, object, embed, base, img[src='x']")) {
+      found.push(`<${el.localName}>`);
+    }
+  };
+  visit(document);
+  for (const s of document.scripts) {
+    if (!s.src && s.type !== "application/ld+json" && /__pwned|alert\(/.test(s.textContent)) {
+      found.push("<script>" + s.textContent.slice(0, 80));
+    }
+  }
+  if (document.documentElement.textContent.includes("JINJARAN")) { found.push("a template ran"); }
+  return found;
+}"""
+# Before any click: an autofocus that got through would have moved the focus.
+_FOCUSED = "() => document.activeElement && document.activeElement.localName"
+
+
+def _hostile_entries() -> dict[str, dict[str, Any]]:
+    paths = (HOSTILE / "entries").rglob("*.yaml")
+    return {p.stem: yaml.safe_load(p.read_text("utf-8")) for p in paths}
+
+
+def _nothing_ran(v: Visit, loaded: bool = False) -> None:
+    """No payload ran, no dialog opened, nothing dangerous is in the DOM.
+
+    ``loaded``: the page was just loaded, nothing clicked, so the focus must not have moved.
+    """
+    page = v.page
+    page.wait_for_load_state("networkidle")
+    if loaded:
+        assert page.evaluate(_FOCUSED) == "body", page.url
+    assert page.evaluate("typeof window.__pwned") == "undefined", page.url
+    assert v.dialogs == [], page.url
+    assert page.evaluate(_DANGERS) == [], page.url
+
+
+def test_hostile_business_pages_run_nothing(visit: Visit, hostile_base: str) -> None:
+    """Every text of every hostile entry on its page and in its map popup, as text."""
     page = visit.page
+    for entry_id, entry in sorted(_hostile_entries().items()):
+        page.goto(f"{hostile_base}/businesses/{entry_id}/")
+        playwright_api.expect(page.locator("h1")).to_have_text(entry["name"])
+        _nothing_ran(visit, loaded=True)
+        # Opening the marker's popup puts the name into the page through Leaflet.
+        page.locator(".q-map--small .leaflet-marker-icon").click()
+        playwright_api.expect(page.locator(".leaflet-popup-content")).to_have_text(entry["name"])
+        _nothing_ran(visit)
+    payload = hostile_payloads()["hostile-img"]
+    page.goto(f"{hostile_base}/businesses/hostile-img/")
+    playwright_api.expect(page.locator(".q-description").first).to_contain_text(payload)
+    visit.screenshot("hostile-business.png")
+    assert not [u for u in visit.requests if urlsplit(u).path.endswith("/x")]
+    assert visit.own_errors() == []
 
-    def nothing_ran() -> None:
-        page.wait_for_load_state("networkidle")
-        assert page.evaluate("typeof window.__pwned") == "undefined", page.url
-        assert visit.dialogs == [], page.url
 
-    page.goto(f"{hostile_base}/businesses/{HOSTILE_ID}/")
-    playwright_api.expect(page.locator(".q-description", has_text=BROWSER_PAYLOAD)).to_be_visible()
-    playwright_api.expect(page.locator("h1")).to_contain_text("<script>alert(1)</script>")
-    # Opening the marker's popup puts the name into the page through Leaflet.
-    page.locator(".q-map--small .leaflet-marker-icon").click()
-    playwright_api.expect(page.locator(".leaflet-popup-content")).to_contain_text("onerror")
-    nothing_ran()
-    # The search shows the name and summary through Pagefind's interface.
-    _search(visit, hostile_base, "Hostile")
-    result = page.locator(".pagefind-ui__result-link").first
-    playwright_api.expect(result).to_contain_text("<script>")
-    nothing_ran()
-    # The big map's popups are built from the GeoJSON.
+def test_hostile_place_category_and_hand_written_pages_run_nothing(
+    visit: Visit, hostile_base: str
+) -> None:
+    """Finding 1: a locality is a place page's title, header and heading, as text."""
+    page = visit.page
+    localities = {e["location"]["address"]["locality"] for e in _hostile_entries().values()}
+    for path in ("places/", "categories/", "categories/bakery/", "categories/cafe/"):
+        page.goto(f"{hostile_base}/{path}")
+        _nothing_ran(visit, loaded=True)
+    page.goto(f"{hostile_base}/places/")
+    hrefs = page.eval_on_selector_all(".q-places a", "els => els.map(e => e.href)")
+    assert len(hrefs) == len(localities) - 1  # 0-bern-renamed is in Bern
+    for href in hrefs:
+        page.goto(href)
+        _nothing_ran(visit, loaded=True)
+        title = page.locator("h1").inner_text()
+        assert title in localities, href
+        assert page.title() == f"{title} - Hostile Test Directory"
+        playwright_api.expect(page.locator("[data-md-component=header-topic]")).to_have_text(title)
+    page.goto(f"{hostile_base}/places/bern-tabindex-1-autofocus-onfocus-alert-document-domain/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    visit.screenshot("hostile-place.png")
+    assert visit.dialogs == []
+    for path in ("add/", "for-ai/", "reference/entry/"):
+        page.goto(f"{hostile_base}/{path}")
+        _nothing_ran(visit, loaded=True)
+    assert visit.own_errors() == []
+
+
+def test_hostile_search_with_the_filters_open_runs_nothing(visit: Visit, hostile_base: str) -> None:
+    """Finding 2: Pagefind shows filter values as HTML; names with markup stay text."""
+    entries = _hostile_entries()
+    page = visit.page
+    # Excerpts are HTML with the matched words marked: a search inside the payloads.
+    _search(visit, hostile_base, "onerror pwned")
+    playwright_api.expect(page.locator(".pagefind-ui__result-excerpt mark").first).to_be_visible()
+    _nothing_ran(visit)
+    message = _search(visit, hostile_base, "Hostile")
+    assert _count(message) == len(hostile_payloads())
+    more = page.locator(".pagefind-ui__button", has_text=re.compile("more", re.I))
+    for _ in range(len(entries)):  # five results at a time
+        if not more.count():
+            break
+        more.click()
+    names = {e["name"] for i, e in entries.items() if i in hostile_payloads()}
+    playwright_api.expect(page.locator(".pagefind-ui__result-link")).to_have_count(len(names))
+    assert _result_names(visit) == names
+    panel = page.locator(".pagefind-ui__filter-panel")
+    groups = panel.locator("details.pagefind-ui__filter-block")
+    playwright_api.expect(groups).to_have_count(2, timeout=60_000)
+    for i in range(groups.count()):
+        if not groups.nth(i).evaluate("details => details.open"):
+            groups.nth(i).locator(".pagefind-ui__filter-name").click()
+    labels = panel.locator("input[name='place'] + label")
+    places = {e["location"]["address"]["locality"] for e in entries.values()} - {"☠ BERN ☠ <!--"}
+    playwright_api.expect(labels.first).to_be_visible()
+    _nothing_ran(visit)
+    playwright_api.expect(labels).to_have_count(len(places))
+    # The characters of markup are shown in their fullwidth forms (see quartier.site.business).
+    shown = {re.sub(r" \(\d+\)$", "", text) for text in labels.all_inner_texts()}
+    assert shown == {place.translate(FILTER_SAFE) for place in places}
+    _nothing_ran(visit)
+    visit.screenshot("hostile-search-filters.png")
+    # Narrowing by a place whose name is markup finds its one business.
+    entry = entries["hostile-img"]
+    labels.filter(has_text=entry["location"]["address"]["locality"].translate(FILTER_SAFE)).click()
+    playwright_api.expect(message).to_have_text(re.compile(r"^1 result for"))
+    assert _result_names(visit) == {entry["name"]}
+    _nothing_ran(visit)
+    assert visit.own_errors() == []
+
+
+def test_hostile_map_and_its_list_run_nothing(visit: Visit, hostile_base: str) -> None:
+    """The map's popups and its list are drawn from the GeoJSON in the browser."""
+    names = {e["name"] for e in _hostile_entries().values()}
+    page = visit.page
     page.goto(f"{hostile_base}/map/")
     page.wait_for_selector("#q-map[data-markers]")
-    page.locator(".leaflet-marker-icon[title^='Hostile']").click()
-    playwright_api.expect(page.locator(".leaflet-popup-content")).to_contain_text("onerror")
-    # So is the list under the map.
-    playwright_api.expect(page.locator("#q-map-list")).to_contain_text("<script>alert(1)</script>")
-    nothing_ran()
-    assert not [u for u in visit.requests if urlsplit(u).path.endswith("/x")]
+    items = page.locator("#q-map-list li a")
+    playwright_api.expect(items).to_have_count(len(names))
+    assert set(items.all_inner_texts()) == names
+    icons = page.locator("#q-map .leaflet-marker-icon")
+    playwright_api.expect(icons).to_have_count(len(names))
+    shown = set()
+    for i in range(icons.count()):
+        # Dispatched, not clicked: neighbouring markers and open popups overlap.
+        icons.nth(i).dispatch_event("click")
+        name = icons.nth(i).get_attribute("title")
+        popup = page.locator(".leaflet-popup-content a")
+        playwright_api.expect(popup).to_have_count(1)  # the previous one fades out
+        playwright_api.expect(popup).to_have_text(name or "")
+        shown.add(name)
+        _nothing_ran(visit)
+    assert shown == names
+    visit.screenshot("hostile-map.png")
     assert visit.own_errors() == []

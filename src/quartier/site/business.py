@@ -3,6 +3,13 @@
 The data shown is the public view (hidden addresses stay hidden), the same
 the JSON-LD in the page's head describes, so the two always match. All text
 goes through Jinja's autoescaping; descriptions through :mod:`.markup`.
+
+Search filters are the exception to escaping: Pagefind's interface puts filter
+values into the page as HTML, and Pagefind decodes the entities in a filter's
+text when it indexes it (twice, in 1.5), so no number of escapes is sure to
+survive. The characters markup needs, ``<``, ``>`` and ``&``, take their
+fullwidth forms in filter values instead (see :data:`FILTER_SAFE`), as does
+``"``, with which Pagefind 1.5 lists a value but never matches it.
 """
 
 from __future__ import annotations
@@ -18,6 +25,9 @@ from ..publish import urls
 from ..publish.context import BuildContext
 from .i18n import language_name, strings
 from .markup import render
+
+# Text that can be shown as HTML whatever decodes it (no tag, no entity), and matched.
+FILTER_SAFE = str.maketrans({"<": "\uff1c", ">": "\uff1e", "&": "\uff06", '"': "\uff02"})
 
 
 @cache
@@ -147,16 +157,19 @@ def context(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> dic
         superseded = {"id": e.superseded_by, "name": ctx.directory.entries[e.superseded_by].name}
     repo = ctx.config.repository
     path = ctx.directory.paths.get(e.id)
+    secondary = [c for c in dict.fromkeys(e.categories) if c != e.category]
+    # The place's name, as on its page: one entry's spelling does not make a second filter.
+    place = ctx.by_place[urls.slug(e.location.address.locality)][0]
     return {
         "e": e,
         "t": t,
         "category_label": label(e.category),
         "category_url": urls.category_page(e.category),
-        "secondary": [
-            {"label": label(c), "url": urls.category_page(c)}
-            for c in dict.fromkeys(e.categories)
-            if c != e.category
-        ],
+        "secondary": [{"label": label(c), "url": urls.category_page(c)} for c in secondary],
+        "filters": {
+            "category": [label(c).translate(FILTER_SAFE) for c in (e.category, *secondary)],
+            "place": [place.translate(FILTER_SAFE)],
+        },
         "locality": e.location.address.locality,
         "summary_lang": summary_lang,
         "summary": summary,

@@ -5,11 +5,16 @@ MkDocs renders them normally. The thousands of business pages do not go
 through MkDocs: one *shell* page is rendered with placeholders and
 :mod:`.stamp` fills it for each business (see there for why).
 
-All text is escaped here: MkDocs' templates insert page metadata raw.
+All text is escaped here: MkDocs' templates insert page metadata raw. Text
+from entries never goes through Markdown either: headings are HTML, since a
+Markdown heading reads ``{: onfocus=... }`` as attributes and ``[x](...)``
+as a link.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from html import escape
 from typing import Any
 
@@ -28,10 +33,15 @@ NEWEST = 12
 
 
 def _front(title: str, description: str, jsonld: dict[str, Any] | None = None) -> str:
+    """Front matter of a generated page; ``title`` and ``description`` are plain text.
+
+    Material writes the title into ``<title>`` and the header unescaped, so
+    both go in as HTML.
+    """
     # The tabs are the navigation; a sidebar would only repeat the current section.
     lines = [
         "---",
-        f"title: {_yaml_str(title)}",
+        f"title: {_yaml_str(escape(title))}",
         f"description: {_yaml_str(escape(description))}",
         "hide: [navigation, toc]",
     ]
@@ -40,11 +50,16 @@ def _front(title: str, description: str, jsonld: dict[str, Any] | None = None) -
     return "\n".join([*lines, "---", ""])
 
 
-def _yaml_str(text: str) -> str:
-    """A double-quoted YAML scalar (JSON strings are valid YAML)."""
-    import json
+# Characters YAML does not allow in a document even inside quotes (C1 controls,
+# noncharacters): a page whose front matter has one loses its title and shows the
+# front matter as text. JSON leaves them raw; YAML reads them back from \u escapes.
+_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
-    return json.dumps(" ".join(text.split()), ensure_ascii=False)
+
+def _yaml_str(text: str) -> str:
+    """A double-quoted YAML scalar of one line (JSON strings are valid YAML)."""
+    quoted = json.dumps(" ".join(text.split()), ensure_ascii=False)
+    return _NOT_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
 def _business_item(ctx: BuildContext, entry: Entry, prefix: str) -> str:
@@ -94,7 +109,7 @@ def _list_page(
     items = "\n".join(_business_item(ctx, entries[i], "../../") for i in ordered)
     markdown = (
         _front(title, intro, _item_list(ctx, title, page, ordered))
-        + f"# {escape(title)}\n\n<p>{escape(intro)}</p>\n\n"
+        + f"<h1>{escape(title)}</h1>\n\n<p>{escape(intro)}</p>\n\n"
         + f'<p class="q-small">{len(ids)} {t["businesses"]}</p>\n\n{LIST_SLOT}\n'
     )
     return markdown, f'<ul class="q-list">\n{items}\n</ul>\n'

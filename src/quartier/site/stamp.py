@@ -74,6 +74,7 @@ def stamp_pages(
 
     # Rendering is independent per business: forked workers render, this process writes.
     ctx.site  # noqa: B018 - computed once, before forking
+    ctx.by_place  # noqa: B018 - the place names of the search filters, likewise
     for chunk in fork_imap(stamp, ctx.entries(), minimum=300):
         for page, published in chunk:
             out.put(page)
