@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
+from quartier import parallel
 from quartier.directory import read_directory
 from quartier.publish.context import group_by_place
 from quartier.publish.urls import slug
@@ -324,3 +325,25 @@ def test_front_matter_holds_any_character_a_locality_may_have() -> None:
     assert body == "body\n"
     assert meta["title"] == meta["description"] == escape(title)
     assert json.loads(meta["jsonld"]) == {"name": title}
+
+
+def test_hostile_build_is_byte_identical_on_forked_workers(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Place names, filters and escaped JSON-LD come out the same from forked workers.
+
+    Pagefind's bundle is left out, as in test_site: upstream writes it in a varying order.
+    """
+    monkeypatch.setattr(parallel, "FORCE", True)
+    again = build_into(hostile_repo(tmp_path / "repo"), tmp_path / "again")
+
+    def files(top: Path) -> list[Path]:
+        return sorted(
+            p.relative_to(top)
+            for p in top.rglob("*")
+            if p.is_file() and p.relative_to(top).parts[0] != "pagefind"
+        )
+
+    assert files(site) == files(again)
+    for rel in files(site):
+        assert (site / rel).read_bytes() == (again / rel).read_bytes(), rel
