@@ -1,10 +1,11 @@
 """A published directory read with --source is data to check, never to trust.
 
 Every site here is served by a real HTTP server on 127.0.0.1 (a thread of
-this process) that misbehaves on purpose: records and settings that break
-the contract. Each test says what the reader must do instead: refuse with a
-clear message, or skip the bad record and say which one and why, never
-print what it refused, never crash.
+this process) that misbehaves on purpose: too many bytes, a length it never
+sends, one byte at a time, redirects elsewhere, records and settings that
+break the contract. Each test says what the reader must do instead: refuse
+with a clear message and keep the last good copy, or skip the bad record and
+say which one and why, never print what it refused, never crash.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import http.server
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,11 +25,16 @@ import pytest
 
 from quartier.cli import main
 from quartier.discover import SearchQuery, open_index, search
+from quartier.discover import source as source_mod
+from quartier.problems import QuartierError
 
 from .conftest import ROOT
 
 FILES = ("api/v1/directory.json", "api/v1/taxonomy.json", "data/entries.ndjson")
 ESC = "\x1b"
+# A trickling server gives up after this long: the code before the fix read forever, and
+# its failing test must end. (No assertion is about time.)
+TRICKLE_GIVE_UP_S = 20.0
 
 Route = Callable[[http.server.BaseHTTPRequestHandler], None]
 
@@ -109,6 +117,12 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "cache"
 
 
+def mirrored(cache: Path) -> dict[str, bytes]:
+    """The files of the one site mirrored in the cache."""
+    (folder,) = cache.glob("site-*")
+    return {name: (folder / name).read_bytes() for name in FILES}
+
+
 def records(published: dict[str, bytes]) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in published[FILES[2]].splitlines()]
 
@@ -121,6 +135,167 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+# -- bytes and time
+
+
+def streamed(total: int, chunk: bytes = b"x" * 65536) -> Route:
+    """A body of ``total`` bytes with no Content-Length: it ends when the server closes."""
+
+    def route(h: http.server.BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.end_headers()
+        sent = 0
+        while sent < total:
+            h.wfile.write(chunk)
+            sent += len(chunk)
+
+    return route
+
+
+def test_a_body_over_the_limit_is_refused_and_the_last_good_copy_kept(
+    published: dict[str, bytes], cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with hostile(published) as site:
+        assert open_index(site.url).n == 15
+        good = mirrored(cache)
+        monkeypatch.setitem(source_mod.MAX_BYTES, FILES[2], 1 << 20)
+        site.routes[FILES[2]] = streamed(64 << 20)  # 64 MiB, announced nowhere
+        with pytest.raises(QuartierError, match=r"entries\.ndjson: more than 1 MiB"):
+            open_index(site.url)
+        assert mirrored(cache) == good
+        assert not [p for p in cache.rglob("*") if p.name.endswith((".part", ".tmp"))]
+        site.put(FILES[2], published[FILES[2]])
+        assert open_index(site.url).n == 15
+
+
+def test_a_content_length_over_the_limit_is_refused_before_reading(
+    published: dict[str, bytes], cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def huge(h: http.server.BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Length", str(800 << 30))
+        h.end_headers()
+        h.wfile.write(b'{"entry": ')  # and then nothing: the client must not wait for it
+
+    with hostile(published) as site:
+        site.routes[FILES[2]] = huge
+        code, out, err = run_cli(capsys, "search", "velo", "--source", site.url)
+    assert code == 2 and out == ""
+    assert "entries.ndjson: its size (800 GiB) is more than the limit" in err
+    assert err.startswith("quartier: error: ") and "Traceback" not in err
+
+
+def trickle(headers_too: bool, hung_up: list[bool]) -> Route:
+    """One byte at a time, for as long as the client listens (at most TRICKLE_GIVE_UP_S);
+    ``hung_up`` says whether the client ended it."""
+
+    def route(h: http.server.BaseHTTPRequestHandler) -> None:
+        h.close_connection = True
+        head = b"HTTP/1.0 200 OK\r\nX-Slow: " if headers_too else b"HTTP/1.0 200 OK\r\n\r\n"
+        h.wfile.write(head)
+        h.wfile.flush()
+        hung_up.append(_dribble(lambda: (h.wfile.write(b"a"), h.wfile.flush())))
+
+    return route
+
+
+def _dribble(send: Callable[[], object]) -> bool:
+    """``send()`` every 50 ms until it fails (True: the client hung up) or the server gives up."""
+    give_up = time.monotonic() + TRICKLE_GIVE_UP_S
+    while time.monotonic() < give_up:
+        try:
+            send()
+        except OSError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("headers_too", [False, True], ids=["body", "headers"])
+def test_a_trickling_server_meets_the_total_deadline(
+    published: dict[str, bytes], cache: Path, monkeypatch: pytest.MonkeyPatch, headers_too: bool
+) -> None:
+    # Every read gets a byte well within the per-read timeout: only a deadline for the
+    # whole fetch ends it. Set short here, as a city would never do.
+    monkeypatch.setattr(source_mod, "FETCH_DEADLINE_S", 1.0)
+    hung_up: list[bool] = []
+    with hostile(published) as site:
+        site.routes[FILES[2]] = trickle(headers_too, hung_up)
+        with pytest.raises(QuartierError, match=r"entries\.ndjson: not fetched within 1 s"):
+            open_index(site.url)
+        waited = time.monotonic() + TRICKLE_GIVE_UP_S + 10  # a bound, not a measurement
+        while not hung_up and time.monotonic() < waited:  # the server notices at its next byte
+            time.sleep(0.05)
+    assert hung_up == [True]  # the client ended it, not the server giving up
+    assert not (cache.exists() and list(cache.rglob("*ndjson*")))  # nor a part of it
+
+
+def test_a_trickled_tls_handshake_meets_the_total_deadline(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An https "server" that starts a TLS record of 16 KiB and sends it a byte at a time:
+    # the handshake would wait for the rest, each read well within the per-read timeout.
+    monkeypatch.setattr(source_mod, "FETCH_DEADLINE_S", 1.0)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(TRICKLE_GIVE_UP_S)
+    hung_up: list[bool] = []
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn:
+                conn.sendall(b"\x16\x03\x03\x40\x00")
+                hung_up.append(_dribble(lambda: conn.sendall(b"\x02")))
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    try:
+        url = f"https://127.0.0.1:{listener.getsockname()[1]}/"
+        with pytest.raises(QuartierError, match=r"directory\.json: not fetched within 1 s"):
+            open_index(url)
+        server.join(timeout=TRICKLE_GIVE_UP_S + 10)
+    finally:
+        listener.close()
+    assert hung_up == [True]  # the client ended it, not the server giving up
+
+
+def test_a_redirect_leaves_http_never(
+    published: dict[str, bytes], cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An FTP "server" on loopback that only counts who connects: a redirect there would be
+    # read with none of the limits above.
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    ftp = f"ftp://127.0.0.1:{listener.getsockname()[1]}/entries.ndjson"
+    calls: list[object] = []
+
+    def count() -> None:
+        while listener.fileno() >= 0:
+            with contextlib.suppress(OSError):
+                conn, _ = listener.accept()
+                calls.append(conn)
+                conn.close()
+
+    watcher = threading.Thread(target=count, daemon=True)
+    watcher.start()
+
+    def redirect(h: http.server.BaseHTTPRequestHandler) -> None:
+        h.send_response(302)
+        h.send_header("Location", ftp)
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+
+    try:
+        with hostile(published) as site:
+            site.routes[FILES[2]] = redirect
+            code, _, err = run_cli(capsys, "search", "velo", "--source", site.url)
+    finally:
+        listener.close()
+        watcher.join(timeout=10)
+    assert code == 2 and calls == []
+    assert "entries.ndjson: redirected to ftp://" in err and "only http and https" in err
 
 
 # -- the settings
@@ -149,19 +324,21 @@ BAD_SETTINGS = {
 
 
 @pytest.mark.parametrize("case", BAD_SETTINGS)
-def test_bad_settings_are_a_clear_error(
+def test_bad_settings_are_a_clear_error_and_the_last_good_copy_stays(
     published: dict[str, bytes], cache: Path, capsys: pytest.CaptureFixture[str], case: str
 ) -> None:
     name, spoil = BAD_SETTINGS[case]
     bad = spoil(orjson.loads(published[name]))
     with hostile(published) as site:
         assert run_cli(capsys, "search", "velo", "--source", site.url)[0] == 0
+        good = mirrored(cache)
         site.put(name, bad if isinstance(bad, bytes) else orjson.dumps(bad))
         code, out, err = run_cli(capsys, "search", "velo", "--source", site.url)
     assert code == 2 and out == "", err
     (line,) = [ln for ln in err.splitlines() if not ln.startswith("quartier: building")]
     assert line.startswith(f"quartier: error: {site.url}{name}: "), err
     assert ESC not in err and "Traceback" not in err
+    assert mirrored(cache) == good
 
 
 # -- the records
