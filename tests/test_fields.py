@@ -1,4 +1,4 @@
-"""The field checks' fast paths agree with the libraries they stand in for."""
+"""The field checks: fast paths agree with the libraries they stand in for; refusals."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import email_validator
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
-from quartier.fields import _SPECIAL_USE, check_email
+from quartier.fields import _SPECIAL_USE, check_email, check_slug, check_url, windows_reserved
 
 ADDRESSES = [
     "hallo@velowerk.ch",
@@ -69,3 +69,44 @@ def test_check_email_agrees_with_email_validator(address: str) -> None:
 
 def test_special_use_names_match_the_library() -> None:
     assert set(email_validator.SPECIAL_USE_DOMAIN_NAMES) == _SPECIAL_USE
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://real-host.ch@attacker.ch/",
+        "https://user:pass@attacker.ch/shop",
+        "http://@attacker.ch",
+        "https://real-host.ch\\@attacker.ch/",
+        "https://real-host.ch%40x@attacker.ch/",
+    ],
+)
+def test_check_url_refuses_a_user_name(url: str) -> None:
+    """A user name before '@' makes an address look like another host's."""
+    with pytest.raises(ValueError, match="has a user name before '@'") as exc:
+        check_url(url)
+    assert exc.value.args[1].startswith("write the address without it, like http")
+    assert "attacker.ch" in exc.value.args[1] and "real-host" not in exc.value.args[1]
+
+
+@pytest.mark.parametrize("url", ["https://velowerk.ch/@velowerk", "https://x.ch/?mail=a@b.ch"])
+def test_check_url_keeps_an_at_sign_after_the_host(url: str) -> None:
+    assert check_url(url) == url
+
+
+WINDOWS_DEVICES = ["con", "prn", "aux", "nul"] + [
+    f"{port}{digit}" for port in ("com", "lpt") for digit in range(10)
+]
+
+
+@pytest.mark.parametrize("name", WINDOWS_DEVICES)
+def test_ids_windows_reserves_are_refused(name: str) -> None:
+    assert windows_reserved(name) and windows_reserved(f"{name}.yaml")
+    assert windows_reserved(name.upper() + ".tar.gz")
+    with pytest.raises(ValueError, match="a name Windows reserves"):
+        check_slug(name)
+
+
+@pytest.mark.parametrize("name", ["con-bern", "com10", "lpt", "console", "nul1", "aux-velo"])
+def test_ids_that_only_start_like_a_device_are_fine(name: str) -> None:
+    assert not windows_reserved(name) and check_slug(name) == name

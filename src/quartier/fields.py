@@ -12,7 +12,7 @@ import re
 from datetime import date
 from functools import lru_cache
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
@@ -132,6 +132,15 @@ def check_url(text: str) -> str:
         raise ValueError(
             f"'{text}' is not a web address (only http and https are allowed)",
             "write it in full, like https://example.ch",
+        )
+    if "@" in parts.netloc:
+        # https://real-host.ch@attacker.ch/ leads to attacker.ch: what stands before
+        # '@' is a user name (and password), which only makes it look like another.
+        host = parts.netloc.rpartition("@")[2]
+        raise ValueError(
+            f"'{text}' has a user name before '@', so it leads to {host}, "
+            "not to what is written before the '@'",
+            f"write the address without it, like {urlunsplit(parts._replace(netloc=host))}",
         )
     host = parts.hostname or ""
     if "." not in host or _SPACE.search(text) or host.startswith(".") or host.endswith("."):
@@ -258,9 +267,34 @@ _HOURS_HINT = (
 )
 
 
+# Names Windows reserves for devices, with any extension: a file 'con.yaml' or
+# a folder 'aux' cannot be checked out there (Microsoft's "Naming Files, Paths,
+# and Namespaces"; COM and LPT with a superscript digit are not slugs anyway).
+WINDOWS_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"]
+    + [f"{port}{digit}" for port in ("com", "lpt") for digit in "0123456789"]
+)
+
+
+def windows_reserved(name: str) -> bool:
+    """Whether Windows refuses a file or folder of this name (``nul``, ``com1.yaml``)."""
+    return name.split(".", 1)[0].rstrip(" ").lower() in WINDOWS_RESERVED
+
+
+def check_slug(text: str) -> str:
+    if windows_reserved(text):
+        raise ValueError(
+            f"'{text}' is a name Windows reserves for a device ({text}.yaml cannot be "
+            "checked out there)",
+            f"choose a longer id, e.g. {text}-bern or the business's full name",
+        )
+    return text
+
+
 Slug = Annotated[
     str,
     StringConstraints(pattern=SLUG_RE, min_length=2, max_length=80),
+    AfterValidator(check_slug),
     Field(examples=["velowerk-lorraine"]),
 ]
 CategoryId = Annotated[
