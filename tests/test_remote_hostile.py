@@ -26,6 +26,7 @@ import pytest
 from quartier.cli import main
 from quartier.discover import SearchQuery, open_index, search
 from quartier.discover import source as source_mod
+from quartier.discover.source import skipped_note
 from quartier.problems import QuartierError
 
 from .conftest import ROOT
@@ -433,6 +434,29 @@ def test_the_report_stays_with_the_cached_index(
     assert "building the search index" in first[2] and "building" not in again[2]
     skipped = [ln for ln in first[2].splitlines() if "building" not in ln]
     assert skipped == again[2].splitlines() and "line 1" in again[2]
+
+
+def test_the_report_as_a_note_for_assistants(
+    published: dict[str, bytes], cache: Path, tmp_path: Path
+) -> None:
+    rows = records(published)
+    for r in rows[:5]:
+        r["entry"]["status"] = f"gone{ESC}[31m"
+    folder = tmp_path / "x"
+    for name, body in {**published, FILES[2]: ndjson(rows)}.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(body)
+    index = open_index(folder)
+    assert skipped_note(index) == (
+        f"5 records of {folder} are invalid and were left out: "
+        + "; ".join(
+            f"line {i} ({rows[i - 1]['entry']['id']}): status: Input should be 'open', "
+            "'temporarily_closed' or 'permanently_closed'"
+            for i in (1, 2, 3)
+        )
+        + "; ... and 2 more"
+    )
+    assert index.n == 10 and skipped_note(open_index(ROOT)) is None
 
 
 def test_duplicate_ids_keep_the_first_record(

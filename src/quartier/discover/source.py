@@ -120,6 +120,15 @@ def skipped_report(index: Index, limit: int = REPORT_SKIPPED) -> list[str]:
     return out
 
 
+def skipped_note(index: Index, limit: int = 3) -> str | None:
+    """The report of :func:`skipped_report` as one line (for an assistant's notes), or None."""
+    lines = skipped_report(index, limit)
+    if not lines:
+        return None
+    head = lines[0].removeprefix("quartier: warning: ").removesuffix(":")
+    return f"{head}: " + "; ".join(line.strip() for line in lines[1:])
+
+
 def open_index(
     spec: str | Path | None = None,
     rebuild: bool = False,
