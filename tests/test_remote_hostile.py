@@ -448,13 +448,9 @@ def test_the_report_as_a_note_for_assistants(
         (folder / name).write_bytes(body)
     index = open_index(folder)
     assert skipped_note(index) == (
-        f"5 records of {folder} are invalid and were left out: "
-        + "; ".join(
-            f"line {i} ({rows[i - 1]['entry']['id']}): status: Input should be 'open', "
-            "'temporarily_closed' or 'permanently_closed'"
-            for i in (1, 2, 3)
-        )
-        + "; ... and 2 more"
+        f"5 records of {folder} failed the entry contract and were left out: "
+        + "; ".join(f"line {i} ({rows[i - 1]['entry']['id']}): status" for i in (1, 2, 3))
+        + "; and 2 more"
     )
     assert index.n == 10 and skipped_note(open_index(ROOT)) is None
 
@@ -540,5 +536,9 @@ def test_mcp_never_serves_a_refused_record(
                     assert got.is_error and "unknown business id" in got.content[0].text
                 found = await _call(client, "search_businesses", {"query": "Velo Brot"})
                 assert "javascript" not in orjson.dumps(found.structured_content).decode()
+                notes = found.structured_content["notes"]
+                assert any("line 13 (velowerk-lorraine): contact.website" in n for n in notes), (
+                    notes
+                )
 
         _run(scenario)

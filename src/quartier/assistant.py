@@ -34,6 +34,7 @@ from pydantic import BaseModel, Field
 from . import __version__
 from .discover import Index, SearchQuery, partners, search
 from .discover.places import LISTED_KINDS
+from .discover.source import skipped_note
 from .problems import QuartierError
 
 INSTRUCTIONS = """\
@@ -225,6 +226,9 @@ def create_server(index: Index) -> MCPServer:
         log_level="WARNING",
     )
 
+    # Records of a published directory that failed the contract were left out: say so.
+    skipped = skipped_note(index)
+
     def guard(fn: Callable[[], T]) -> T:
         try:
             return fn()
@@ -279,7 +283,10 @@ def create_server(index: Index) -> MCPServer:
             limit=limit,
         )
         found = guard(lambda: search(index, q))
-        return SearchOut.model_validate(asdict(found))
+        out = SearchOut.model_validate(asdict(found))
+        if skipped is not None:
+            out.notes.append(skipped)
+        return out
 
     @server.tool(
         annotations=READ_ONLY,
@@ -304,7 +311,10 @@ def create_server(index: Index) -> MCPServer:
         language: str | None = Field(None, description="Language of the texts quoted."),
     ) -> PartnersOut:
         found = guard(lambda: partners(index, id, limit, language))
-        return PartnersOut.model_validate(asdict(found))
+        out_partners = PartnersOut.model_validate(asdict(found))
+        if skipped is not None:
+            out_partners.notes.append(skipped)
+        return out_partners
 
     @server.tool(
         annotations=READ_ONLY,

@@ -121,12 +121,20 @@ def skipped_report(index: Index, limit: int = REPORT_SKIPPED) -> list[str]:
 
 
 def skipped_note(index: Index, limit: int = 3) -> str | None:
-    """The report of :func:`skipped_report` as one line (for an assistant's notes), or None."""
-    lines = skipped_report(index, limit)
-    if not lines:
+    """Which records were left out, in one line for an assistant's notes, or None.
+
+    It names the line, id and field but not the problem: a problem quotes the
+    refused value, and a value that failed the contract is not relayed.
+    """
+    count = index.skipped_count
+    if not count:
         return None
-    head = lines[0].removeprefix("quartier: warning: ").removesuffix(":")
-    return f"{head}: " + "; ".join(line.strip() for line in lines[1:])
+    src = printable(index.source)
+    head = f"{count} record{'s' * (count != 1)} of {src} failed the entry contract"
+    parts = [f"line {s.line} ({s.id or 'no id'}): {s.field}" for s in index.skipped[:limit]]
+    if count > limit:
+        parts.append(f"and {count - limit} more")
+    return f"{head} and {'were' if count != 1 else 'was'} left out: " + "; ".join(parts)
 
 
 def open_index(
