@@ -6,6 +6,12 @@ country, is the category known). ``check_tree`` looks across entries (ids
 unique, no two files for the same business, ``superseded_by`` resolves), using
 only the small :class:`Keys` each entry leaves behind, so a warm cache of
 keys is enough to check one changed file against 10,000 others.
+
+Names and website hosts are compared as they look, not as they are encoded:
+a Cyrillic 'е' in "Vеlowerk", a host written in Unicode or in Punycode, and
+``I``/``l``/``1`` all compare by their Unicode confusables skeleton
+(:mod:`quartier.confusables`). A closed entry is exempt only from the entry
+that replaces it (through a chain of ``superseded_by``), never from the rest.
 """
 
 from __future__ import annotations
@@ -14,14 +20,15 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from .config import DirectoryConfig
+from .confusables import skeleton
 from .explain import field_path
-from .fields import SLUG_RE, normalize_phone
+from .fields import SLUG_RE, normalize_phone, windows_reserved
 from .load import Document
 from .model import Entry
 from .problems import Problem, Severity
@@ -63,7 +70,11 @@ SHARED_HOSTS = frozenset(
         "x.com",
     }
 )
-_LEGAL_FORMS = re.compile(r"\b(gmbh|ag|sa|sarl|sàrl|llc|inc|ltd|co|corp|kg|klg|gbr|ug)\b\.?")
+_SHARED_SUFFIXES = tuple("." + h for h in sorted(SHARED_HOSTS))
+_NOT_ALNUM_ASCII = re.compile(r"[^0-9a-z]+")
+_LEGAL_FORMS = re.compile(
+    r"\b(gmbh|ag|sa|sarl|sàrl|llc|inc|ltd|co|corp|kg|klg|gbr|ug)\b\.?", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +86,15 @@ class Keys:
     id_pos: tuple[int, int]
     phone: str | None
     phone_pos: tuple[int, int]
-    host: str | None
+    host: str | None  # compared: the skeleton of the host in Unicode form
+    host_shown: str | None  # shown: the host in ASCII (Punycode) form
     host_pos: tuple[int, int]
-    name: str
-    name_pos: tuple[int, int]
+    # Compared forms of ``name`` and of every value of ``names`` (see name_keys),
+    # and for each: its field, line, column and look-alike characters, if any.
+    names: tuple[str, ...]
+    name_at: tuple[tuple[str, int, int, str], ...]
     lat: float
     lon: float
-    status: str
     superseded_by: str | None
     superseded_pos: tuple[int, int]
 
@@ -93,18 +106,97 @@ class Context:
     today: date
 
 
-def website_host(url: str) -> str | None:
+def website_host(url: str) -> tuple[str, str] | None:
+    """The host of a website as compared and as shown, or None for a shared host.
+
+    ``("velowerk.ch", "velowerk.ch")`` for https://www.Velowerk.ch/kontakt; a
+    host written in Unicode and its Punycode spelling give the same pair, and
+    a look-alike host (Cyrillic 'е') the same compared form.
+    """
     host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
-    if not host or host in SHARED_HOSTS or any(host.endswith("." + h) for h in SHARED_HOSTS):
+    if not host:
         return None
-    return host
+    shown, readable = _host_forms(host)
+    shown = shown.removeprefix("www.")
+    if shown in SHARED_HOSTS or shown.endswith(_SHARED_SUFFIXES):
+        return None
+    return skeleton(skeleton(readable.removeprefix("www.")).casefold()), shown
 
 
-def normalize_name(name: str) -> str:
-    text = unicodedata.normalize("NFKD", name.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = _LEGAL_FORMS.sub(" ", text)
-    return "".join(c for c in text if c.isalnum())
+def _host_forms(host: str) -> tuple[str, str]:
+    """The host in ASCII (IDNA) form and in Unicode form."""
+    if host.isascii() and "xn--" not in host:
+        return host, host
+    try:
+        import idna  # a dependency of email-validator; only needed for such hosts
+
+        ascii_form = idna.encode(host, uts46=True).decode("ascii")
+        return ascii_form, idna.decode(ascii_form)
+    except (ImportError, UnicodeError, ValueError):  # idna.IDNAError is a UnicodeError
+        labels = host.split(".")
+        return ".".join(map(_ascii_label, labels)), ".".join(map(_unicode_label, labels))
+
+
+def _ascii_label(label: str) -> str:
+    return label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+
+
+def _unicode_label(label: str) -> str:
+    if label.startswith("xn--"):
+        try:
+            return label[4:].encode("ascii").decode("punycode")
+        except (UnicodeError, ValueError):
+            pass
+    return label
+
+
+def name_keys(name: str) -> tuple[str, ...]:
+    """The forms in which two business names are compared: equal when they look alike.
+
+    Case, accents, legal forms (GmbH, AG, ...), spaces and punctuation are
+    ignored, and look-alike characters are replaced by their confusables
+    skeleton. That skeleton tells case apart ('I' looks like 'l', 'i' does
+    not), so a name has two forms: the skeleton of the name in lower case
+    and that of the name as written (``"MILANO"`` and ``"Milano"`` share the
+    first, ``"MlLANO"`` and ``"MILANO"`` the second).
+    """
+    if not name.isascii():
+        name = "".join(
+            c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)
+        )
+    text = _LEGAL_FORMS.sub(" ", name)
+    out: list[str] = []
+    for form in (text.casefold(), text):
+        key = _squash(skeleton(form))
+        if key and key not in out:
+            out.append(key)
+    return tuple(out)
+
+
+def _squash(text: str) -> str:
+    """Lower case, without accents, letters and digits only."""
+    if text.isascii():  # the same, in one step
+        return _NOT_ALNUM_ASCII.sub("", text.lower())
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if c.isalnum() and not unicodedata.combining(c))
+
+
+def lookalikes(name: str) -> str:
+    """The characters of ``name`` that imitate ASCII ones, for a message ('' if none)."""
+    if name.isascii():
+        return ""
+    notes = []
+    for char in dict.fromkeys(name):
+        if char.isascii() or not char.isalnum():
+            continue
+        plain = unicodedata.normalize("NFKD", char)
+        if plain.isascii():
+            continue  # an accented or full-width letter: its base letter is compared
+        proto = skeleton(plain)
+        if proto != plain and proto.isascii() and proto.isalnum():
+            code = f"U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip()
+            notes.append(f"'{char}' ({code}) looks like '{proto}'")
+    return ", ".join(notes[:3]) + (", ..." if len(notes) > 3 else "")
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -130,7 +222,7 @@ def check_entry(entry: Entry, doc: Document, stem: str, ctx: Context) -> list[Pr
         out.append(Problem(doc.path, line, column, field, message, hint, severity))
 
     if entry.id != stem:
-        valid_stem = re.fullmatch(SLUG_RE, stem) is not None
+        valid_stem = re.fullmatch(SLUG_RE, stem) is not None and not windows_reserved(stem)
         add(
             ("id",),
             "id",
@@ -248,6 +340,17 @@ def keys_of(entry: Entry, doc: Document) -> Keys:
     country = entry.location.address.country
     phone = normalize_phone(contact.phone, country) if contact and contact.phone else None
     host = website_host(contact.website) if contact and contact.website else None
+    texts: list[tuple[tuple[str, ...], str]] = [(("name",), entry.name)]
+    texts += [(("names", lang), text) for lang, text in (entry.names or {}).items()]
+    names: list[str] = []
+    name_at: list[tuple[str, int, int, str]] = []
+    for loc, text in texts:
+        line, column = doc.locate(loc)
+        note = lookalikes(text)
+        for key in name_keys(text):
+            if key not in names:
+                names.append(key)
+                name_at.append((field_path(loc), line, column, note))
     geo = entry.location.geo
     return Keys(
         id=entry.id,
@@ -255,29 +358,39 @@ def keys_of(entry: Entry, doc: Document) -> Keys:
         id_pos=doc.locate(("id",)),
         phone=phone,
         phone_pos=doc.locate(("contact", "phone")),
-        host=host,
+        host=host[0] if host else None,
+        host_shown=host[1] if host else None,
         host_pos=doc.locate(("contact", "website")),
-        name=normalize_name(entry.name),
-        name_pos=doc.locate(("name",)),
+        names=tuple(names),
+        name_at=tuple(name_at),
         lat=geo.lat,
         lon=geo.lon,
-        status=entry.status,
         superseded_by=entry.superseded_by,
         superseded_pos=doc.locate(("superseded_by",)),
     )
 
 
 def check_tree(
-    keys: Iterable[Keys], blame: set[str] | None = None, known_ids: set[str] | None = None
+    keys: Iterable[Keys],
+    blame: set[str] | None = None,
+    known_ids: set[str] | None = None,
+    successors: dict[str, str] | None = None,
 ) -> list[Problem]:
     """Across entries: unique ids, no duplicate businesses, superseded_by resolves.
 
     With ``blame``, only problems in those files are reported, so a pull
     request is blamed only for what it introduced; ``known_ids`` then names
-    every entry of the tree when ``keys`` holds only some of them.
+    every entry of the tree when ``keys`` holds only some of them, and
+    ``successors`` maps the id of every entry of the tree that has a
+    ``superseded_by`` to it (to follow a chain of moves through entries not
+    in ``keys``).
     """
     items = list(keys)
     all_ids = known_ids if known_ids is not None else {k.id for k in items}
+    chain = dict(successors or {})
+    for k in items:
+        if k.superseded_by:
+            chain.setdefault(k.id, k.superseded_by)
     if blame is not None:
         items = _involving(items, blame)
     items.sort(key=lambda k: k.path)
@@ -286,9 +399,9 @@ def check_tree(
         by_id[k.id].append(k)
     out: list[Problem] = []
 
-    def report(k: Keys, pos: tuple[int, int], field: str, message: str, hint: str) -> None:
+    def report(k: Keys, pos: tuple[int, int], field: str, message: str, hint: str = "") -> None:
         if blame is None or k.path in blame:
-            out.append(Problem(k.path, pos[0], pos[1], field, message, hint))
+            out.append(Problem(k.path, pos[0], pos[1], field, message, hint or _SAME_HINT))
 
     for group in by_id.values():
         if len(group) < 2:
@@ -315,53 +428,79 @@ def check_tree(
                 "name the id of an existing entry",
             )
 
+    def replaces(old: Keys, new_id: str) -> bool:
+        """Whether ``new_id`` is reached from ``old`` through superseded_by."""
+        seen: set[str] = set()
+        current = old.superseded_by
+        while current and current not in seen:
+            if current == new_id:
+                return True
+            seen.add(current)
+            current = chain.get(current)
+        return False
+
     def related(a: Keys, b: Keys) -> bool:
-        # A move or merger legitimately repeats phone, host and name.
-        return (
-            a.superseded_by == b.id
-            or b.superseded_by == a.id
-            or "permanently_closed" in (a.status, b.status)
-            or a.id == b.id
-        )
+        # A move or merger legitimately repeats phone, host and name: only
+        # between the old entry and the one that replaces it.
+        return a.id == b.id or replaces(a, b.id) or replaces(b, a.id)
 
-    def pairs(key: str) -> Iterable[tuple[Keys, Keys]]:
-        groups: dict[str, list[Keys]] = defaultdict(list)
+    Pair = tuple[Keys, int, Keys, int]
+
+    def pairs(values: Callable[[Keys], Iterable[str | None]]) -> list[Pair]:
+        """Unrelated entries sharing a value, once per pair, with the index of that value."""
+        groups: dict[str, list[tuple[Keys, int]]] = defaultdict(list)
         for k in items:
-            value = getattr(k, key)
-            if value:
-                groups[value].append(k)
+            for i, value in enumerate(values(k)):
+                if value:
+                    groups[value].append((k, i))
+        found: dict[tuple[int, int], Pair] = {}
         for group in groups.values():
-            for i, b in enumerate(group):
-                for a in group[:i]:
-                    if not related(a, b):
-                        yield a, b
+            for j, (b, bi) in enumerate(group):
+                for a, ai in group[:j]:
+                    if a is not b and (id(a), id(b)) not in found and not related(a, b):
+                        found[(id(a), id(b))] = (a, ai, b, bi)
+        return list(found.values())
 
-    def report_pair(a: Keys, b: Keys, what: str, pos: str, field: str) -> None:
+    def blamed(pair: Pair) -> Pair:
         # Blame the later file, or the one being checked when only some are.
+        a, ai, b, bi = pair
         if blame is not None and b.path not in blame:
-            a, b = b, a
-        other_line = getattr(a, pos)[0]
+            return b, bi, a, ai
+        return pair
+
+    for pair in pairs(lambda k: (k.phone,)):
+        a, _, b, _ = blamed(pair)
         report(
             b,
-            getattr(b, pos),
-            field,
-            what.format(other=f"{a.path}:{other_line}") + ": is this the same business?",
-            _SAME_HINT,
+            b.phone_pos,
+            "contact.phone",
+            f"same phone number as {a.path}:{a.phone_pos[0]}: {_SAME}",
         )
-
-    for a, b in pairs("phone"):
-        report_pair(a, b, "same phone number as {other}", "phone_pos", "contact.phone")
-    for a, b in pairs("host"):
-        report_pair(a, b, f"same website ({b.host}) as {{other}}", "host_pos", "contact.website")
-    for a, b in pairs("name"):
-        if distance_m(a.lat, a.lon, b.lat, b.lon) <= DUPLICATE_DISTANCE_M:
-            report_pair(
-                a,
-                b,
-                f"same name as {{other}}, less than {DUPLICATE_DISTANCE_M:.0f} m away",
-                "name_pos",
-                "name",
+    for pair in pairs(lambda k: (k.host,)):
+        a, _, b, _ = blamed(pair)
+        other = f"{a.path}:{a.host_pos[0]}"
+        if a.host_shown == b.host_shown:
+            message = f"same website ({b.host_shown}) as {other}: {_SAME}"
+        else:
+            message = (
+                f"the website's host {b.host_shown} looks like {a.host_shown}, "
+                f"the website of {other}: {_SAME}"
             )
+        report(b, b.host_pos, "contact.website", message)
+    for pair in pairs(lambda k: k.names):
+        a, ai, b, bi = blamed(pair)
+        if distance_m(a.lat, a.lon, b.lat, b.lon) > DUPLICATE_DISTANCE_M:
+            continue
+        field, line, column, note = b.name_at[bi]
+        other_field, other_line, _, _ = a.name_at[ai]
+        other = f"{a.path}:{other_line}" + ("" if other_field == "name" else f" ({other_field})")
+        near = f"less than {DUPLICATE_DISTANCE_M:.0f} m away"
+        if note:
+            message = f"looks like the name at {other} ({note}), {near}: {_SAME}"
+            hint = "write the name in the letters the business itself uses; " + _SAME_HINT
+        else:
+            message, hint = f"same name as {other}, {near}: {_SAME}", _SAME_HINT
+        report(b, (line, column), field, message, hint)
     return out
 
 
@@ -375,7 +514,7 @@ def _involving(items: list[Keys], blame: set[str]) -> list[Keys]:
     ids = {k.id for k in mine} | {k.superseded_by for k in mine if k.superseded_by}
     phones = {k.phone for k in mine if k.phone}
     hosts = {k.host for k in mine if k.host}
-    names = {k.name for k in mine}
+    names = {n for k in mine for n in k.names}
     return [
         k
         for k in items
@@ -384,10 +523,11 @@ def _involving(items: list[Keys], blame: set[str]) -> list[Keys]:
         or k.superseded_by in ids
         or (k.phone and k.phone in phones)
         or (k.host and k.host in hosts)
-        or k.name in names
+        or not names.isdisjoint(k.names)
     ]
 
 
+_SAME = "is this the same business?"
 _SAME_HINT = (
     "keep one file per business; if it moved or merged, set status: permanently_closed "
     "and superseded_by on the old entry"

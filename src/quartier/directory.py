@@ -14,18 +14,30 @@ against 10,000 in a fraction of a second.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
+import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from .checks import Context, Keys, check_entry, check_tree, keys_of
+from .checks import (
+    DUPLICATE_DISTANCE_M,
+    Context,
+    Keys,
+    check_entry,
+    check_tree,
+    distance_m,
+    keys_of,
+)
 from .config import CONFIG_NAME, DirectoryConfig
 from .explain import validate
+from .fields import windows_reserved
 from .load import load_path
 from .model import Entry
 from .parallel import fork_map, long_lived
@@ -33,7 +45,9 @@ from .problems import Problem, QuartierError
 from .taxonomy import TAXONOMY_PATH, Taxonomy, load_taxonomy
 
 ENTRIES_DIR = "entries"
-CACHE_FILE = Path(".quartier-cache") / "keys-v2.json"
+CACHE_FILE = Path(".quartier-cache") / "keys-v3.json"
+# entries/<country>/<place>/<id>.yaml: deeper folders are refused, not walked.
+MAX_FOLDER_DEPTH = 2
 
 
 @dataclass
@@ -58,12 +72,22 @@ class Directory:
 
 
 def find_entry_files(root: Path) -> list[Path]:
-    """Every ``*.yaml`` under ``entries/``, sorted, skipping hidden folders."""
+    """Every ``*.yaml`` under ``entries/``, sorted, skipping hidden folders.
+
+    Also every path that must be refused rather than read (see
+    :func:`entry_paths`); reading one gives its problem.
+    """
     return [Path(p) for p in _entry_files(root)]
 
 
 def entry_paths(root: Path) -> list[str]:
-    """Every entry file as a plain string path, sorted; a clear error without ``entries/``."""
+    """Every entry file as a plain string path, sorted; a clear error without ``entries/``.
+
+    Paths that must not be read are listed too, so that every reader reports
+    them through :func:`read_entry`: a symbolic link named like an entry or
+    to a folder, a folder deeper than ``entries/<country>/<place>/`` or with
+    a name Windows reserves, and ``entries/`` itself when it is a link.
+    """
     if not (root / ENTRIES_DIR).is_dir():
         raise QuartierError(
             f"no {ENTRIES_DIR}/ folder in {root}: entries live in {ENTRIES_DIR}/<country>/<place>/"
@@ -73,15 +97,39 @@ def entry_paths(root: Path) -> list[str]:
 
 def _entry_files(root: Path) -> list[str]:
     # Plain strings: at 10,000 files, Path objects alone cost a pre-commit hook 0.1 s.
+    # A loop, not os.walk: that recurses, and a deep tree must be a problem, not a crash.
+    top = os.path.join(root, ENTRIES_DIR)
+    if os.path.islink(top):
+        return [top]
     found: list[str] = []
-    for folder, dirs, files in os.walk(os.path.join(root, ENTRIES_DIR)):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+    stack = [(top, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                items = sorted((e.name, e) for e in it)
+        except OSError:
+            continue
         prefix = folder + os.sep
-        found.extend(
-            prefix + f
-            for f in sorted(files)
-            if f.endswith((".yaml", ".yml")) and not f.startswith(".")
-        )
+        folders: list[str] = []
+        for name, e in items:
+            if name.startswith("."):
+                continue
+            is_entry = name.endswith((".yaml", ".yml"))
+            if e.is_symlink():
+                if is_entry or (not name.startswith("_") and e.is_dir()):
+                    found.append(prefix + name)
+            elif e.is_dir(follow_symlinks=False):
+                if name.startswith("_"):
+                    continue
+                if depth >= MAX_FOLDER_DEPTH or windows_reserved(name):
+                    found.append(prefix + name)
+                else:
+                    folders.append(prefix + name)
+            elif is_entry:
+                found.append(prefix + name)
+        # Files of a folder first, then its folders in order, as os.walk gave them.
+        stack.extend((f, depth + 1) for f in reversed(folders))
     return found
 
 
@@ -115,6 +163,7 @@ def read_directory(
     validate`` needs only the problems, and not sending 10,000 validated
     models back from the workers saves a fifth of its time.
     """
+    given = os.path.abspath(root)
     root = root.resolve()
     ctx, problems = load_context(root, today)
     directory = Directory(
@@ -123,8 +172,16 @@ def read_directory(
     if ctx is None:
         return directory
     files = entry_paths(root)
-    # The same file named twice (entries/x.yaml ./entries/x.yaml) is one file.
-    targets = files if only is None else list(dict.fromkeys(str(Path(p).resolve()) for p in only))
+    targets = files
+    if only is not None:
+        targets = []
+        for p in only:
+            path, refused = _named_file(p, root, given)
+            if refused is not None:
+                directory.problems.append(refused)
+                directory.checked_files += 1
+            elif path not in targets:  # entries/x.yaml ./entries/x.yaml: one file
+                targets.append(path)
     keys: list[Keys] = []
     with long_lived():
         for rel, entry, file_problems, k in read_entries(targets, root, ctx, keep_entries):
@@ -140,8 +197,8 @@ def read_directory(
         target_set = set(targets)
         others = [p for p in files if p not in target_set]
         blame = {relative_path(p, root) for p in targets}
-        keys, known_ids = _with_others(keys, root, others, ctx, use_cache)
-        directory.problems += check_tree(keys, blame, known_ids)
+        keys, known_ids, successors = _with_others(keys, root, others, ctx, use_cache)
+        directory.problems += check_tree(keys, blame, known_ids, successors)
     else:
         directory.problems += check_tree(keys)
     directory.problems.sort(key=Problem.sort_key)
@@ -181,13 +238,107 @@ def _read_chunk(
 def read_entry(
     path: PathLike, rel: str, ctx: Context
 ) -> tuple[Entry | None, list[Problem], Keys | None]:
-    """Load, validate and check one entry file."""
+    """Load, validate and check one entry file; a link or a folder is refused unread."""
+    refused = _refusal(path, rel)
+    if refused is not None:
+        return None, [refused], None
     doc = load_path(path, display=rel)
     entry = validate(doc, Entry, context={"country": _country_of(doc.data)})
     if entry is None:
         return None, doc.problems, None
     problems = doc.problems + check_entry(entry, doc, stem_of(path), ctx)
     return entry, problems, keys_of(entry, doc)
+
+
+def _refusal(path: PathLike, rel: str) -> Problem | None:
+    """Why ``path`` must not be read as an entry, or None.
+
+    A symbolic link or a hard link can bring in a file from outside the
+    repository, and its text into the error messages (git never checks out a
+    hard link: one here was made by hand). A folder listed by the walk is one
+    it refused to enter. Nothing of a target is read: one ``lstat``.
+    """
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None  # load_path reports what cannot be read
+    name = os.path.basename(path)
+    if stat.S_ISLNK(st.st_mode):
+        return Problem(
+            rel,
+            1,
+            1,
+            "file",
+            "this is a symbolic link: entries must be plain files inside the repository, "
+            "and a link is not followed",
+            "replace the link with the entry file itself",
+        )
+    if stat.S_ISDIR(st.st_mode):
+        if windows_reserved(name):
+            return Problem(
+                rel,
+                1,
+                1,
+                "file",
+                f"the folder name '{name}' is reserved on Windows, where it cannot be checked out",
+                "rename the folder, e.g. after the place's full name",
+            )
+        return Problem(
+            rel,
+            1,
+            1,
+            "file",
+            "this folder is nested too deeply: entries live in "
+            "entries/<country>/<place>/<id>.yaml, and deeper folders are not read",
+            "move its entries up to entries/<country>/<place>/ and remove the folder",
+        )
+    if st.st_nlink > 1 and stat.S_ISREG(st.st_mode):
+        return Problem(
+            rel,
+            1,
+            1,
+            "file",
+            f"this file is a hard link ({st.st_nlink} names for one file), which can bring in "
+            "a file from outside the repository; it is not read",
+            "replace it with a plain copy: copy the file, delete the link, rename the copy",
+        )
+    return None
+
+
+def _named_file(p: PathLike, root: Path, given: str) -> tuple[str, Problem | None]:
+    """A file named on the command line: its path inside ``root``, or why it is refused.
+
+    ``root`` is resolved; ``given`` is the root as the caller wrote it (maybe
+    through a link, which is fine). The file must lie inside the repository
+    and be reached without a link, from either spelling of the root.
+    """
+    shown = str(p)
+    absolute = os.path.abspath(p)
+    real = os.path.realpath(p)
+    inside = str(root) + os.sep
+    if not real.startswith(inside):
+        return real, Problem(
+            shown,
+            1,
+            1,
+            "file",
+            "this file is outside the repository: only entries under "
+            f"{ENTRIES_DIR}/ are checked, and nothing outside is read",
+            f"name a file under {root / ENTRIES_DIR}",
+        )
+    rel = real[len(inside) :]
+    if absolute not in (real, os.path.join(given, rel)):
+        return real, Problem(
+            shown,
+            1,
+            1,
+            "file",
+            "this path goes through a symbolic link: entries must be plain files inside "
+            "the repository, and a link is not followed",
+            f"name the file itself, {ENTRIES_DIR}/... inside the repository, or replace the "
+            "link with the file",
+        )
+    return real, None
 
 
 def stem_of(path: PathLike) -> str:
@@ -205,103 +356,159 @@ def _country_of(data: dict[str, object] | None) -> object:
 
 def _with_others(
     mine: list[Keys], root: Path, files: list[str], ctx: Context, use_cache: bool
-) -> tuple[list[Keys], set[str]]:
+) -> tuple[list[Keys], set[str], dict[str, str]]:
     """The named files' keys plus those of other entries that share a value with them.
 
     Only those can make a pair with a named file; the ids of all entries are
-    still needed to tell whether ``superseded_by`` names an entry.
+    still needed to tell whether ``superseded_by`` names an entry, and every
+    ``superseded_by`` to follow a chain of moves.
+
+    A cache maps each other file to ``[mtime_ns, size, row]``, where the row
+    holds only what finds the files to compare (see :data:`ROW`). A file whose
+    size or modification time changed, or which shares a value with a named
+    file, is read again: what is reported always comes from the files, and
+    the cache only says which ones to read. A cache whose checksum fails is
+    rebuilt (see :func:`_read_cache`); a row of the wrong shape is read again.
+    The cache is rewritten only when something in it changed.
     """
-    fresh, cached = _keys_of_others(root, files, ctx, use_cache)
     ids = {k.id for k in mine} | {k.superseded_by for k in mine if k.superseded_by}
     phones = {k.phone for k in mine if k.phone}
     hosts = {k.host for k in mine if k.host}
-    names = {k.name for k in mine}
-    # One plain test per row: this runs over every other entry on each commit.
-    near = [
-        _keys_from_json(raw)
-        for raw in cached
-        if raw[_ID] in ids
-        or raw[_SUPERSEDED] in ids
-        or raw[_PHONE] in phones
-        or raw[_HOST] in hosts
-        or raw[_NAME] in names
-    ]
-    known = {k.id for k in mine} | {k.id for k in fresh} | {raw[_ID] for raw in cached}
-    return [*mine, *fresh, *near], known
-
-
-def _keys_of_others(
-    root: Path, files: list[str], ctx: Context, use_cache: bool
-) -> tuple[list[Keys], list[list[Any]]]:
-    """Keys of entries not being checked: read again, or as cached rows where unchanged.
-
-    The cache maps a file to ``[mtime_ns, size, keys-as-a-list]``; a file whose
-    size or modification time changed is read again, and the cache is
-    rewritten only when something changed. Cached rows stay plain lists
-    (building 10,000 Keys a commit would cost more than the check).
-    """
+    names = {n for k in mine for n in k.names}
     cache_path = root / CACHE_FILE
-    cached: dict[str, list[Any]] = {}
-    if use_cache and cache_path.is_file():
-        try:
-            cached = orjson.loads(cache_path.read_bytes())
-        except (OSError, ValueError):
-            cached = {}  # a broken cache is rebuilt, never trusted
-    fresh: dict[str, list[Any]] = {}
-    out: list[Keys] = []
-    rows: list[list[Any]] = []
-    stale: list[tuple[str, str, list[int]]] = []
+    # A cache folder that is a link could lead the cache's writes anywhere.
+    use_cache = use_cache and not os.path.islink(cache_path.parent)
+    cached = _read_cache(cache_path) if use_cache else {}
+    rows: dict[str, Any] = {}  # what the cache will hold
+    known = {k.id for k in mine}
+    successors: dict[str, str] = {}
+    again: list[tuple[str, str, list[int]]] = []  # files to read
     prefix = str(root) + os.sep
     cut = len(prefix) if os.sep == "/" else 0
     for path in files:
         # Files from the walk start with the root: plain slicing, 10,000 times.
         rel = path[cut:] if cut and path.startswith(prefix) else relative_path(path, root)
         try:
-            st = os.stat(path)
+            st = os.lstat(path)
         except OSError:
             continue
         stamp = [st.st_mtime_ns, st.st_size]
         hit = cached.get(rel)
-        if hit is not None and hit[:2] == stamp:
-            fresh[rel] = hit
-            if hit[2] is not None:
-                rows.append(hit[2])
-        else:
-            stale.append((rel, path, stamp))
+        # One plain test per row: this runs over every other entry on each commit.
+        if type(hit) is not list or len(hit) != 3 or hit[0] != stamp[0] or hit[1] != stamp[1]:
+            again.append((rel, path, stamp))
+            continue
+        row = hit[2]
+        if row is not None:
+            if type(row) is not list or len(row) != _ROW_LENGTH:
+                again.append((rel, path, stamp))
+                continue
+            id_, sid, phone, host, row_names, lat, lon = row
+            try:
+                # Read again what shares a value with a named file.
+                read_it = (
+                    id_ in ids
+                    or sid in ids
+                    or phone in phones
+                    or host in hosts
+                    or (
+                        not names.isdisjoint(row_names)
+                        and any(
+                            distance_m(lat, lon, k.lat, k.lon) <= DUPLICATE_DISTANCE_M for k in mine
+                        )
+                    )
+                )
+            except (TypeError, ValueError):  # a list where a text belongs, and so on
+                read_it = True
+            if read_it:
+                again.append((rel, path, stamp))
+                continue
+            known.add(id_)
+            if sid:
+                successors[id_] = sid
+        rows[rel] = hit
+    near: list[Keys] = []
+    changed = len(rows) + len(again) != len(cached)
     for (rel, _path, stamp), (_, _, _, k) in zip(
-        stale, read_entries([p for _, p, _ in stale], root, ctx, keep_entries=False), strict=True
+        again, read_entries([p for _, p, _ in again], root, ctx, keep_entries=False), strict=True
     ):
-        fresh[rel] = [*stamp, None if k is None else _keys_to_json(k)]
+        hit = [*stamp, None if k is None else _row(k)]
+        changed = changed or hit != cached.get(rel)
+        rows[rel] = hit
         if k is not None:
-            out.append(k)
-    if use_cache and (stale or len(fresh) != len(cached)):
-        _write_atomic(cache_path, orjson.dumps(fresh))
-    return out, rows
+            near.append(k)
+            known.add(k.id)
+            if k.superseded_by:
+                successors.setdefault(k.id, k.superseded_by)
+    if use_cache and changed:
+        _write_atomic(cache_path, cache_bytes(rows))
+    return [*mine, *near], known, successors
 
 
-_KEY_FIELDS = [f.name for f in fields(Keys)]
-_ID, _PHONE, _HOST, _NAME, _SUPERSEDED = (
-    _KEY_FIELDS.index(name) for name in ("id", "phone", "host", "name", "superseded_by")
-)
+# What the cache keeps of an entry: enough to tell which files to compare.
+ROW = ("id", "superseded_by", "phone", "host", "names", "lat", "lon")
+_ROW_LENGTH = len(ROW)
 
 
-def _keys_to_json(k: Keys) -> list[Any]:
-    return [getattr(k, name) for name in _KEY_FIELDS]
+def _row(k: Keys) -> list[Any]:
+    return [k.id, k.superseded_by, k.phone, k.host, list(k.names), k.lat, k.lon]
 
 
-def _keys_from_json(raw: list[Any]) -> Keys:
-    values: list[Any] = [tuple(v) if isinstance(v, list) else v for v in raw]
-    return Keys(*values)
+def _read_cache(path: Path) -> dict[str, Any]:
+    """The cached rows, or nothing when the cache is missing, damaged or not a plain file.
+
+    The first line holds a CRC-32 of the rest: any damage (a half-written file,
+    an edit, another version's rows) means a rebuild, at the cost of a
+    millisecond per 10,000 entries instead of testing the type of every value.
+    """
+    try:
+        # Not through a link, and no waiting on a FIFO planted there.
+        fd = os.open(path, os.O_RDONLY | _NO_FOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return {}
+    try:
+        with open(fd, "rb") as cache:
+            st = os.fstat(cache.fileno())
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_CACHE_BYTES:
+                return {}
+            head, _, body = cache.read().partition(b"\n")
+            if head != _CACHE_HEAD % zlib.crc32(body):
+                return {}
+            data = orjson.loads(body)
+    except (OSError, ValueError):
+        return {}  # a broken cache is rebuilt, never trusted
+    return data if type(data) is dict else {}
+
+
+def cache_bytes(rows: dict[str, Any]) -> bytes:
+    """The cache file for ``rows``: a line with their checksum, then the rows as JSON."""
+    body = orjson.dumps(rows)
+    return b"%s\n%s" % (_CACHE_HEAD % zlib.crc32(body), body)
+
+
+_CACHE_HEAD = b"quartier keys cache 3, crc32 %08x"
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# About 350 bytes an entry: room for 300,000 entries, and no reading a disk-sized file.
+MAX_CACHE_BYTES = 100 * 1024 * 1024
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    # A file of our own (O_EXCL, no link followed), then renamed over the cache:
+    # a link planted where the cache or its temporary file goes is replaced, not
+    # written through.
+    tmp = f"{path}.{os.getpid()}.tmp"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NO_FOLLOW, 0o644)
+        with open(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
     except OSError:
-        pass  # the cache only saves time; a read-only checkout works without it
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        # the cache only saves time; a read-only checkout works without it
 
 
 def relative_path(path: PathLike, root: Path) -> str:
