@@ -310,7 +310,8 @@ class Entry(_Model):
     )
 
     id: Slug = Field(
-        description="Permanent lowercase id, equal to the file name without .yaml. Never changes."
+        description="Permanent lowercase id, equal to the file name without .yaml. Never changes. "
+        "Not a name Windows reserves for a device (con, prn, aux, nul, com0-com9, lpt0-lpt9)."
     )
     name: ShortText = Field(description="The name as the business itself uses it.")
     names: LangLine | None = Field(
