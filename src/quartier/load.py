@@ -5,11 +5,17 @@ YAML 1.1 (what PyYAML implements) turns ``country: NO`` into ``False``,
 programmers write exactly those things, so this loader resolves every plain
 scalar to a string and lets the pydantic model convert where a number or a
 date is meant. It also refuses what PyYAML silently accepts: duplicate keys
-(the last one wins and data is lost), anchors and aliases (billion-laughs),
-custom tags, several documents, oversized or non-UTF-8 files.
+(the last one wins and data is lost), anchors, aliases and merge keys
+(billion-laughs), custom tags, several documents, oversized or non-UTF-8
+files, and files of more than ``MAX_NODES`` keys and values.
 
 The libyaml C parser composes the node tree; only our small walk over it is
 Python, which is why this is faster than ``yaml.load`` with ``CSafeLoader``.
+The walk is also what stops aliases: libyaml's composer returns an alias as
+the very node it names, so a node reached a second time is an alias, refused
+before it is expanded, whatever the text looks like. A text pre-scan only
+decides when to run the slower event scan that names every anchor and alias
+at its line and column.
 
 Example::
 
@@ -36,16 +42,25 @@ from .problems import Problem
 
 MAX_BYTES = 128 * 1024
 MAX_DEPTH = 40
+# Keys, values and lists in one file. The largest entries hold about 260 and
+# the taxonomy 5,200 in 50 KB; a 128 KiB file as dense as either holds about
+# 13,500. Without aliases each node needs its own bytes of text, so this
+# bounds the walk and what the model sees, not the parser.
+MAX_NODES = 20_000
 
 STR_TAG = "tag:yaml.org,2002:str"
 MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
 _DEFAULT_TAGS = {ScalarNode: STR_TAG, MappingNode: MAP_TAG, SequenceNode: SEQ_TAG}
-# An anchor or alias stands where a node starts: at a line start or after ':', '-',
-# '?', ',', '[' or '{', then a name. Text such as "Kaffee & Kuchen" or "**bold**"
-# never matches, so most files skip the event scan (and files with neither
-# character skip the pattern, which is slow on long files).
-_MAYBE_ANCHOR = re.compile(r"(?m)(?:^|[:\-?,\[{])[ \t]*[&*][^\s*&,\[\]{}]")
+# libyaml breaks lines on "\n", "\r" (and "\r\n"), NEL, LINE and PARAGRAPH SEPARATOR.
+_BREAKS = "\n\r\x85\u2028\u2029"
+# What may stand before an anchor or alias, and what its name is made of (see
+# _may_hold_anchors). Blanks: space, tab and a byte order mark.
+_BEFORE_TOKEN = frozenset(_BREAKS + "-?:,[{")
+_BLANKS = frozenset(" \t\ufeff")
+_BLANKS_AND_BREAKS = frozenset(" \t" + _BREAKS)
+_NAME_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_")
+_LINE_BREAK = re.compile(rf"\r\n|[{_BREAKS}]")
 # Plain scalars that mean "nothing here"; quoted ones stay text.
 _NULLS = frozenset({"", "~", "null"})
 
@@ -154,8 +169,7 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, column = _position(raw[: exc.start].decode("utf-8"))
         doc.problem(
             line,
             column,
@@ -163,9 +177,7 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
             "save the file with UTF-8 encoding",
         )
         return doc
-    # Only where a node could start with '&' or '*' is the slower event scan needed.
-    maybe = ("&" in text or "*" in text) and _MAYBE_ANCHOR.search(text)
-    if maybe and not _refuse_anchors(text, doc):
+    if _may_hold_anchors(text) and not _refuse_anchors(text, doc):
         return doc
     try:
         root = _compose(text)
@@ -175,14 +187,16 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
         what = exc.problem or "invalid YAML"
         if "expected a single document" in str(exc):
             what, hint = "the file holds more than one YAML document", "remove the '---' separator"
+        elif what == "exceeded maximum nesting depth":  # libyaml stops at 1,000 levels
+            doc.problem(line, column, "the data is nested too deeply", "flatten the structure")
+            return doc
         else:
             hint = "check indentation and quote text that contains ': ' or starts with a symbol"
         doc.problem(line, column, f"YAML syntax error: {what}", hint)
         return doc
     except yaml.YAMLError as exc:  # ReaderError: a control character libyaml refuses
-        position = getattr(exc, "position", 0) or 0
-        line = text.count("\n", 0, position) + 1
-        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        # libyaml's offset counts the bytes of the UTF-8 text.
+        line, column = _position(raw[: getattr(exc, "position", 0) or 0].decode("utf-8", "replace"))
         char = getattr(exc, "character", None)
         what = f"U+{char:04X}" if isinstance(char, int) else repr(char)
         doc.problem(
@@ -209,10 +223,72 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
         )
         return doc
     doc.root = root
-    data = _build(root, doc, 0)
+    try:
+        data = _build(root, doc, 0, set(), [MAX_NODES - 1])
+    except _Alias as exc:
+        # An alias the pre-scan did not expect: the event scan names and places it.
+        doc.root = None
+        doc.problems.clear()
+        if _refuse_anchors(text, doc):  # pragma: no cover - libyaml always has the event
+            mark = exc.node.start_mark
+            doc.problem(
+                mark.line + 1,
+                mark.column + 1,
+                "YAML alias is not allowed: this value is used again further down",
+                "write the value out in full",
+            )
+        return doc
+    except _TooMany as exc:
+        doc.root = None
+        mark = exc.node.start_mark
+        doc.problem(
+            mark.line + 1,
+            mark.column + 1,
+            f"the file holds more than {MAX_NODES:,} keys and values",
+            "an entry needs a few hundred at most: shorten the long lists",
+        )
+        return doc
     if not doc.problems:
         doc.data = data
     return doc
+
+
+def _may_hold_anchors(text: str) -> bool:
+    """Whether libyaml could read an anchor or an alias somewhere in ``text``.
+
+    One starts a token: at the start of the text or of a line (after any of
+    libyaml's line breaks), after an indicator such as ':', '-', '[' or ',',
+    or after a tag ('!!map &a'), then blanks, then '&' or '*' and a name of
+    letters, digits, '-' and '_'. "Kaffee & Kuchen", "AT&T" or "**bold**"
+    are none of these, so most files skip the event scan. The answer may be
+    yes for text that holds none (the event scan then finds none), never no
+    for text that holds one (tests/test_load.py checks this against
+    libyaml's events): it is what finds an anchor that no alias uses, while
+    aliases are stopped by ``_build`` whatever the text looks like.
+    """
+    for char in "&*":
+        i = text.find(char)
+        while i >= 0:
+            if text[i + 1 : i + 2] in _NAME_CHARS:
+                j = i  # skip blanks back to what stands before them
+                while j and text[j - 1] in _BLANKS:
+                    j -= 1
+                if not j or text[j - 1] in _BEFORE_TOKEN:
+                    return True
+                if j < i:  # after a word and blanks: is a tag in that word?
+                    k = j
+                    while k and text[k - 1] not in _BLANKS_AND_BREAKS:
+                        k -= 1
+                    if text.find("!", k, j) >= 0:
+                        return True
+            i = text.find(char, i + 1)
+    return False
+
+
+def _position(before: str) -> tuple[int, int]:
+    """1-based line and column just after ``before``, with libyaml's line breaks."""
+    lines = _LINE_BREAK.split(before)
+    return len(lines), len(lines[-1]) + 1
 
 
 def _compose(text: str) -> Node | None:
@@ -225,6 +301,7 @@ def _compose(text: str) -> Node | None:
 
 
 def _refuse_anchors(text: str, doc: Document) -> bool:
+    """Report every anchor and alias from libyaml's events; true if there are none."""
     ok = True
     loader = _Composer(text)
     try:
@@ -253,7 +330,35 @@ def _refuse_anchors(text: str, doc: Document) -> bool:
     return ok
 
 
-def _build(node: Node, doc: Document, depth: int) -> Any:
+class _Alias(Exception):
+    """A node met a second time: libyaml composes an alias as the node it names."""
+
+    def __init__(self, node: Node) -> None:
+        super().__init__()
+        self.node = node
+
+
+class _TooMany(Exception):
+    """More than ``MAX_NODES`` keys and values; ``node`` holds the ones past it."""
+
+    def __init__(self, node: Node) -> None:
+        super().__init__()
+        self.node = node
+
+
+def _build(node: Node, doc: Document, depth: int, seen: set[Node], left: list[int]) -> Any:
+    """Plain data from the node tree: strings, ``None``, dicts and lists.
+
+    ``seen`` holds every node visited. libyaml composes an alias as the node
+    it names, so meeting a node again raises ``_Alias`` before it is expanded:
+    a tree that would unfold into billions of values costs one visit per
+    node. ``left[0]`` counts down the nodes the file may still hold; each
+    collection takes its children as it is entered, and ``_TooMany`` is
+    raised past zero.
+    """
+    if node in seen:
+        raise _Alias(node)
+    seen.add(node)
     if depth > MAX_DEPTH:
         doc.problem(
             node.start_mark.line + 1,
@@ -269,8 +374,15 @@ def _build(node: Node, doc: Document, depth: int) -> Any:
             return None
         return value
     if tag == MAP_TAG and isinstance(node, MappingNode):
+        pairs: list[tuple[Node, Node]] = node.value
+        left[0] -= 2 * len(pairs)
+        if left[0] < 0:
+            raise _TooMany(node)
         out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
+        for key_node, value_node in pairs:
+            if key_node in seen:
+                raise _Alias(key_node)
+            seen.add(key_node)
             if not (isinstance(key_node, ScalarNode) and key_node.tag == STR_TAG):
                 doc.problem(
                     key_node.start_mark.line + 1,
@@ -290,10 +402,16 @@ def _build(node: Node, doc: Document, depth: int) -> Any:
                     key,
                 )
                 continue
-            out[key] = _build(value_node, doc, depth + 1)
+            out[key] = _build(value_node, doc, depth + 1, seen, left)
+        if "<<" in out:
+            _refuse_merge_key(pairs, doc)
         return out
     if tag == SEQ_TAG and isinstance(node, SequenceNode):
-        return [_build(item, doc, depth + 1) for item in node.value]
+        items: list[Node] = node.value
+        left[0] -= len(items)
+        if left[0] < 0:
+            raise _TooMany(node)
+        return _build_items(items, doc, depth + 1, seen, left)
     doc.problem(
         node.start_mark.line + 1,
         node.start_mark.column + 1,
@@ -301,6 +419,28 @@ def _build(node: Node, doc: Document, depth: int) -> Any:
         "remove the '!' tag; plain values are enough",
     )
     return None
+
+
+def _build_items(
+    items: list[Node], doc: Document, depth: int, seen: set[Node], left: list[int]
+) -> list[Any]:
+    # Not inline in _build: a comprehension there would make every call of
+    # _build, most of them for one scalar, create cells for its variables.
+    return [_build(item, doc, depth, seen, left) for item in items]
+
+
+def _refuse_merge_key(pairs: list[tuple[Node, Node]], doc: Document) -> None:
+    """A plain ``<<`` key is YAML 1.1's merge key, which copies another mapping in."""
+    for key_node, _ in pairs:
+        if isinstance(key_node, ScalarNode) and key_node.value == "<<" and not key_node.style:
+            doc.problem(
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+                "YAML merge key '<<' is not allowed",
+                "write the keys out in full",
+                "<<",
+            )
+            return
 
 
 def locate(root: Node | None, loc: Sequence[str | int]) -> tuple[int, int]:
