@@ -220,6 +220,19 @@ def test_node_cap_counts_keys_and_values(br: str) -> None:
     assert _shown(dup) == [(1, 1, f"the file holds more than {MAX_NODES:,} keys and values")]
 
 
+def test_a_flood_of_aliases_is_cut_short() -> None:
+    raw = b"a: &x x\nb: [" + b"*x, " * 30_000 + b"*x]\n"
+    shown = _shown(load_bytes(raw, "x.yaml"))
+    assert len(shown) == 101
+    assert shown[1] == (2, 5, "YAML alias '*x' is not allowed")
+    assert shown[-1] == (
+        2,
+        401,
+        "YAML alias '*x' is not allowed, nor the ones after it: the first 100 anchors "
+        "and aliases are listed, not the rest",
+    )
+
+
 @pytest.mark.parametrize(
     "raw",
     [

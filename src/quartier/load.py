@@ -47,6 +47,8 @@ MAX_DEPTH = 40
 # 13,500. Without aliases each node needs its own bytes of text, so this
 # bounds the walk and what the model sees, not the parser.
 MAX_NODES = 20_000
+# Anchors and aliases listed one by one before the rest are summed up in one problem.
+_MAX_ANCHORS_SHOWN = 100
 
 STR_TAG = "tag:yaml.org,2002:str"
 MAP_TAG = "tag:yaml.org,2002:map"
@@ -301,8 +303,12 @@ def _compose(text: str) -> Node | None:
 
 
 def _refuse_anchors(text: str, doc: Document) -> bool:
-    """Report every anchor and alias from libyaml's events; true if there are none."""
-    ok = True
+    """Report each anchor and alias from libyaml's events; true if there are none.
+
+    Past ``_MAX_ANCHORS_SHOWN`` one more problem says so and the scan stops:
+    a file of thousands of aliases gets a short answer, fast.
+    """
+    shown = 0
     loader = _Composer(text)
     try:
         while loader.check_event():
@@ -316,18 +322,27 @@ def _refuse_anchors(text: str, doc: Document) -> bool:
                 continue
             mark = event.start_mark if event is not None else None
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            if shown == _MAX_ANCHORS_SHOWN:
+                doc.problem(
+                    line,
+                    column,
+                    f"YAML {what} is not allowed, nor the ones after it: the first "
+                    f"{_MAX_ANCHORS_SHOWN} anchors and aliases are listed, not the rest",
+                    "write the values out in full",
+                )
+                break
             doc.problem(
                 line,
                 column,
                 f"YAML {what} is not allowed",
                 "write the value out in full; quote text that starts with '&' or '*'",
             )
-            ok = False
+            shown += 1
     except yaml.YAMLError:
         return True  # _compose reports the syntax error with its position
     finally:
         loader.dispose()
-    return ok
+    return not shown
 
 
 class _Alias(Exception):
