@@ -231,7 +231,7 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
         # An alias the pre-scan did not expect: the event scan names and places it.
         doc.root = None
         doc.problems.clear()
-        if _refuse_anchors(text, doc):  # pragma: no cover - libyaml always has the event
+        if _refuse_anchors(text, doc):  # not expected: libyaml has an event for each alias
             mark = exc.node.start_mark
             doc.problem(
                 mark.line + 1,
@@ -259,9 +259,9 @@ def _may_hold_anchors(text: str) -> bool:
     """Whether libyaml could read an anchor or an alias somewhere in ``text``.
 
     One starts a token: at the start of the text or of a line (after any of
-    libyaml's line breaks), after an indicator such as ':', '-', '[' or ',',
-    or after a tag ('!!map &a'), then blanks, then '&' or '*' and a name of
-    letters, digits, '-' and '_'. "Kaffee & Kuchen", "AT&T" or "**bold**"
+    libyaml's line breaks), after '-', '?', ':', ',', '[' or '{', or after a
+    tag ('!!map &a'), then blanks, then '&' or '*' and a name of letters,
+    digits, '-' and '_'. "Kaffee & Kuchen", "AT&T" or "**bold**"
     are none of these, so most files skip the event scan. The answer may be
     yes for text that holds none (the event scan then finds none), never no
     for text that holds one (tests/test_load.py checks this against
