@@ -72,9 +72,9 @@ SHARED_HOSTS = frozenset(
 )
 _SHARED_SUFFIXES = tuple("." + h for h in sorted(SHARED_HOSTS))
 _NOT_ALNUM_ASCII = re.compile(r"[^0-9a-z]+")
-_LEGAL_FORMS = re.compile(
-    r"\b(gmbh|ag|sa|sarl|sàrl|llc|inc|ltd|co|corp|kg|klg|gbr|ug)\b\.?", re.IGNORECASE
-)
+_LEGAL = r"\b(gmbh|ag|sa|sarl|sàrl|llc|inc|ltd|co|corp|kg|klg|gbr|ug)\b\.?"
+_LEGAL_FORMS = re.compile(_LEGAL)
+_LEGAL_FORMS_ANY_CASE = re.compile(_LEGAL, re.IGNORECASE)  # slower: only where one is
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,17 +160,21 @@ def name_keys(name: str) -> tuple[str, ...]:
     and that of the name as written (``"MILANO"`` and ``"Milano"`` share the
     first, ``"MlLANO"`` and ``"MILANO"`` the second).
     """
-    if not name.isascii():
-        name = "".join(
-            c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)
-        )
-    text = _LEGAL_FORMS.sub(" ", name)
+    text = name if name.isascii() else _without_marks(name)
+    if _LEGAL_FORMS.search(text.lower()):
+        text = _LEGAL_FORMS_ANY_CASE.sub(" ", text)
     out: list[str] = []
     for form in (text.casefold(), text):
         key = _squash(skeleton(form))
         if key and key not in out:
             out.append(key)
     return tuple(out)
+
+
+def _without_marks(text: str) -> str:
+    """Compatibility forms decomposed and accents removed: 'Ｃａｆé' -> 'Cafe'."""
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
 
 
 def _squash(text: str) -> str:
@@ -189,7 +193,7 @@ def lookalikes(name: str) -> str:
     for char in dict.fromkeys(name):
         if char.isascii() or not char.isalnum():
             continue
-        plain = unicodedata.normalize("NFKD", char)
+        plain = _without_marks(char)
         if plain.isascii():
             continue  # an accented or full-width letter: its base letter is compared
         proto = skeleton(plain)
