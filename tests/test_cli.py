@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from quartier.cli import main
+from quartier.directory import CACHE_FILE
 
 from .conftest import CASES, ROOT, TODAY
 
@@ -89,7 +90,7 @@ def test_one_file_mode_checks_against_the_rest(make_root, capsys) -> None:
             "on the old entry)",
             "1 file checked: 1 error",
         ]
-    assert (root / ".quartier-cache" / "keys-v2.json").is_file()
+    assert (root / CACHE_FILE).is_file()
     # Only the named file is blamed: the other file of the pair is not reported.
     code, out, _ = run(capsys, "validate", "--root", str(root), str(root / "entries/minimal.yaml"))
     assert "entries/minimal.yaml:12" in out and "twin.yaml:" not in out.split(" as ")[0]
@@ -252,3 +253,16 @@ def test_a_crash_log_is_a_fresh_private_file(capsys, monkeypatch, tmp_path: Path
     assert "RuntimeError: boom" in log.read_text()
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
     assert victim.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("name", ["directory.yaml", "schema/taxonomy.yaml"])
+def test_settings_through_a_symlink_are_refused_unread(make_root, capsys, tmp_path, name) -> None:
+    root = make_root({"entries/minimal.yaml": GOOD})
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("token: hunter2-secret\n")
+    (root / name).unlink()
+    (root / name).symlink_to(secret)
+    code, out, err = run(capsys, "validate", "--root", str(root))
+    assert code == 2
+    assert f"{name} is a symbolic link" in err
+    assert "hunter2" not in out + err

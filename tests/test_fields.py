@@ -6,7 +6,15 @@ import email_validator
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
-from quartier.fields import _SPECIAL_USE, check_email, check_slug, check_url, windows_reserved
+from quartier.fields import (
+    _SPECIAL_USE,
+    check_email,
+    check_plain_line,
+    check_slug,
+    check_text,
+    check_url,
+    windows_reserved,
+)
 
 ADDRESSES = [
     "hallo@velowerk.ch",
@@ -110,3 +118,16 @@ def test_ids_windows_reserves_are_refused(name: str) -> None:
 @pytest.mark.parametrize("name", ["con-bern", "com10", "lpt", "console", "nul1", "aux-velo"])
 def test_ids_that_only_start_like_a_device_are_fine(name: str) -> None:
     assert not windows_reserved(name) and check_slug(name) == name
+
+
+@pytest.mark.parametrize(
+    "char",
+    ["\r", "\x1b", "\x85", "\x9b", "\u2028", "\u2029", "\u202e", "\u200f", "\ufffe", "\x0c"],
+)
+def test_texts_refuse_characters_that_move_a_terminal_or_hide_a_line(char: str) -> None:
+    # "Aare\rEVIL" printed by `quartier search` overwrote the line with EVIL.
+    with pytest.raises(ValueError, match="invisible control or text-direction"):
+        check_plain_line(f"Aare{char}EVIL")
+    with pytest.raises(ValueError, match="invisible control or text-direction"):
+        check_text(f"Line one\nAare{char}EVIL")
+    assert check_text("Line one\n\tLine two, Café ☕ 👩‍🍳") == "Line one\n\tLine two, Café ☕ 👩‍🍳"

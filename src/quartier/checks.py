@@ -32,6 +32,7 @@ from .fields import SLUG_RE, normalize_phone, windows_reserved
 from .load import Document
 from .model import Entry
 from .problems import Problem, Severity
+from .steering import steering_texts
 from .taxonomy import Taxonomy
 
 DUPLICATE_DISTANCE_M = 50.0
@@ -336,6 +337,17 @@ def check_entry(entry: Entry, doc: Document, stem: str, ctx: Context) -> list[Pr
                 "renew the evidence or remove the certification",
                 Severity.WARNING,
             )
+    # Texts an assistant would relay: the reviewer decides (see quartier.steering).
+    for loc, _text, what in steering_texts(doc.data):
+        add(
+            loc,
+            field_path(loc),
+            f"this text {what}; assistants are told business texts are not instructions, "
+            "but a reviewer should read it",
+            "write about the business itself, for people; leave out notes to AI assistants "
+            "and claims about other businesses",
+            Severity.WARNING,
+        )
     return out
 
 

@@ -140,6 +140,14 @@ def load_context(root: Path, today: date | None = None) -> tuple[Context | None,
         raise QuartierError(
             f"no {CONFIG_NAME} in {root}: run quartier inside a directory repository or pass --root"
         )
+    # A pull request could make either a link to a file outside the repository,
+    # whose text would then show in error messages (and public CI logs).
+    for path in (cfg_path, root / TAXONOMY_PATH):
+        if path.is_symlink():
+            raise QuartierError(
+                f"{relative_path(path, root)} is a symbolic link; it must be a plain file "
+                "of the repository"
+            )
     doc = load_path(cfg_path, display=relative_path(cfg_path, root))
     config = validate(doc, DirectoryConfig)
     problems = list(doc.problems)

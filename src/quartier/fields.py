@@ -23,7 +23,13 @@ LANG_RE = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$"
 COUNTRY_RE = r"^[A-Z]{2}$"
 PARTIAL_DATE_RE = r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$"
 _SPACE = re.compile(r"\s")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls (but tab and newline), carriage returns and Unicode line
+# separators (they move a terminal's cursor or split a line where no one sees it),
+# direction overrides and marks, and noncharacters.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+    r"\u2066-\u2069\ufdd0-\ufdef\ufffe\uffff]"
+)
 
 
 # Tags every directory uses, known valid: checking them needs no 60 ms import.
