@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import email_validator
 import pytest
 from email_validator import EmailNotValidError, validate_email
@@ -131,3 +133,38 @@ def test_texts_refuse_characters_that_move_a_terminal_or_hide_a_line(char: str) 
     with pytest.raises(ValueError, match="invisible control or text-direction"):
         check_text(f"Line one\nAare{char}EVIL")
     assert check_text("Line one\n\tLine two, Café ☕ 👩‍🍳") == "Line one\n\tLine two, Café ☕ 👩‍🍳"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://velowerk.ch",
+        "https://velowerk.ch/",
+        "http://a-b.example.ch:8080/x?y=1#z",
+        "https://xn--velowrk-6nf.ch/",
+        "https://velowerk.ch/@shop",
+        "https://real.ch@attacker.ch/",
+        "https://real.ch\\@attacker.ch/",
+        "https://Velowerk.CH/",
+        "https://localhost/",
+        "https://.velowerk.ch/",
+        "https://velowerk.ch./",
+        "https://velo werk.ch/",
+        "https://velowerk.ch/a b",
+        "javascript://velowerk.ch/%0aalert(1)",
+        "ftp://velowerk.ch/",
+        "https://-velowerk.ch/",
+        "https://velowerk.ch:99999/",
+        "https://münster.de/",
+    ],
+)
+def test_the_fast_url_path_agrees_with_the_full_check(url: str) -> None:
+    from quartier.fields import _check_url_in_full
+
+    def outcome(check: Any) -> str:
+        try:
+            return str(check(url))
+        except ValueError as exc:
+            return f"refused: {exc.args[0]}"
+
+    assert outcome(check_url) == outcome(_check_url_in_full)

@@ -131,8 +131,23 @@ def check_text(text: str) -> str:
     return text
 
 
+# Plain lowercase addresses (the usual case) that the full check below accepts
+# as they are: no user name, no space, a dotted host. Everything else takes
+# the full check; tests/test_fields.py checks that both agree.
+_PLAIN_URL = re.compile(
+    r"https?://[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+"
+    r"(?::[0-9]{1,5})?(?:[/?#][^\s@\\]*)?"
+)
+
+
 def check_url(text: str) -> str:
     text = text.strip()
+    if _PLAIN_URL.fullmatch(text):
+        return text
+    return _check_url_in_full(text)
+
+
+def _check_url_in_full(text: str) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https"):
         raise ValueError(
@@ -245,15 +260,24 @@ def check_not_future(day: date) -> date:
 
 
 def check_opening_hours(text: str) -> str:
+    text = " ".join(text.split())
+    problem = _hours_problem(text)
+    if problem is not None:
+        raise ValueError(_explain_hours(text, problem), _HOURS_HINT)
+    return text
+
+
+@lru_cache(maxsize=4096)
+def _hours_problem(text: str) -> str | None:
+    """The parser's complaint about ``text``, or None; most directories repeat a few strings."""
     import opening_hours  # a Rust parser, loaded on first use
 
-    text = " ".join(text.split())
     try:
         opening_hours.OpeningHours(text)
     # ParserError is missing from the package's own stub.
     except opening_hours.ParserError as exc:  # type: ignore[attr-defined]
-        raise ValueError(_explain_hours(text, str(exc)), _HOURS_HINT) from None
-    return text
+        return str(exc)
+    return None
 
 
 def _explain_hours(text: str, detail: str) -> str:
