@@ -168,3 +168,33 @@ def test_the_fast_url_path_agrees_with_the_full_check(url: str) -> None:
             return f"refused: {exc.args[0]}"
 
     assert outcome(check_url) == outcome(_check_url_in_full)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://velowerk.ch/\x1b[2J\x1b]0;PWNED\x07",
+        "https://velowerk.ch/\u202eevil",
+        "https://velowerk.ch/\x9b31m",
+        "https://velowerk-lorraine.ch\u3002",
+        "https://velowerk-lorraine\uff0ech/",
+        "https://velowerk-lorraine\uff61ch/",
+        "https://velowerk-lorraine%2ech/",
+    ],
+)
+def test_web_addresses_refuse_escapes_and_odd_dots(url: str) -> None:
+    with pytest.raises(ValueError):
+        check_url(url)
+
+
+@pytest.mark.parametrize("suffix", ["\u202e", "\x9b", "\x85", "\u2028", "\x1b[2J"])
+def test_a_phone_number_refuses_control_characters(suffix: str) -> None:
+    from pydantic import ValidationError
+
+    from quartier.model import Contact
+
+    ok = Contact.model_validate({"phone": "031 332 11 22"}, context={"country": "CH"})
+    assert ok.phone == "031 332 11 22"
+    with pytest.raises(ValidationError, match="invisible control"):
+        phone = f"031 332{suffix} 11 22"  # inside: a trailing line separator is stripped
+        Contact.model_validate({"phone": phone}, context={"country": "CH"})

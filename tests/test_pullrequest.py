@@ -231,3 +231,24 @@ def test_scope_of_only_entries() -> None:
     typed = Changes("0" * 40, (Change("T", "entries/a.yaml"),))
     assert scope_of(typed).files is None
     assert scope_of(Changes("0" * 40, ())).files is None
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("entries/ch/con/win-one.yaml", "the folder name 'con' is reserved on Windows"),
+        ("entries/com1/bern/win-one.yaml", "the folder name 'com1' is reserved on Windows"),
+        ("entries/ch/aux.d/win-one.yaml", "the folder name 'aux.d' is reserved on Windows"),
+        ("entries/ch/bern/sub/win-one.yaml", "this file is nested too deeply"),
+        ("entries/x/y/z/q/win-one.yaml", "this file is nested too deeply"),
+    ],
+)
+def test_folder_rules_hold_for_a_pull_request_as_for_the_tree(pr, capsys, path, said) -> None:
+    # The walk refuses these folders; checking only the changed file used to pass them.
+    root = pr({path: entry("win-one", "Win One", 46.957, "[evil]")})
+    code, out, _ = check(capsys, root, "--author", "evil")
+    assert code == 1 and said in out, out
+    whole = main(["validate", "--root", str(root)])
+    assert whole == 1 and said.split(" is")[0].replace("this file", "this folder") in (
+        capsys.readouterr().out
+    )

@@ -236,11 +236,13 @@ def check_entry(entry: Entry, doc: Document, stem: str, ctx: Context) -> list[Pr
         )
 
     if entry.superseded_by is not None:
-        if entry.status == "open":
+        if entry.status != "permanently_closed":
+            # A temporarily closed copy naming its victim would otherwise be exempt
+            # from every duplicate check (a move is a permanent closure).
             add(
                 ("superseded_by",),
                 "superseded_by",
-                "superseded_by is only for closed businesses",
+                f"superseded_by is only for permanently closed businesses, not {entry.status}",
                 "set status: permanently_closed, or remove superseded_by",
             )
         elif entry.superseded_by == entry.id:

@@ -346,6 +346,30 @@ def _named_file(p: PathLike, root: Path, given: str) -> tuple[str, Problem | Non
             f"name the file itself, {ENTRIES_DIR}/... inside the repository, or replace the "
             "link with the file",
         )
+    # The walk refuses these folders; a pull request naming a file in one must
+    # fail as the whole tree would.
+    parts = rel.split(os.sep)
+    folders = parts[1:-1] if parts[0] == ENTRIES_DIR else []
+    reserved = next((f for f in folders if windows_reserved(f)), None)
+    if reserved is not None:
+        return real, Problem(
+            shown,
+            1,
+            1,
+            "file",
+            f"the folder name '{reserved}' is reserved on Windows, where it cannot be checked out",
+            "rename the folder, e.g. after the place's full name",
+        )
+    if len(folders) > MAX_FOLDER_DEPTH:
+        return real, Problem(
+            shown,
+            1,
+            1,
+            "file",
+            "this file is nested too deeply: entries live in "
+            "entries/<country>/<place>/<id>.yaml, and deeper folders are not read",
+            "move it up to entries/<country>/<place>/",
+        )
     return real, None
 
 

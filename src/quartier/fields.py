@@ -136,8 +136,12 @@ def check_text(text: str) -> str:
 # the full check; tests/test_fields.py checks that both agree.
 _PLAIN_URL = re.compile(
     r"https?://[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+"
-    r"(?::[0-9]{1,5})?(?:[/?#][^\s@\\]*)?"
+    r"(?::[0-9]{1,5})?(?:[/?#][!-?A-\[\]-~]*)?"  # printable ASCII but space, '@' and '\\'
 )
+
+
+# Full stops a browser maps to '.', percent escapes, and anything no host name holds.
+_ODD_HOST = re.compile(r"[\u3002\uff0e\uff61%\\/:@\s]")
 
 
 def check_url(text: str) -> str:
@@ -148,6 +152,11 @@ def check_url(text: str) -> str:
 
 
 def _check_url_in_full(text: str) -> str:
+    if _CONTROL.search(text):
+        raise ValueError(
+            f"{text!r} holds an invisible control or text-direction character",
+            "retype the address, or paste it as plain text",
+        )
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https"):
         raise ValueError(
@@ -164,6 +173,13 @@ def _check_url_in_full(text: str) -> str:
             f"write the address without it, like {urlunsplit(parts._replace(netloc=host))}",
         )
     host = parts.hostname or ""
+    if _ODD_HOST.search(host):
+        # A browser reads '。' (and '%2e') as '.', so the same site could be
+        # written in a way no duplicate check recognises.
+        raise ValueError(
+            f"'{text}' writes its host name with unusual characters ({host})",
+            "write the host with plain dots, like https://example.ch",
+        )
     if "." not in host or _SPACE.search(text) or host.startswith(".") or host.endswith("."):
         raise ValueError(
             f"'{text}' is not a well-formed web address",

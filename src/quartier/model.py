@@ -40,6 +40,7 @@ from .fields import (
     Slug,
     Tri,
     Url,
+    check_text,
     normalize_phone,
 )
 
@@ -131,6 +132,8 @@ class Contact(_Model):
         # The country comes from the entry's address, passed in as validation context.
         country = (info.context or {}).get("country")
         known = isinstance(country, str) and len(country) == 2
+        if value is not None:
+            value = check_text(value)  # libphonenumber skips control characters
         if value is not None and known and normalize_phone(value, str(country)) is None:
             raise ValueError(
                 f"'{value}' is not a valid phone number in {country}",
