@@ -290,6 +290,24 @@ def test_place_name_is_the_most_common_spelling_whatever_the_order() -> None:
     assert (
         group_by_place([("0", "Santa-Cruz"), ("1", "Santa Cruz")])["santa-cruz"][0] == "Santa Cruz"
     )
+    # A 1:1 tie is no way in either: words in another script (which the slug drops)
+    # or capitals lose against the plain name.
+    koniz = [("0", "KÖNIZ Только эта мастерская открыта"), ("1", "Köniz")]
+    assert group_by_place(koniz)["koniz"][0] == "Köniz"
+    assert group_by_place([("0", "BERN"), ("1", "Bern")])["bern"][0] == "Bern"
+
+
+def test_search_names_a_place_as_the_site_does() -> None:
+    from quartier.discover.places import Gazetteer
+
+    gaz, other = Gazetteer(), Gazetteer()
+    gaz.add("locality", "BËRN", 46.95, 7.44)  # an entry whose id sorts first
+    gaz.add("locality", "Bern", 46.95, 7.44)
+    other.add("locality", "Bern", 46.95, 7.45)
+    gaz.merge(other)
+    gaz.finish()
+    place = gaz.find("bern")
+    assert place is not None and place.label == "Bern" and place.count == 3
 
 
 def test_jsonld_files_are_safe_inside_a_script_element(site: Path) -> None:

@@ -20,10 +20,12 @@ from __future__ import annotations
 import math
 import re
 from array import array
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
 
+from ..placename import common_spelling
 from .text import fold
 
 # Kinds in order of trust: when two kinds share a name, the earlier wins.
@@ -144,7 +146,8 @@ class Gazetteer:
         # (kind, key) -> lat, lon, lat, lon, ...: flat arrays pickle as bytes, so the
         # gazetteers of a parallel index build travel back to the parent cheaply.
         self._points: dict[tuple[str, str], array[float]] = {}
-        self._labels: dict[tuple[str, str], str] = {}
+        # Every spelling of each place, counted: the most common names it (placename.py).
+        self._labels: dict[tuple[str, str], Counter[str]] = {}
         self.places: dict[str, Place] = {}
 
     def add(self, kind: str, label: str, lat: float, lon: float) -> None:
@@ -154,13 +157,14 @@ class Gazetteer:
         points = self._points.get((kind, key))
         if points is None:
             self._points[(kind, key)] = array("d", (lat, lon))
-            self._labels[(kind, key)] = label.strip()
+            self._labels[(kind, key)] = Counter((label.strip(),))
         else:
             points.append(lat)
             points.append(lon)
+            self._labels[(kind, key)][label.strip()] += 1
 
     def merge(self, other: Gazetteer) -> None:
-        """Add what ``other`` collected after what this one did (first label wins)."""
+        """Add what ``other`` collected after what this one did."""
         for name, points in other._points.items():
             mine = self._points.get(name)
             if mine is None:
@@ -168,6 +172,7 @@ class Gazetteer:
                 self._labels[name] = other._labels[name]
             else:
                 mine.extend(points)
+                self._labels[name].update(other._labels[name])
 
     def finish(self) -> None:
         """Turn collected points into places, one per name, the most trusted kind first."""
@@ -180,7 +185,7 @@ class Gazetteer:
             lon = sum(lons) / len(lons)
             if kind in ("quarter", "street") and _spread_out(lat, lon, lats, lons):
                 continue
-            label = self._labels[(kind, key)]
+            label = common_spelling(self._labels[(kind, key)])
             self.places[key] = Place(key, label, kind, round(lat, 5), round(lon, 5), len(lats))
         self._points.clear()
 

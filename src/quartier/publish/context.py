@@ -18,6 +18,7 @@ import orjson
 from ..config import DirectoryConfig
 from ..directory import Directory
 from ..model import Entry
+from ..placename import common_spelling
 from ..taxonomy import Taxonomy
 from . import urls
 from .jsonld import Site, pick
@@ -144,16 +145,7 @@ def group_by_place(rows: Iterable[tuple[str, str]]) -> dict[str, tuple[str, list
         else:
             ids[key] = [entry_id]
             spellings[key] = Counter((locality,))
-    return {key: (_place_name(spellings[key]), ids[key]) for key in sorted(ids)}
-
-
-def _place_name(spellings: Counter[str]) -> str:
-    if len(spellings) == 1:
-        return next(iter(spellings))
-    return min(
-        spellings,
-        key=lambda s: (-spellings[s], sum(not (c.isalnum() or c == " ") for c in s), s),
-    )
+    return {key: (common_spelling(spellings[key]), ids[key]) for key in sorted(ids)}
 
 
 def git_commit(root: Path) -> str | None:
