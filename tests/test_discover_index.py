@@ -276,3 +276,23 @@ def test_a_damaged_record_stops_one_command_with_a_message_and_the_next_builds_a
     assert "run the command again" in err and "Traceback" not in err
     assert not path.exists()
     assert _search(root, capsys)[:2] == first[:2]
+
+
+@pytest.mark.parametrize("section", ["docs", "bits"])
+@pytest.mark.parametrize("fill", [b"\xff", b"\x00"])
+def test_damage_in_an_unchecked_section_stops_one_command_not_with_a_traceback(
+    make_root: Any, capsys: pytest.CaptureFixture[str], section: str, fill: bytes
+) -> None:
+    # The postings (docs) and bitmaps (bits) are not checksummed at each opening:
+    # damage there used to end every later search with exit 3 and keep the file.
+    root = _repository(make_root)
+    first = _search(root, capsys)
+    (path,) = (root / ".quartier-cache").glob("search-index-v*.bin")
+    data = path.read_bytes()
+    off, length = _section(data, section)
+    path.write_bytes(data[:off] + fill * length + data[off + length :])
+    code, out, err = _search(root, capsys)
+    assert code in (0, 2) and "Traceback" not in err
+    if code == 2:  # damage a query trips on removes the file, and the next run rebuilds
+        assert "is damaged" in err and not path.exists()
+        assert _search(root, capsys)[:2] == first[:2]

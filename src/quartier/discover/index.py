@@ -46,24 +46,26 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import marshal
 import math
 import mmap
 import os
 import re
+import struct
 import sys
 import threading
 import zlib
 from array import array
 from collections import deque
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from itertools import accumulate, pairwise, repeat
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 import orjson
 
@@ -1174,6 +1176,31 @@ class _IndexFile:
         self.tmp.unlink(missing_ok=True)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+# What reading past the end of a damaged section raises. The large sections
+# (postings, bitmaps, records) are not checksummed at each opening (a full
+# check would cost about 0.25 s per 300 MB); a query that trips on one turns
+# into Index.damaged, never a traceback.
+DAMAGE = (IndexError, OverflowError, struct.error, UnicodeDecodeError)
+
+
+def guarded(fn: Callable[P, R]) -> Callable[P, R]:
+    """``fn(index, ...)`` with damage found while reading ``index`` reported, not raised raw."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except DAMAGE as exc:
+            index = args[0]
+            if isinstance(index, Index):
+                raise index.damaged(f"{type(exc).__name__} while reading it") from None
+            raise
+
+    return wrapper
+
+
 class IndexUnusable(Exception):
     """The index file is missing, from another version, or damaged: rebuild it."""
 
@@ -1333,6 +1360,15 @@ class Index:
         """Business id -> document number."""
         return {eid: i for i, eid in enumerate(self.ids)}
 
+    def damaged(self, what: str) -> QuartierError:
+        """Remove the file (the next command builds it anew) and say so, for raising."""
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        return QuartierError(
+            f"the search index {self.path} is damaged ({what}); "
+            "it was removed: run the command again to build it anew"
+        )
+
     def record(self, doc: int) -> dict[str, Any]:
         """``{"entry": <public entry JSON>, "url": <page URL>}`` of one business.
 
@@ -1346,12 +1382,7 @@ class Index:
                 return data  # type: ignore[no-any-return]
         except (orjson.JSONDecodeError, KeyError, TypeError, IndexError):
             pass
-        with contextlib.suppress(OSError):
-            self.path.unlink()
-        raise QuartierError(
-            f"the search index {self.path} is damaged (record {doc} is unreadable); "
-            "it was removed: run the command again to build it anew"
-        )
+        raise self.damaged(f"record {doc} is unreadable")
 
     def categories_of(self, doc: int) -> list[str]:
         """Primary category first."""

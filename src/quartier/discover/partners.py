@@ -43,6 +43,7 @@ from .index import (
     STATUS,
     Index,
     concept_terms,
+    guarded,
     leaf_phrases,
 )
 from .places import distance_km
@@ -120,6 +121,7 @@ class _Need:
     categories: set[str]
 
 
+@guarded
 def partners(
     index: Index, business_id: str, limit: int = 5, language: str | None = None
 ) -> PartnersResult:

@@ -43,7 +43,16 @@ from typing import Any
 from ..problems import QuartierError
 from . import bitset
 from . import hours as hours_mod
-from .index import CELL_DEGREES, FIELD_WEIGHT, FIELDS, NO_AREA, STATUS, WHEELCHAIR, Index
+from .index import (
+    CELL_DEGREES,
+    FIELD_WEIGHT,
+    FIELDS,
+    NO_AREA,
+    STATUS,
+    WHEELCHAIR,
+    Index,
+    guarded,
+)
 from .places import distance_km
 from .text import STOPWORDS, edits1, stem, words
 
@@ -190,6 +199,7 @@ class _Concept:
     idf: float = 0.0
 
 
+@guarded
 def search(index: Index, q: SearchQuery) -> SearchResult:
     """The short list for ``q`` (raises QuartierError with a fix for a bad argument)."""
     if not 1 <= q.limit <= MAX_LIMIT:
