@@ -296,3 +296,19 @@ def test_damage_in_an_unchecked_section_stops_one_command_not_with_a_traceback(
     if code == 2:  # damage a query trips on removes the file, and the next run rebuilds
         assert "is damaged" in err and not path.exists()
         assert _search(root, capsys)[:2] == first[:2]
+
+
+def test_a_cache_folder_that_is_a_link_is_not_written_through(
+    make_root: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: Any
+) -> None:
+    root = _repository(make_root)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    planted = elsewhere / "search-index-v1-keep.bin"
+    planted.write_bytes(b"not ours")
+    (root / ".quartier-cache").symlink_to(elsewhere)
+    monkeypatch.setenv("QUARTIER_CACHE_DIR", str(tmp_path / "user-cache"))
+    code, out, _ = _search(root, capsys)
+    assert code == 0 and out
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["search-index-v1-keep.bin"]
+    assert list((tmp_path / "user-cache").glob("repository-*/search-index-v*.bin"))

@@ -225,6 +225,11 @@ def _repository(root: Path, rebuild: bool) -> Index:
             continue
         h.update(f"{path.relative_to(root).as_posix()}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
     folder = root / CACHE_FILE.parent
+    if folder.is_symlink():
+        # A .quartier-cache committed as a link would have old indexes deleted and
+        # new ones written wherever it points: use the user's cache instead.
+        key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+        folder = cache_root() / f"repository-{key}"
     return _cached(folder, h.hexdigest(), str(root), lambda: _repository_rows(root), rebuild)
 
 
