@@ -36,6 +36,9 @@ from .steering import steering_texts
 from .taxonomy import Taxonomy
 
 DUPLICATE_DISTANCE_M = 50.0
+# The same name a little farther away is worth a look (a copy placed beside its
+# victim); farther still it is usually a second shop, and fine.
+NEARBY_NAME_M = 500.0
 # Hosts many unrelated businesses share; the same host there proves nothing.
 SHARED_HOSTS = frozenset(
     {
@@ -417,9 +420,18 @@ def check_tree(
         by_id[k.id].append(k)
     out: list[Problem] = []
 
-    def report(k: Keys, pos: tuple[int, int], field: str, message: str, hint: str = "") -> None:
+    def report(
+        k: Keys,
+        pos: tuple[int, int],
+        field: str,
+        message: str,
+        hint: str = "",
+        severity: Severity = Severity.ERROR,
+    ) -> None:
         if blame is None or k.path in blame:
-            out.append(Problem(k.path, pos[0], pos[1], field, message, hint or _SAME_HINT))
+            out.append(
+                Problem(k.path, pos[0], pos[1], field, message, hint or _SAME_HINT, severity)
+            )
 
     for group in by_id.values():
         if len(group) < 2:
@@ -505,9 +517,25 @@ def check_tree(
                 f"the website of {other}: {_SAME}"
             )
         report(b, b.host_pos, "contact.website", message)
+    nearby: list[tuple[Keys, tuple[int, int], str, str]] = []
     for pair in pairs(lambda k: k.names):
         a, ai, b, bi = blamed(pair)
-        if distance_m(a.lat, a.lon, b.lat, b.lon) > DUPLICATE_DISTANCE_M:
+        metres = distance_m(a.lat, a.lon, b.lat, b.lon)
+        if metres > NEARBY_NAME_M:
+            continue
+        if metres > DUPLICATE_DISTANCE_M:
+            # A second shop of one business, or a copy placed a little away from
+            # its victim: a person tells which (unless that name is an error already).
+            field, line, column, _ = b.name_at[bi]
+            nearby.append(
+                (
+                    b,
+                    (line, column),
+                    field,
+                    f"same name as {a.path}:{a.name_at[ai][1]}, {metres:,.0f} m away: another "
+                    "shop of the same business, or a copy?",
+                )
+            )
             continue
         field, line, column, note = b.name_at[bi]
         other_field, other_line, _, _ = a.name_at[ai]
@@ -519,6 +547,15 @@ def check_tree(
         else:
             message, hint = f"same name as {other}, {near}: {_SAME}", _SAME_HINT
         report(b, (line, column), field, message, hint)
+    named = {(p.path, p.field) for p in out}
+    for k, pos, field, message in nearby:
+        if (k.path, field) not in named:
+            named.add((k.path, field))
+            hint = (
+                "if it is another shop, say which in the name, e.g. 'Velowerk Lorraine "
+                "(Breitenrain)', so that people can tell them apart"
+            )
+            report(k, pos, field, message, hint, Severity.WARNING)
     return out
 
 
