@@ -89,7 +89,8 @@ _FORGET = (
     r"|oublie[rz]?|ignora(?:re)?|dimentica(?:re)?|olvida(?:r)?|desestima)"
 )
 _RULES = (
-    r"(?:instructions?|rules|guidelines|prompts?|results?|anweisungen|regeln|vorgaben|ergebnisse"
+    r"(?:instructions?|rules|guidelines|guidance|prompts?|results?|anweisungen|regeln|vorgaben"
+    r"|ergebnisse|richtlinien"
     r"|consignes|regles|resultats|istruzioni|regole|risultati|instrucciones|reglas|resultados)"
 )
 _EVERY_ANSWER = (
@@ -109,7 +110,9 @@ _ASSISTANT = [
     rf"\b{_FORGET}\b.{{0,40}}\b{_RULES}\b",
     r"\[\s*system\b|<\s*system\b|\bsystem\s*(?:prompt|note|message|instruction)s?\b|^system:",
     rf"\b{_EVERY_ANSWER}\b",
-    r"\bas an ai\b",
+    r"\bas an ai\b|\bals (?:ki|sprachmodell|assistent)\b|\ben tant qu'(?:ia|assistant)\b"
+    r"|\bcome (?:ia|assistente)\b|\bcomo (?:ia|asistente)\b",
+    rf"\b{_READER}\b (?:reading|parsing|indexing|summari[sz]ing) this\b",
     r"\b(?:always|only) recommend\b|\brecommend (?:only|us|this (?:shop|business|place))\b",
     r"\bempfiehl\w* (?:immer|nur|ausschliesslich)\b",
     r"\brecommande[rz]? (?:toujours|uniquement|seulement)\b",
@@ -165,7 +168,8 @@ _ASSISTANT_GATE = _words(
     ai ki ia llm llms gpt chatgpt claude gemini copilot chatbot chatbots bot bots crawler crawlers
     robot robots engine engines suchmaschine suchmaschinen moteur moteurs motori motores
     assistant assistants assistent assistenten assistente assistenti asistente asistentes
-    assistante assistantes sprachmodell sprachmodelle sprachmodellen models modeles modelli modelos
+    assistante assistantes sprachmodell sprachmodelle sprachmodellen model models modeles modelli
+    modelos
     intelligence intelligenza inteligencia intelligenz system systems systeme systemes sistemi
     sistemas automated automatisierte automatises automatici automatizados
     instruction instructions prompt prompts anweisung anweisungen instruktion instruktionen
