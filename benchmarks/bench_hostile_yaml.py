@@ -60,15 +60,8 @@ BREAKS = {
     "para-sep": "\u2029",
 }
 
-CALIBRATE = """
-import time
-def work():
-    t, s = time.perf_counter(), 0
-    for i in range(20_000_000):
-        s += i
-    return time.perf_counter() - t
-print(work())
-"""
+# The CPU loop bench_build times beside each build, so figures compare across benches.
+from bench_build import CALIBRATE  # noqa: E402
 
 # One child per case: argv[1] is the hostile file, argv[2] the normal one,
 # argv[3] "1" to switch the text pre-scan off. Prints one JSON line.
