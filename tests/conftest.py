@@ -1,4 +1,4 @@
-"""Shared fixtures: a throw-away directory repository built from the real settings."""
+"""Shared fixtures: the sample directory, and throw-away repositories built from its settings."""
 
 from __future__ import annotations
 
@@ -11,18 +11,38 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).parent / "cases"
+# The sample directory's data (directory.yaml and entries/) that the tests read: a
+# copy of the repository's own sample, so that a city which forks the repository
+# and replaces both keeps a green test suite. The tool's files (the taxonomy,
+# mkdocs.yml, site/) are still read from ROOT: a city runs the tool it forked.
+SAMPLE = Path(__file__).parent / "fixtures" / "sample"
 # Fixed so that "stale" and "expired" cases do not change with the calendar.
 TODAY = date(2026, 11, 24)
 
 
+def sample_repo(dest: Path) -> Path:
+    """A repository at ``dest``: the sample's settings and entries with the tool's files."""
+    shutil.copytree(SAMPLE, dest)
+    shutil.copytree(ROOT / "schema", dest / "schema")
+    shutil.copy(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
+    shutil.copytree(ROOT / "site", dest / "site")
+    return dest
+
+
+@pytest.fixture(scope="session")
+def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample directory as a repository, shared by the tests that only read it."""
+    return sample_repo(tmp_path_factory.mktemp("sample") / "repo")
+
+
 @pytest.fixture
 def make_root(tmp_path: Path) -> Callable[[dict[str, bytes | str]], Path]:
-    """Build a repository with the project's directory.yaml and taxonomy plus ``files``."""
+    """Build a repository with the sample's directory.yaml, the taxonomy and ``files``."""
 
     def build(files: dict[str, bytes | str]) -> Path:
         root = tmp_path / "repo"
         (root / "schema").mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / "directory.yaml", root / "directory.yaml")
+        shutil.copy(SAMPLE / "directory.yaml", root / "directory.yaml")
         shutil.copy(ROOT / "schema" / "taxonomy.yaml", root / "schema" / "taxonomy.yaml")
         for rel, content in files.items():
             path = root / rel
