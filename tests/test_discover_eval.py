@@ -3,9 +3,10 @@
 Two sets, both with expected businesses written down independently of the
 search code:
 
-- the sample entries with hand-written queries (``tests/eval/queries.yaml``:
-  several languages, places, opening times, synonyms, misspellings) and the
-  partner pairs designed into them (``tests/eval/partners.yaml``);
+- the sample entries (their copy in ``tests/fixtures/sample``) with
+  hand-written queries (``tests/eval/queries.yaml``: several languages,
+  places, opening times, synonyms, misspellings) and the partner pairs
+  designed into them (``tests/eval/partners.yaml``);
 - a synthetic directory of 2,000 entries from ``benchmarks/synth.py``, whose
   expectations are derived from the generated files: a category label in
   another language (sometimes misspelt) plus a quarter the summary names,
@@ -29,7 +30,7 @@ import yaml
 from quartier.discover import Index, SearchQuery, open_index, partners, search
 from quartier.discover.places import distance_km
 
-from .conftest import ROOT
+from .conftest import ROOT, SAMPLE
 
 EVAL = Path(__file__).parent / "eval"
 NOW = datetime(2026, 11, 24, 12, 0)  # a Tuesday, local time at each business
@@ -88,12 +89,12 @@ def partner_recall(index: Index, expected: dict[str, set[str]]) -> tuple[float, 
 
 
 @pytest.fixture(scope="module")
-def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
+def sample_index(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Index:
     from quartier.directory import read_directory
     from quartier.publish import build
 
     out = tmp_path_factory.mktemp("sample") / "site"
-    build(read_directory(ROOT), out)
+    build(read_directory(sample_root), out)
     return open_index(out, rebuild=True)
 
 
@@ -125,7 +126,13 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Index, list[dic
         import synth
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
-    root = synth.generate(tmp_path_factory.mktemp("synth") / "repo", 2000, 7, date(2026, 11, 1))
+    root = synth.generate(
+        tmp_path_factory.mktemp("synth") / "repo",
+        2000,
+        7,
+        date(2026, 11, 1),
+        settings=SAMPLE / "directory.yaml",
+    )
     entries = []
     for path in sorted((root / "entries").rglob("*.yaml")):
         entries.append(yaml.load(path.read_text("utf-8"), Loader=yaml.BaseLoader))
