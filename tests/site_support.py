@@ -14,7 +14,7 @@ from quartier.directory import read_directory
 from quartier.publish import build
 from quartier.site import build_site
 
-from .conftest import ROOT, TODAY
+from .conftest import ROOT, SAMPLE, TODAY
 
 BASE_URL = "https://quartier-dev.github.io/quartier/"
 HOSTILE = Path(__file__).parent / "hostile"
@@ -23,7 +23,8 @@ SLOTS = "QUARTIERTITLESLOT QUARTIERCONTENTSLOT QUARTIERJSONLDSLOT QUARTIERDESCRI
 
 
 def entry_ids() -> list[str]:
-    return sorted(p.stem for p in (ROOT / "entries").rglob("*.yaml"))
+    """The ids of the sample's entries (tests/fixtures/sample)."""
+    return sorted(p.stem for p in (SAMPLE / "entries").rglob("*.yaml"))
 
 
 def build_into(root: Path, out: Path) -> Path:

@@ -17,7 +17,7 @@ import pytest
 from quartier.directory import read_directory
 from quartier.problems import Problem
 
-from .conftest import CASES, TODAY
+from .conftest import CASES, SAMPLE, TODAY
 
 EXPECT = re.compile(
     r"^(?:# expect: )?(?:(?P<path>\S+?):)?(?P<line>\d+):(?P<col>\d+) "
@@ -96,7 +96,7 @@ def test_tree_case(tree: Path, make_root) -> None:
 
 def test_the_template_in_entries_readme_is_a_valid_entry(make_root) -> None:
     """Owners copy it: it must pass as it is."""
-    readme = (CASES.parents[1] / "entries" / "README.md").read_text("utf-8")
+    readme = (SAMPLE / "entries" / "README.md").read_text("utf-8")
     block = re.search(r"```yaml\n(.*?)```", readme, re.S)
     assert block is not None
     root = make_root({"entries/my-shop.yaml": block.group(1)})

@@ -21,7 +21,7 @@ from quartier.discover.index import NdjsonRows, build_index
 from quartier.discover.source import _published_rows
 from quartier.publish import build
 
-from .conftest import ROOT
+from .conftest import SAMPLE
 
 NOW = datetime(2026, 11, 24, 12, 0)
 QUERIES: list[dict[str, Any]] = [
@@ -38,9 +38,9 @@ QUERIES: list[dict[str, Any]] = [
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def published(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("published") / "site"
-    build(read_directory(ROOT), out)
+    build(read_directory(sample_root), out)
     return out
 
 
@@ -162,8 +162,8 @@ def test_bitset_round_trip(n: int) -> None:
 def _repository(make_root: Any) -> Path:
     return make_root(
         {
-            f"entries/{p.relative_to(ROOT / 'entries')}": p.read_bytes()
-            for p in (ROOT / "entries").rglob("*.yaml")
+            f"entries/{p.relative_to(SAMPLE / 'entries')}": p.read_bytes()
+            for p in (SAMPLE / "entries").rglob("*.yaml")
         }
     )
 

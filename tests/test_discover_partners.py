@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -10,16 +11,16 @@ from quartier.cli import main
 from quartier.discover import Index, open_index, partners
 from quartier.problems import QuartierError
 
-from .conftest import ROOT
+from .conftest import SAMPLE
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
+def index(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Index:
     from quartier.directory import read_directory
     from quartier.publish import build
 
     out = tmp_path_factory.mktemp("partners") / "site"
-    build(read_directory(ROOT), out)
+    build(read_directory(sample_root), out)
     return open_index(out)
 
 
@@ -39,13 +40,13 @@ def test_both_directions_with_reasons(index: Index) -> None:
 
 def test_across_languages(make_root) -> None:
     """A German need finds an English offer through the taxonomy's synonyms (Brot = bread)."""
-    seeker = (ROOT / "entries/ch/bern/kafi-zwischenhalt.yaml").read_text("utf-8")
+    seeker = (SAMPLE / "entries/ch/bern/kafi-zwischenhalt.yaml").read_text("utf-8")
     # Only the German text of each need is kept, and no category helps.
     seeker = seeker.replace(
         "        en: fresh bread and croissants dropped off before 7 a.m. daily\n", ""
     )
     seeker = seeker.replace("      categories: [bakery]\n", "")
-    baker = (ROOT / "entries/ch/bern/holzofebeck-breitsch.yaml").read_text("utf-8")
+    baker = (SAMPLE / "entries/ch/bern/holzofebeck-breitsch.yaml").read_text("utf-8")
     baker = baker.replace(
         "        de: Brot und Backwaren im Grosshandel, jeden Morgen geliefert an Cafés, "
         "Restaurants und Feinkostläden\n",
@@ -83,8 +84,8 @@ def test_mistakes(index: Index) -> None:
         partners(index, "kafi-zwischenhalt", limit=0)
 
 
-def test_cli(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["partners", "zweitlauf-vintage", "--root", str(ROOT)])
+def test_cli(sample_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["partners", "zweitlauf-vintage", "--root", str(sample_root)])
     out = capsys.readouterr().out.splitlines()
     assert code == 0
     assert out[0] == "partners of Zweitlauf Vintage (zweitlauf-vintage):"
@@ -94,9 +95,11 @@ def test_cli(capsys: pytest.CaptureFixture[str]) -> None:
         "before items go on sale <-> provides: alterations and repairs for second-hand and "
         "vintage clothing shops, weekly pick-up"
     ) in out
-    assert main(["partners", "zweitlauf-vintage", "--format", "json", "--root", str(ROOT)]) == 0
+    assert (
+        main(["partners", "zweitlauf-vintage", "--format", "json", "--root", str(sample_root)]) == 0
+    )
     data = json.loads(capsys.readouterr().out)
     kinds = {r["kind"] for r in data["partners"][0]["reasons"]}
     assert kinds >= {"they provide what you seek", "they seek what you provide"}
-    assert main(["partners", "nope", "--root", str(ROOT)]) == 2
+    assert main(["partners", "nope", "--root", str(sample_root)]) == 2
     assert "unknown business id 'nope'" in capsys.readouterr().err

@@ -14,23 +14,14 @@ from quartier.discover.hours import parse_when
 from quartier.discover.text import edits1, fold, stem, terms
 from quartier.problems import QuartierError
 
-from .conftest import ROOT
+from .conftest import SAMPLE, sample_repo
 
 TUESDAY_NOON = datetime(2026, 11, 24, 12, 0)
 
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
-    import shutil
-
-    root = tmp_path_factory.mktemp("repo")
-    for name in ("directory.yaml", "schema", "entries"):
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, root / name)
-        else:
-            shutil.copy(src, root / name)
-    return open_index(root)
+    return open_index(sample_repo(tmp_path_factory.mktemp("repo") / "repo"))
 
 
 def ids(index: Index, text: str = "", **options: object) -> list[str]:
@@ -156,7 +147,7 @@ def test_short_by_default_and_bounded(index: Index) -> None:
 
 def _clones(n: int) -> dict[str, str]:
     """``n`` bakeries that differ only in id, name and contact: equally good for any query."""
-    src = (ROOT / "entries/ch/bern/holzofebeck-breitsch.yaml").read_text("utf-8")
+    src = (SAMPLE / "entries/ch/bern/holzofebeck-breitsch.yaml").read_text("utf-8")
     files = {}
     for i in range(n):
         text = src.replace("holzofebeck-breitsch", f"beck-{i}").replace(

@@ -18,7 +18,7 @@ from quartier.discover.source import base_url, published_base
 from quartier.problems import QuartierError
 from quartier.publish import build
 
-from .conftest import ROOT
+from .conftest import SAMPLE
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -29,10 +29,10 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def published_site(tmp_path: Path) -> Iterator[str]:
-    """The sample directory built and served on 127.0.0.1 (a random port); yields its URL."""
+def published_site(root: Path, tmp_path: Path) -> Iterator[str]:
+    """The directory at ``root`` built and served on 127.0.0.1 (a random port); yields its URL."""
     out = tmp_path / "site"
-    build(read_directory(ROOT), out)
+    build(read_directory(root), out)
     handler = functools.partial(_Quiet, directory=str(out))
     _Quiet.requests = []
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -64,8 +64,10 @@ def test_base_url_from_any_published_address() -> None:
         assert base_url(url) == "https://x.org/city/", url
 
 
-def test_a_url_is_fetched_once_then_revalidated(tmp_path: Path, cache: Path) -> None:
-    with published_site(tmp_path) as url:
+def test_a_url_is_fetched_once_then_revalidated(
+    sample_root: Path, tmp_path: Path, cache: Path
+) -> None:
+    with published_site(sample_root, tmp_path) as url:
         index = open_index(url + "feed.json")
         assert index.n == 15
         top = search(index, SearchQuery("Velo")).results[0]
@@ -81,9 +83,9 @@ def test_a_url_is_fetched_once_then_revalidated(tmp_path: Path, cache: Path) -> 
         assert again.path == index.path  # unchanged files (304): the same cached index
 
 
-def test_a_build_folder_feed_and_api_paths(tmp_path: Path, cache: Path) -> None:
+def test_a_build_folder_feed_and_api_paths(sample_root: Path, tmp_path: Path, cache: Path) -> None:
     out = tmp_path / "site"
-    build(read_directory(ROOT), out)
+    build(read_directory(sample_root), out)
     assert published_base(out) == out
     assert published_base(out / "api" / "v1" / "directory.json") == out
     index = open_index(out / "api" / "v1" / "taxonomy.json")
@@ -94,8 +96,8 @@ def test_a_build_folder_feed_and_api_paths(tmp_path: Path, cache: Path) -> None:
 
 def test_a_repository_index_is_cached_and_follows_changes(make_root, tmp_path: Path) -> None:
     files = {
-        f"entries/{p.relative_to(ROOT / 'entries')}": p.read_text("utf-8")
-        for p in (ROOT / "entries").rglob("*.yaml")
+        f"entries/{p.relative_to(SAMPLE / 'entries')}": p.read_text("utf-8")
+        for p in (SAMPLE / "entries").rglob("*.yaml")
     }
     root = make_root(files)
     stale = root / ".quartier-cache" / "search-index-v1-0123456789abcdef01234567.bin"
@@ -118,7 +120,7 @@ def test_a_repository_index_is_cached_and_follows_changes(make_root, tmp_path: P
 
 def test_a_read_only_checkout_still_searches(make_root, tmp_path: Path) -> None:
     root = make_root({})
-    shutil.copytree(ROOT / "entries", root / "entries")
+    shutil.copytree(SAMPLE / "entries", root / "entries")
     (root / ".quartier-cache").write_text("a file where the cache folder should be")
     index = open_index(root)
     assert index.n == 15 and not index.path.exists()  # a temporary index, already unlinked

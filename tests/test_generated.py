@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CASES, ROOT
+from .conftest import CASES, ROOT, SAMPLE
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import generate
@@ -42,7 +42,7 @@ def _check_jsonschema(files: list[Path]) -> subprocess.CompletedProcess[str]:
 
 
 def test_sample_entries_pass_the_exported_schema() -> None:
-    files = sorted((ROOT / "entries").rglob("*.yaml"))
+    files = sorted((SAMPLE / "entries").rglob("*.yaml"))
     result = _check_jsonschema(files)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -61,9 +61,9 @@ def test_schema_has_category_enum_and_examples() -> None:
 
 
 def test_entries_point_editors_at_the_schema() -> None:
-    for path in sorted((ROOT / "entries").rglob("*.yaml")):
+    for path in sorted((SAMPLE / "entries").rglob("*.yaml")):
         first = path.read_text("utf-8").splitlines()[0]
-        depth = len(path.relative_to(ROOT).parts) - 1
+        depth = len(path.relative_to(SAMPLE).parts) - 1
         assert first == (
             "# yaml-language-server: $schema=" + "../" * depth + "schema/entry.schema.json"
         ), path

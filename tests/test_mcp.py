@@ -20,8 +20,6 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from .conftest import ROOT
-
 TIMEOUT_S = 60
 
 
@@ -41,8 +39,8 @@ def _run(coro: Any) -> Any:
     return anyio.run(bounded)
 
 
-def test_stdio_tools_resources_and_errors(tmp_path: Path) -> None:
-    env_root = str(ROOT)
+def test_stdio_tools_resources_and_errors(sample_root: Path, tmp_path: Path) -> None:
+    env_root = str(sample_root)
 
     async def scenario() -> None:
         async with Client(_stdio("--root", env_root), read_timeout_seconds=30) as client:
@@ -122,7 +120,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def http_server(tmp_path: Path) -> Iterator[str]:
+def http_server(sample_root: Path, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     log = (tmp_path / "server.log").open("wb")
     proc = subprocess.Popen(
@@ -132,7 +130,7 @@ def http_server(tmp_path: Path) -> Iterator[str]:
             "quartier",
             "mcp",
             "--root",
-            str(ROOT),
+            str(sample_root),
             "--http",
             "--port",
             str(port),
@@ -175,10 +173,12 @@ def test_streamable_http_on_loopback(http_server: str) -> None:
     _run(scenario)
 
 
-def test_serves_a_published_directory_by_url(tmp_path: Path, monkeypatch) -> None:
+def test_serves_a_published_directory_by_url(
+    sample_root: Path, tmp_path: Path, monkeypatch
+) -> None:
     from .test_discover_source import published_site
 
-    with published_site(tmp_path) as url:
+    with published_site(sample_root, tmp_path) as url:
 
         async def scenario() -> None:
             params = _stdio("--source", url + "feed.json")
@@ -190,8 +190,8 @@ def test_serves_a_published_directory_by_url(tmp_path: Path, monkeypatch) -> Non
         _run(scenario)
 
 
-def test_mcp_usage_errors_are_messages(capsys) -> None:
+def test_mcp_usage_errors_are_messages(sample_root: Path, capsys) -> None:
     from quartier.cli import main
 
-    assert main(["mcp", "--root", str(ROOT), "--port", "0", "--http"]) == 2
+    assert main(["mcp", "--root", str(sample_root), "--port", "0", "--http"]) == 2
     assert "--port" in capsys.readouterr().err

@@ -25,7 +25,7 @@ from quartier.publish.jsonld import embed
 from quartier.publish.public import public_entry
 
 from . import schemaorg
-from .conftest import CASES, ROOT, TODAY
+from .conftest import CASES, SAMPLE, TODAY
 
 EXPECTED_FILES = [
     "feed.json",
@@ -48,9 +48,9 @@ EXPECTED_FILES = [
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def site(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("build") / "_site"
-    directory = read_directory(ROOT, today=TODAY)
+    directory = read_directory(sample_root, today=TODAY)
     build(directory, out, commit="0" * 40)
     return out
 
@@ -62,7 +62,7 @@ def _json(site: Path, rel: str) -> dict:
 def test_every_output_is_written(site: Path) -> None:
     for rel in EXPECTED_FILES:
         assert (site / rel).is_file(), rel
-    ids = sorted(p.stem for p in (ROOT / "entries").rglob("*.yaml"))
+    ids = sorted(p.stem for p in (SAMPLE / "entries").rglob("*.yaml"))
     assert sorted(p.stem for p in (site / "api/v1/entries").glob("*.json")) == ids
     assert sorted(p.stem for p in (site / "api/v1/entries").glob("*.jsonld")) == ids
 
@@ -75,12 +75,12 @@ def test_index_manifest_hashes_every_file(site: Path) -> None:
         data = (site / rel).read_bytes()
         assert meta == {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}, rel
     counts = index["counts"]
-    assert counts["entries"] == len(list((ROOT / "entries").rglob("*.yaml")))
+    assert counts["entries"] == len(list((SAMPLE / "entries").rglob("*.yaml")))
     assert counts["permanently_closed"] >= 1 and counts["temporarily_closed"] >= 1
 
 
-def test_round_trip_feed_ndjson_api(site: Path) -> None:
-    directory = read_directory(ROOT, today=TODAY)
+def test_round_trip_feed_ndjson_api(sample_root: Path, site: Path) -> None:
+    directory = read_directory(sample_root, today=TODAY)
     expected = {i: public_entry(e) for i, e in directory.entries.items()}
 
     def back(data: dict) -> Entry:
@@ -210,8 +210,8 @@ def test_closed_businesses_stay_with_their_status(site: Path) -> None:
     assert "id: tidepool-records |" not in full  # only open businesses there
 
 
-def test_hidden_address_is_never_published(site: Path) -> None:
-    entry = read_directory(ROOT, today=TODAY).entries["redwood-bench-joinery"]
+def test_hidden_address_is_never_published(sample_root: Path, site: Path) -> None:
+    entry = read_directory(sample_root, today=TODAY).entries["redwood-bench-joinery"]
     street = entry.location.address.street
     assert street and entry.location.hide_address
     for path in site.rglob("*"):
@@ -231,7 +231,7 @@ def test_hidden_address_is_never_published(site: Path) -> None:
 def test_duckdb_reads_parquet_and_geojson(site: Path) -> None:
     con = duckdb.connect()
     count = con.execute(f"SELECT count(*) FROM '{site}/data/entries.parquet'").fetchone()
-    assert count == (len(list((ROOT / "entries").rglob("*.yaml"))),)
+    assert count == (len(list((SAMPLE / "entries").rglob("*.yaml"))),)
     bakeries = con.execute(
         f"SELECT id FROM '{site}/data/entries.parquet' WHERE list_contains(categories, 'bakery') "
         "ORDER BY id"
@@ -269,12 +269,14 @@ def test_llms_txt_and_robots(site: Path) -> None:
     assert robots.rstrip().endswith("sitemap.xml")
 
 
-def test_sitemap_and_its_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: Path) -> None:
+def test_sitemap_and_its_index(
+    sample_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: Path
+) -> None:
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     locs = [e.text for e in ET.parse(site / "sitemap.xml").findall("s:url/s:loc", ns)]
     assert any(loc.endswith("/businesses/velowerk-lorraine/") for loc in locs)
     monkeypatch.setattr(sitemap, "MAX_URLS", 10)
-    build(read_directory(ROOT, today=TODAY), tmp_path / "out")
+    build(read_directory(sample_root, today=TODAY), tmp_path / "out")
     index = ET.parse(tmp_path / "out" / "sitemap.xml").getroot()
     assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
     parts = [e.text.rsplit("/", 1)[1] for e in index.findall("s:sitemap/s:loc", ns)]
@@ -282,8 +284,8 @@ def test_sitemap_and_its_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     assert len(parts) >= 3 and total == len(locs)
 
 
-def test_feed_pages_link_to_each_other(tmp_path: Path) -> None:
-    build(read_directory(ROOT, today=TODAY), tmp_path / "out", feed_page_size=4)
+def test_feed_pages_link_to_each_other(sample_root: Path, tmp_path: Path) -> None:
+    build(read_directory(sample_root, today=TODAY), tmp_path / "out", feed_page_size=4)
     page, seen = "feed.json", []
     while True:
         feed = json.loads((tmp_path / "out" / page).read_text("utf-8"))
@@ -291,15 +293,17 @@ def test_feed_pages_link_to_each_other(tmp_path: Path) -> None:
         if "next_url" not in feed:
             break
         page = feed["next_url"].rsplit("/", 1)[1]
-    assert len(seen) == len(set(seen)) == len(list((ROOT / "entries").rglob("*.yaml")))
+    assert len(seen) == len(set(seen)) == len(list((SAMPLE / "entries").rglob("*.yaml")))
 
 
-def test_rebuilds_are_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rebuilds_are_byte_identical(
+    sample_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two builds, the second on forked workers, write the same bytes."""
-    directory = read_directory(ROOT, today=TODAY)
+    directory = read_directory(sample_root, today=TODAY)
     build(directory, tmp_path / "a", commit="1" * 40)
     monkeypatch.setattr(parallel, "FORCE", True)
-    build(read_directory(ROOT, today=TODAY), tmp_path / "b", commit="1" * 40)
+    build(read_directory(sample_root, today=TODAY), tmp_path / "b", commit="1" * 40)
     files_a = sorted(
         p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file()
     )
@@ -412,7 +416,9 @@ class _Running:
         self.cancelled = True
 
 
-def test_extras_overlap_the_machine_outputs_and_are_waited_for(tmp_path: Path) -> None:
+def test_extras_overlap_the_machine_outputs_and_are_waited_for(
+    sample_root: Path, tmp_path: Path
+) -> None:
     running = _Running()
     seen: list[bool] = []
 
@@ -420,13 +426,13 @@ def test_extras_overlap_the_machine_outputs_and_are_waited_for(tmp_path: Path) -
         seen.append((tmp_path / "out").exists())
         return running
 
-    result = build(read_directory(ROOT, today=TODAY), tmp_path / "out", extras=(extra,))
+    result = build(read_directory(sample_root, today=TODAY), tmp_path / "out", extras=(extra,))
     assert running.waited and not running.cancelled
     assert seen == [False] and "api/v1/index.json" in result.files
 
 
 def test_a_failing_build_cancels_background_work_and_publishes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     running = _Running()
 
@@ -436,7 +442,9 @@ def test_a_failing_build_cancels_background_work_and_publishes_nothing(
     monkeypatch.setattr("quartier.publish.sitemap.write", broken)
     with pytest.raises(OSError):
         build(
-            read_directory(ROOT, today=TODAY), tmp_path / "out", extras=(lambda c, o, s: running,)
+            read_directory(sample_root, today=TODAY),
+            tmp_path / "out",
+            extras=(lambda c, o, s: running,),
         )
     assert running.cancelled and not running.waited
     assert not (tmp_path / "out").exists()
@@ -444,13 +452,13 @@ def test_a_failing_build_cancels_background_work_and_publishes_nothing(
 
 
 def test_parquet_in_several_row_groups_reads_as_one_table(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Large directories stream Parquet in row groups; readers see one table and its bbox."""
     from quartier.publish import data
 
     monkeypatch.setattr(data, "ROW_GROUP", 4)
-    build(read_directory(ROOT, today=TODAY), tmp_path / "out")
+    build(read_directory(sample_root, today=TODAY), tmp_path / "out")
     path = tmp_path / "out" / "data" / "entries.parquet"
     con = duckdb.connect()
     groups = con.execute(
@@ -458,7 +466,7 @@ def test_parquet_in_several_row_groups_reads_as_one_table(
     ).fetchone()
     assert groups is not None and groups[0] > 1
     ids = [r[0] for r in con.execute(f"SELECT id FROM '{path}'").fetchall()]
-    assert ids == sorted(p.stem for p in (ROOT / "entries").rglob("*.yaml"))
+    assert ids == sorted(p.stem for p in (SAMPLE / "entries").rglob("*.yaml"))
     meta = con.execute(
         f"SELECT decode(value) FROM parquet_kv_metadata('{path}') WHERE decode(key) = 'geo'"
     ).fetchone()
@@ -468,7 +476,7 @@ def test_parquet_in_several_row_groups_reads_as_one_table(
     assert (lat_min, lat_max) == (min(lats), max(lats)) and lon_min < 0 < lon_max
 
 
-def test_a_failing_background_job_cancels_the_others(tmp_path: Path) -> None:
+def test_a_failing_background_job_cancels_the_others(sample_root: Path, tmp_path: Path) -> None:
     class Failing(_Running):
         def wait(self) -> None:
             raise RuntimeError("indexer crashed")
@@ -476,7 +484,7 @@ def test_a_failing_background_job_cancels_the_others(tmp_path: Path) -> None:
     first, second = Failing(), _Running()
     with pytest.raises(RuntimeError):
         build(
-            read_directory(ROOT, today=TODAY),
+            read_directory(sample_root, today=TODAY),
             tmp_path / "out",
             extras=(lambda c, o, s: first, lambda c, o, s: second),
         )
@@ -486,11 +494,11 @@ def test_a_failing_background_job_cancels_the_others(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("forked", [False, True])
 def test_progress_ticks_once_per_business(
-    forked: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample_root: Path, forked: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(parallel, "FORCE", forked)
     ticks: list[None] = []
-    directory = read_directory(ROOT, today=TODAY)
+    directory = read_directory(sample_root, today=TODAY)
     build(directory, tmp_path / "out", tick=lambda: ticks.append(None))
     assert len(ticks) == len(directory.entries)
 

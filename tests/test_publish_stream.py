@@ -11,7 +11,7 @@ from quartier.directory import read_directory
 from quartier.publish import build
 from quartier.publish.stream import build_tree
 
-from .conftest import CASES, ROOT, TODAY
+from .conftest import CASES, SAMPLE, TODAY
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -22,13 +22,15 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("forked", [False, True])
 def test_one_pass_writes_the_same_bytes_as_reading_then_building(
-    forked: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample_root: Path, forked: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Byte for byte, every file; small feed pages so the spilled items are paged too."""
-    build(read_directory(ROOT, today=TODAY), tmp_path / "a", commit="2" * 40, feed_page_size=4)
+    build(
+        read_directory(sample_root, today=TODAY), tmp_path / "a", commit="2" * 40, feed_page_size=4
+    )
     monkeypatch.setattr(parallel, "FORCE", forked)
     directory, result = build_tree(
-        ROOT, tmp_path / "b", commit="2" * 40, feed_page_size=4, today=TODAY
+        sample_root, tmp_path / "b", commit="2" * 40, feed_page_size=4, today=TODAY
     )
     assert result is not None and directory.errors == []
     expected, written = _files(tmp_path / "a"), _files(tmp_path / "b")
@@ -36,11 +38,14 @@ def test_one_pass_writes_the_same_bytes_as_reading_then_building(
     assert sorted(written) == sorted(expected)
     for rel, data in expected.items():
         assert written[rel] == data, rel
-    assert result.businesses == len(read_directory(ROOT, today=TODAY).entries)
+    assert result.businesses == len(read_directory(sample_root, today=TODAY).entries)
     assert (
         result.files
         == build(
-            read_directory(ROOT, today=TODAY), tmp_path / "c", commit="2" * 40, feed_page_size=4
+            read_directory(sample_root, today=TODAY),
+            tmp_path / "c",
+            commit="2" * 40,
+            feed_page_size=4,
         ).files
     )
 
@@ -92,7 +97,7 @@ def test_cross_entry_error_keeps_the_previous_output(make_root, tmp_path: Path) 
 
 @pytest.mark.parametrize("forked", [False, True])
 def test_progress_is_told_the_total_and_ticks_once_per_file(
-    forked: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sample_root: Path, forked: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(parallel, "FORCE", forked)
     totals: list[int] = []
@@ -102,8 +107,8 @@ def test_progress_is_told_the_total_and_ticks_once_per_file(
         totals.append(total)
         return lambda: ticks.append(None)
 
-    _, result = build_tree(ROOT, tmp_path / "out", progress=progress, today=TODAY)
-    files = len(list((ROOT / "entries").rglob("*.yaml")))
+    _, result = build_tree(sample_root, tmp_path / "out", progress=progress, today=TODAY)
+    files = len(list((SAMPLE / "entries").rglob("*.yaml")))
     assert result is not None and totals == [files] and len(ticks) == files
 
 
@@ -146,13 +151,13 @@ def test_a_refused_build_leaves_no_new_folders(make_root, tmp_path: Path) -> Non
     assert list((tmp_path / "pub").iterdir()) == []
 
 
-def test_the_sink_refuses_businesses_out_of_id_order(tmp_path: Path) -> None:
+def test_the_sink_refuses_businesses_out_of_id_order(sample_root: Path, tmp_path: Path) -> None:
     from quartier.publish.context import BuildContext
     from quartier.publish.entry import publish_entry
     from quartier.publish.sink import collect
     from quartier.publish.writer import Output
 
-    directory = read_directory(ROOT, today=TODAY)
+    directory = read_directory(sample_root, today=TODAY)
     ctx = BuildContext(directory)
     first, second = (publish_entry(ctx, e) for e in ctx.entries()[:2])
     with (

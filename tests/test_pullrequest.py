@@ -19,6 +19,8 @@ import pytest
 from quartier.cli import main
 from quartier.pullrequest import Change, Changes, scope_of
 
+from .conftest import SAMPLE
+
 Files = dict[str, bytes | str]
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "t",
@@ -151,7 +153,7 @@ def test_renaming_an_entry_is_a_deletion(pr, capsys) -> None:
 
 
 def test_a_directory_maintainer_may_remove_an_entry(pr, capsys) -> None:
-    base = {"directory.yaml": (Path(__file__).parents[1] / "directory.yaml").read_text()}
+    base = {"directory.yaml": (SAMPLE / "directory.yaml").read_text()}
     base["directory.yaml"] += "maintainers: [admin]\n"
     root = pr({"entries/ch/bern/velowerk.yaml": None}, base)
     code, out, _ = check(capsys, root, "--author", "Admin")
@@ -193,7 +195,7 @@ def test_a_stranger_cannot_change_who_maintains_an_entry(pr, capsys) -> None:
 
 def test_maintainers_come_from_the_base_version(pr, capsys) -> None:
     # Adding oneself to directory.yaml in the same pull request grants nothing.
-    settings = (Path(__file__).parents[1] / "directory.yaml").read_text()
+    settings = (SAMPLE / "directory.yaml").read_text()
     root = pr(
         {
             "directory.yaml": settings + "maintainers: [mallory]\n",

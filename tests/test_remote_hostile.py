@@ -29,8 +29,6 @@ from quartier.discover import source as source_mod
 from quartier.discover.source import skipped_note
 from quartier.problems import QuartierError
 
-from .conftest import ROOT
-
 FILES = ("api/v1/directory.json", "api/v1/taxonomy.json", "data/entries.ndjson")
 ESC = "\x1b"
 # A trickling server gives up after this long: the code before the fix read forever, and
@@ -105,10 +103,12 @@ def hostile(files: dict[str, bytes]) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+def published(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """The sample directory as `quartier build --no-site` publishes it: the three files read."""
     out = tmp_path_factory.mktemp("published") / "x"
-    assert main(["build", "--no-site", "--quiet", "--root", str(ROOT), "--out", str(out)]) == 0
+    assert (
+        main(["build", "--no-site", "--quiet", "--root", str(sample_root), "--out", str(out)]) == 0
+    )
     return {name: (out / name).read_bytes() for name in FILES}
 
 
@@ -437,7 +437,7 @@ def test_the_report_stays_with_the_cached_index(
 
 
 def test_the_report_as_a_note_for_assistants(
-    published: dict[str, bytes], cache: Path, tmp_path: Path
+    sample_root: Path, published: dict[str, bytes], cache: Path, tmp_path: Path
 ) -> None:
     rows = records(published)
     for r in rows[:5]:
@@ -452,7 +452,7 @@ def test_the_report_as_a_note_for_assistants(
         + "; ".join(f"line {i} ({rows[i - 1]['entry']['id']}): status" for i in (1, 2, 3))
         + "; and 2 more"
     )
-    assert index.n == 10 and skipped_note(open_index(ROOT)) is None
+    assert index.n == 10 and skipped_note(open_index(sample_root)) is None
 
 
 def test_duplicate_ids_keep_the_first_record(

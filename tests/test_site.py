@@ -17,7 +17,7 @@ from quartier import parallel
 from quartier.directory import read_directory
 from quartier.publish import build
 
-from .conftest import ROOT, TODAY
+from .conftest import SAMPLE, TODAY
 from .site_support import BASE_URL, build_into, entry_ids, parse
 
 pytest.importorskip("mkdocs", reason="the site needs the site extra: pip install 'quartier[site]'")
@@ -27,18 +27,18 @@ LINK_ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src"}
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_into(ROOT, tmp_path_factory.mktemp("site") / "_site")
+def site(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_into(sample_root, tmp_path_factory.mktemp("site") / "_site")
 
 
 def _business_page(site: Path, entry_id: str) -> Path:
     return site / "businesses" / entry_id / "index.html"
 
 
-def test_mkdocs_build_strict(tmp_path: Path) -> None:
+def test_mkdocs_build_strict(sample_root: Path, tmp_path: Path) -> None:
     """Plain ``mkdocs build --strict`` works too, and its plugin writes the business pages."""
     out = tmp_path / "mkdocs-site"
-    config = str(ROOT / "mkdocs.yml")
+    config = str(sample_root / "mkdocs.yml")
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", config, "-d", str(out)],
         capture_output=True,
@@ -126,7 +126,7 @@ def test_sitemap_lists_every_business_and_no_shell(site: Path) -> None:
 
 
 def test_site_rebuild_on_forked_workers_is_byte_identical(
-    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    site: Path, sample_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Business pages stamped by forked workers equal those stamped in one process.
 
@@ -135,7 +135,7 @@ def test_site_rebuild_on_forked_workers_is_byte_identical(
     it stays out of the manifest for that reason.
     """
     monkeypatch.setattr(parallel, "FORCE", True)
-    again = build_into(ROOT, tmp_path / "again")
+    again = build_into(sample_root, tmp_path / "again")
 
     def files(top: Path) -> list[Path]:
         return sorted(
@@ -151,10 +151,12 @@ def test_site_rebuild_on_forked_workers_is_byte_identical(
         assert (site / rel).read_bytes() == (again / rel).read_bytes(), rel
 
 
-def test_site_build_writes_the_same_machine_outputs(site: Path, tmp_path: Path) -> None:
+def test_site_build_writes_the_same_machine_outputs(
+    site: Path, sample_root: Path, tmp_path: Path
+) -> None:
     """With the site, business API files are written in the pages' pass: same bytes."""
     machine = tmp_path / "machine"
-    build(read_directory(ROOT, today=TODAY), machine, commit="0" * 40)
+    build(read_directory(sample_root, today=TODAY), machine, commit="0" * 40)
     written = sorted(p.relative_to(machine) for p in machine.rglob("*") if p.is_file())
     assert any(rel.suffix == ".jsonld" for rel in written)
     for rel in written:
@@ -162,15 +164,17 @@ def test_site_build_writes_the_same_machine_outputs(site: Path, tmp_path: Path) 
             assert (site / rel).read_bytes() == (machine / rel).read_bytes(), rel
 
 
-def test_interface_language_and_colors_come_from_directory_yaml(tmp_path: Path) -> None:
+def test_interface_language_and_colors_come_from_directory_yaml(
+    sample_root: Path, tmp_path: Path
+) -> None:
     """A city sets language, colors and name in directory.yaml; the pages follow."""
     repo = tmp_path / "repo"
     repo.mkdir()
-    shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
-    shutil.copytree(ROOT / "site", repo / "site")
-    shutil.copytree(ROOT / "schema", repo / "schema")
-    shutil.copytree(ROOT / "entries" / "ch", repo / "entries" / "ch")
-    settings = (ROOT / "directory.yaml").read_text("utf-8")
+    shutil.copy(sample_root / "mkdocs.yml", repo / "mkdocs.yml")
+    shutil.copytree(sample_root / "site", repo / "site")
+    shutil.copytree(sample_root / "schema", repo / "schema")
+    shutil.copytree(SAMPLE / "entries" / "ch", repo / "entries" / "ch")
+    settings = (SAMPLE / "directory.yaml").read_text("utf-8")
     settings = settings.replace("  language: en", "  language: de")
     settings = settings.replace("primary_color: teal", "primary_color: indigo")
     settings = settings.replace("name: Quartier Sample Directory", "name: Quartier Bern")
@@ -185,11 +189,11 @@ def test_interface_language_and_colors_come_from_directory_yaml(tmp_path: Path) 
     assert "Kategorien" in home and "Kürzlich geprüft" in home
 
 
-def test_site_build_ticks_once_per_business_page(tmp_path: Path) -> None:
+def test_site_build_ticks_once_per_business_page(sample_root: Path, tmp_path: Path) -> None:
     from quartier.site import build_site
 
     ticks: list[None] = []
-    directory = read_directory(ROOT, today=TODAY)
+    directory = read_directory(sample_root, today=TODAY)
     build(
         directory,
         tmp_path / "out",

@@ -26,7 +26,7 @@ import yaml
 
 from quartier.site.business import FILTER_SAFE
 
-from .conftest import ROOT
+from .conftest import SAMPLE
 from .site_support import HOSTILE, build_into, hostile_payloads, hostile_repo
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -50,7 +50,7 @@ DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 
 
 def _entries() -> dict[str, dict[str, Any]]:
-    paths = (ROOT / "entries").rglob("*.yaml")
+    paths = (SAMPLE / "entries").rglob("*.yaml")
     return {p.stem: yaml.safe_load(p.read_text("utf-8")) for p in paths}
 
 
@@ -78,8 +78,10 @@ def serve() -> Iterator[Callable[[Path], str]]:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory, serve: Callable[[Path], str]) -> str:
-    return serve(build_into(ROOT, tmp_path_factory.mktemp("site") / "_site"))
+def base(
+    sample_root: Path, tmp_path_factory: pytest.TempPathFactory, serve: Callable[[Path], str]
+) -> str:
+    return serve(build_into(sample_root, tmp_path_factory.mktemp("site") / "_site"))
 
 
 @pytest.fixture(scope="module")
@@ -265,7 +267,7 @@ _IN_VIEW = """title => {
 
 def test_map_shows_one_marker_per_business(visit: Visit, base: str) -> None:
     entries = _entries()
-    settings = yaml.safe_load((ROOT / "directory.yaml").read_text("utf-8"))
+    settings = yaml.safe_load((SAMPLE / "directory.yaml").read_text("utf-8"))
     page = visit.page
     page.goto(base + "/map/")
     page.wait_for_selector("#q-map[data-markers]")
