@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from quartier.cli import main
 from quartier.directory import CACHE_FILE
 
-from .conftest import CASES, ROOT, TODAY
+from .conftest import CASES, ROOT, SAMPLE, TODAY
 
 GOOD = (CASES / "valid" / "minimal.yaml").read_text("utf-8")
 BAD = GOOD.replace("id: minimal", "id: minimal\nopenning_hours: Mo-Fr 08:00-18:00")
@@ -22,11 +23,47 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+# The sample's base_url: only the upstream repository, whose entries/ is the sample
+# that tests/fixtures/sample copies, has it.
+SAMPLE_BASE_URL = "https://quartier-dev.github.io/quartier/"
+
+
 def test_sample_entries_are_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    """The repository's own directory.yaml and entries/: the sample upstream, a city's in a fork."""
+    if not (ROOT / "entries").is_dir():
+        pytest.skip("this repository has no entries/ folder (a city that removed the sample)")
     code, out, _ = run(capsys, "validate", "--root", str(ROOT), "--strict")
     count = len(list((ROOT / "entries").rglob("*.yaml")))
+    # One entry is a fine start for a city: the sample's size is checked on its copy below.
+    files = "1 file" if count == 1 else f"{count} files"
+    assert (code, out) == (0, f"{files} checked: all valid\n")
+
+
+def test_fixture_entries_are_valid(sample_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate", "--root", str(sample_root), "--strict")
+    count = len(list((SAMPLE / "entries").rglob("*.yaml")))
     assert count >= 12
     assert (code, out) == (0, f"{count} files checked: all valid\n")
+
+
+def test_fixture_is_a_copy_of_the_sample() -> None:
+    """tests/fixtures/sample stays byte-for-byte the sample: fix one, copy it to the other."""
+    settings = ROOT / "directory.yaml"
+    if not settings.is_file() or not (ROOT / "entries").is_dir():
+        pytest.skip("this repository has no sample directory to compare with")
+    base_url = (yaml.safe_load(settings.read_text("utf-8")) or {}).get("base_url")
+    if base_url != SAMPLE_BASE_URL:
+        pytest.skip(f"a city's own directory ({base_url}): the fixture copies the upstream sample")
+
+    def files(top: Path) -> dict[str, bytes]:
+        return {
+            p.relative_to(top).as_posix(): p.read_bytes() for p in top.rglob("*") if p.is_file()
+        }
+
+    assert settings.read_bytes() == (SAMPLE / "directory.yaml").read_bytes()
+    ours, copy = files(ROOT / "entries"), files(SAMPLE / "entries")
+    assert sorted(ours) == sorted(copy)
+    assert [rel for rel in ours if ours[rel] != copy[rel]] == []
 
 
 def test_text_report_exact(make_root, capsys) -> None:
@@ -107,10 +144,10 @@ def test_cache_notices_a_changed_file(make_root, capsys) -> None:
     assert code == 1 and "same website" in out
 
 
-def test_usage_errors_exit_2(tmp_path: Path, capsys) -> None:
+def test_usage_errors_exit_2(sample_root: Path, tmp_path: Path, capsys) -> None:
     code, _, err = run(capsys, "validate", "--root", str(tmp_path))
     assert code == 2 and "no directory.yaml" in err
-    code, _, err = run(capsys, "validate", str(tmp_path / "nope.yaml"), "--root", str(ROOT))
+    code, _, err = run(capsys, "validate", str(tmp_path / "nope.yaml"), "--root", str(sample_root))
     assert code == 2 and "no such file" in err
     with pytest.raises(SystemExit) as exc:
         main(["validate", "--format", "xml"])
@@ -143,14 +180,16 @@ def test_every_command_has_help_with_an_example(capsys) -> None:
         assert "example" in out, name
 
 
-def test_parallel_reading_matches_sequential(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_reading_matches_sequential(
+    sample_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Forked workers must give the same entries and problems, in the same order."""
     from quartier import directory as stage
     from quartier import parallel
 
-    sequential = stage.read_directory(ROOT, today=TODAY, use_cache=False)
+    sequential = stage.read_directory(sample_root, today=TODAY, use_cache=False)
     monkeypatch.setattr(parallel, "FORCE", True)
-    parallel = stage.read_directory(ROOT, today=TODAY, use_cache=False)
+    parallel = stage.read_directory(sample_root, today=TODAY, use_cache=False)
     assert parallel.entries == sequential.entries
     assert list(parallel.entries) == list(sequential.entries)
     assert parallel.paths == sequential.paths and parallel.problems == sequential.problems
