@@ -71,6 +71,7 @@ import orjson
 
 from ..parallel import fork_map
 from ..problems import QuartierError
+from ..problems import printable as shown
 from . import bitset
 from .places import Gazetteer, named_quarters, street_names
 from .text import TermCache, phrase_key, stem, words
@@ -352,13 +353,12 @@ def describe(exc: Any) -> tuple[str, str]:
 
 
 def printable(text: str, limit: int = 200) -> str:
-    """``text`` safe for a terminal: control, format and separator characters escaped, cut short.
+    """``text`` safe for a terminal (:func:`quartier.problems.printable`), cut to ``limit``.
 
     What a remote directory sends is never printed raw: ESC would drive the
-    terminal, U+202E would reverse what follows.
+    terminal, U+202E would reverse what follows; nor at any length.
     """
-    if not text.isprintable():
-        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+    text = shown(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
