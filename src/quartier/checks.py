@@ -257,16 +257,7 @@ def check_entry(entry: Entry, doc: Document, stem: str, ctx: Context) -> list[Pr
             )
 
     tax = ctx.taxonomy
-    refs: list[tuple[tuple[str | int, ...], str]] = [(("category",), entry.category)]
-    refs += [(("categories", i), c) for i, c in enumerate(entry.categories)]
-    if entry.collaboration:
-        for side in ("seeks", "provides"):
-            for i, need in enumerate(getattr(entry.collaboration, side)):
-                refs += [
-                    ((("collaboration", side, i, "categories", j)), c)
-                    for j, c in enumerate(need.categories)
-                ]
-    for loc, cat in refs:
+    for loc, cat in entry.category_refs():
         if tax.get(cat) is None:
             guess = tax.suggest(cat)
             add(

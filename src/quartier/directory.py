@@ -39,7 +39,7 @@ from .config import CONFIG_NAME, DirectoryConfig
 from .explain import validate
 from .fields import windows_reserved
 from .load import load_path
-from .model import Entry
+from .model import Entry, address_country
 from .parallel import fork_map, long_lived
 from .problems import Problem, QuartierError
 from .taxonomy import TAXONOMY_PATH, Taxonomy, load_taxonomy
@@ -251,7 +251,7 @@ def read_entry(
     if refused is not None:
         return None, [refused], None
     doc = load_path(path, display=rel)
-    entry = validate(doc, Entry, context={"country": _country_of(doc.data)})
+    entry = validate(doc, Entry, context={"country": address_country(doc.data)})
     if entry is None:
         return None, doc.problems, None
     problems = doc.problems + check_entry(entry, doc, stem_of(path), ctx)
@@ -376,14 +376,6 @@ def _named_file(p: PathLike, root: Path, given: str) -> tuple[str, Problem | Non
 def stem_of(path: PathLike) -> str:
     """The file name without its extension: what a valid entry's id must be."""
     return os.path.splitext(os.path.basename(path))[0]
-
-
-def _country_of(data: dict[str, object] | None) -> object:
-    """The raw address country, so phone numbers are checked in the same pass."""
-    try:
-        return data["location"]["address"]["country"]  # type: ignore[index]
-    except (KeyError, TypeError):
-        return None
 
 
 def _with_others(

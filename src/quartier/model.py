@@ -383,5 +383,30 @@ class Entry(_Model):
     def all_categories(self) -> tuple[str, ...]:
         return (self.category, *self.categories)
 
+    def category_refs(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Every category id the entry names, with where: ``(("categories", 0), "cafe")``."""
+        refs: list[tuple[tuple[str | int, ...], str]] = [(("category",), self.category)]
+        refs += [(("categories", i), c) for i, c in enumerate(self.categories)]
+        if self.collaboration:
+            for side in ("seeks", "provides"):
+                for i, need in enumerate(getattr(self.collaboration, side)):
+                    refs += [
+                        (("collaboration", side, i, "categories", j), c)
+                        for j, c in enumerate(need.categories)
+                    ]
+        return refs
 
-__all__ = ["SCHEMA_VERSION", "Entry", "LanguageTag"]
+
+def address_country(data: object) -> object:
+    """The raw address country of unvalidated entry data, or None.
+
+    Passed as validation context (``{"country": ...}``) so that a phone number
+    is checked for that country in the same pass as the rest.
+    """
+    try:
+        return data["location"]["address"]["country"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return None
+
+
+__all__ = ["SCHEMA_VERSION", "Entry", "LanguageTag", "address_country"]

@@ -252,7 +252,9 @@ def check_line(
     so a record that hides its address has no street whatever the line said.
     A line that fails is a :class:`Skipped`; a blank line is None.
     """
-    Entry, ValidationError, check_url, entry_data = _CHECKS or _checks()
+    Entry, ValidationError, check_url, entry_data, address_country, field_path = (
+        _CHECKS or _checks()
+    )
     if not line.strip():
         return None
     try:
@@ -275,12 +277,13 @@ def check_line(
         except ValueError as exc:
             return Skipped(number, eid, "url", printable(str(exc.args[0])))
     try:
-        entry = Entry.model_validate(raw, context={"country": _country_of(raw)})
+        entry = Entry.model_validate(raw, context={"country": address_country(raw)})
     except ValidationError as exc:
         return Skipped(number, eid, *describe(exc))
     if categories is not None:
-        for where, cat in _category_refs(entry):
+        for loc, cat in entry.category_refs():
             if cat not in categories:
+                where = field_path(loc)
                 return Skipped(number, eid, where, printable(f"unknown category '{cat}'"))
     public = entry_data(entry)
     whole = len(obj) == 2 and url is not None and url == obj["url"] and public == raw
@@ -295,34 +298,13 @@ def _checks() -> tuple[Any, ...]:
     global _CHECKS
     from pydantic import ValidationError
 
+    from ..explain import field_path
     from ..fields import check_url
-    from ..model import Entry
+    from ..model import Entry, address_country
     from ..publish.public import entry_data
 
-    _CHECKS = (Entry, ValidationError, check_url, entry_data)
+    _CHECKS = (Entry, ValidationError, check_url, entry_data, address_country, field_path)
     return _CHECKS
-
-
-def _country_of(raw: dict[str, Any]) -> object:
-    """The raw address country, so the phone is checked in the same pass (as for local files)."""
-    try:
-        return raw["location"]["address"]["country"]
-    except (KeyError, TypeError):
-        return None
-
-
-def _category_refs(entry: Any) -> list[tuple[str, str]]:
-    """(field, category id) for every category an entry names."""
-    refs = [("category", entry.category)]
-    refs += [(f"categories[{i}]", c) for i, c in enumerate(entry.categories)]
-    if entry.collaboration:
-        for side in ("seeks", "provides"):
-            for i, need in enumerate(getattr(entry.collaboration, side)):
-                refs += [
-                    (f"collaboration.{side}[{i}].categories[{j}]", c)
-                    for j, c in enumerate(need.categories)
-                ]
-    return refs
 
 
 # Parts of pydantic's error locations that name a union member, not a key.
