@@ -283,21 +283,10 @@ def _refusal(path: PathLike, rel: str) -> Problem | None:
         )
     if stat.S_ISDIR(st.st_mode):
         if windows_reserved(name):
-            return Problem(
-                rel,
-                1,
-                1,
-                "file",
-                f"the folder name '{name}' is reserved on Windows, where it cannot be checked out",
-                "rename the folder, e.g. after the place's full name",
-            )
-        return Problem(
+            return _reserved_folder(rel, name)
+        return _too_deep(
             rel,
-            1,
-            1,
-            "file",
-            "this folder is nested too deeply: entries live in "
-            "entries/<country>/<place>/<id>.yaml, and deeper folders are not read",
+            "this folder",
             "move its entries up to entries/<country>/<place>/ and remove the folder",
         )
     if st.st_nlink > 1 and stat.S_ISREG(st.st_mode):
@@ -352,25 +341,33 @@ def _named_file(p: PathLike, root: Path, given: str) -> tuple[str, Problem | Non
     folders = parts[1:-1] if parts[0] == ENTRIES_DIR else []
     reserved = next((f for f in folders if windows_reserved(f)), None)
     if reserved is not None:
-        return real, Problem(
-            shown,
-            1,
-            1,
-            "file",
-            f"the folder name '{reserved}' is reserved on Windows, where it cannot be checked out",
-            "rename the folder, e.g. after the place's full name",
-        )
+        return real, _reserved_folder(shown, reserved)
     if len(folders) > MAX_FOLDER_DEPTH:
-        return real, Problem(
-            shown,
-            1,
-            1,
-            "file",
-            "this file is nested too deeply: entries live in "
-            "entries/<country>/<place>/<id>.yaml, and deeper folders are not read",
-            "move it up to entries/<country>/<place>/",
-        )
+        return real, _too_deep(shown, "this file", "move it up to entries/<country>/<place>/")
     return real, None
+
+
+def _reserved_folder(path: str, name: str) -> Problem:
+    return Problem(
+        path,
+        1,
+        1,
+        "file",
+        f"the folder name '{name}' is reserved on Windows, where it cannot be checked out",
+        "rename the folder, e.g. after the place's full name",
+    )
+
+
+def _too_deep(path: str, what: str, hint: str) -> Problem:
+    return Problem(
+        path,
+        1,
+        1,
+        "file",
+        f"{what} is nested too deeply: entries live in "
+        "entries/<country>/<place>/<id>.yaml, and deeper folders are not read",
+        hint,
+    )
 
 
 def stem_of(path: PathLike) -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .load import load_bytes, load_path
-from .problems import Problem, QuartierError, Severity
+from .problems import Problem, QuartierError, Severity, printable
 
 ENTRY_SUFFIXES = (".yaml", ".yml")
 
@@ -106,11 +106,11 @@ def scope_of(changes: Changes) -> Scope:
         return Scope(None, "nothing changed: checking the whole tree")
     for change in changes.items:
         if not change.is_entry:
-            return Scope(None, f"{_show(change.path)} is not an entry: checking the whole tree")
+            return Scope(None, f"{printable(change.path)} is not an entry: checking the whole tree")
         if change.status not in ("A", "M"):
             verb = "deletes" if change.status == "D" else "changes the type of"
             return Scope(
-                None, f"the pull request {verb} {_show(change.path)}: checking the whole tree"
+                None, f"the pull request {verb} {printable(change.path)}: checking the whole tree"
             )
     files = tuple(c.path for c in changes.items)
     count = f"{len(files)} entr{'y' if len(files) == 1 else 'ies'}"
@@ -230,8 +230,3 @@ def _handles(value: object) -> list[str]:
     if not isinstance(value, list):
         return []
     return [v for v in value if isinstance(v, str)]
-
-
-def _show(path: str) -> str:
-    """A path as a message may print it: control characters escaped."""
-    return repr(path)[1:-1] if not path.isprintable() else path
