@@ -41,6 +41,8 @@ from typing import Any
 
 import yaml
 
+from quartier.checks import name_keys
+
 PROJECT = Path(__file__).resolve().parents[1]
 MARKER = ".synth.json"
 # Bump when the output for a given seed changes, so cached trees are rebuilt.
@@ -974,13 +976,6 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
-def name_key(name: str) -> str:
-    """As quartier.checks.normalize_name: two entries must not share it within 50 m."""
-    text = unicodedata.normalize("NFKD", name.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return "".join(c for c in _LEGAL.sub(" ", text) if c.isalnum())
-
-
 def _title(label: str) -> str:
     small = {"of", "and", "de", "et", "und"}
     return " ".join(w if w in small else w[:1].upper() + w[1:] for w in label.split())
@@ -1121,9 +1116,11 @@ class _Generator:
             if attempt >= 20:
                 name = f"{name} {quarter.name} {self.pick(firsts)}"
                 plain = False
-            key = name_key(name)
-            if key and key not in self.names:
-                self.names.add(key)
+            # Unique as quartier validate compares names (case, accents, legal
+            # forms and look-alike letters ignored), so the tree stays valid.
+            keys = name_keys(name)
+            if keys and self.names.isdisjoint(keys):
+                self.names.update(keys)
                 if self.chance(0.08):
                     name += " GmbH" if area.country == "CH" else self.pick((" LLC", " Inc."))
                 return name, plain

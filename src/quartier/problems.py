@@ -44,7 +44,7 @@ def printable(text: str) -> str:
     name). Written raw, an ESC or OSC sequence from a stranger's pull request
     would rewrite a reviewer's screen or clipboard, and a bidi override or a
     line break would disguise the message. Example: ``printable("a\x1b[2Jb")``
-    returns the ten characters ``a\x1b[2Jb`` (a backslash, then ``x1b``).
+    returns the nine characters ``a\x1b[2Jb`` (a backslash, then ``x1b``).
     """
     if text.isprintable():
         return text
