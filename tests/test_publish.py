@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import struct
 import xml.etree.ElementTree as ET
@@ -19,7 +20,7 @@ from referencing.jsonschema import DRAFT202012
 from quartier import parallel
 from quartier.cli import main
 from quartier.directory import read_directory
-from quartier.model import Entry
+from quartier.model import CONTRACT_VERSION, Entry
 from quartier.publish import build, sitemap
 from quartier.publish.jsonld import embed
 from quartier.publish.public import public_entry
@@ -164,6 +165,32 @@ def test_outputs_match_the_published_openapi_schemas(site: Path) -> None:
     bad["items"][0]["_quartier"]["entry"]["status"] = "gone"
     with pytest.raises(jsonschema.ValidationError):
         _openapi_validator(site, "Feed").validate(bad)
+
+
+def test_the_manifest_and_the_schema_name_the_contract_version(site: Path) -> None:
+    """A reader learns which entry contract the records follow before reading one."""
+    index = _json(site, "api/v1/index.json")
+    schema = _json(site, "api/v1/schema/entry.schema.json")
+    assert re.fullmatch(r"[0-9]+\.[0-9]+", CONTRACT_VERSION)
+    assert index["contract_version"] == CONTRACT_VERSION
+    assert schema["x-quartier-contract-version"] == CONTRACT_VERSION
+    assert schema["$id"] == f"https://quartier.dev/schema/entry/v{CONTRACT_VERSION}.json"
+    jsonschema.Draft202012Validator.check_schema(schema)
+    # The OpenAPI description requires it of the manifest, as MAJOR.MINOR.
+    manifest = _openapi_validator(site, "Index")
+    manifest.validate(index)
+    with pytest.raises(jsonschema.ValidationError, match="'contract_version' is a required"):
+        manifest.validate({k: v for k, v in index.items() if k != "contract_version"})
+    with pytest.raises(jsonschema.ValidationError, match="does not match"):
+        manifest.validate({**index, "contract_version": "1"})
+    # ... and of the JSON Schema file, by its keyword.
+    path = _json(site, "api/v1/openapi.json")["paths"]["/api/v1/schema/entry.schema.json"]
+    described = path["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    jsonschema.Draft202012Validator(described).validate(schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(described).validate(
+            {k: v for k, v in schema.items() if k != "x-quartier-contract-version"}
+        )
 
 
 def test_jsonld_is_valid_schema_org(site: Path) -> None:

@@ -44,7 +44,21 @@ from .fields import (
     normalize_phone,
 )
 
-SCHEMA_VERSION = "1.0"
+CONTRACT_VERSION = "1.0"
+"""Version of the entry contract: what an entry YAML file may contain.
+
+It is published in the JSON Schema (``x-quartier-contract-version``, and in
+its ``$id``) and in ``api/v1/index.json``, so a reader knows whether it can
+read a directory's records before reading them. It is not the package's
+version: many releases of ``quartier`` share one contract. MAJOR.MINOR:
+
+- minor (1.0 -> 1.1): only new optional fields or new allowed values; every
+  file valid under 1.0 stays valid under 1.1 unchanged (a tool of 1.0 still
+  refuses the new fields, so a directory upgrades the tool before using them);
+- major (1.x -> 2.0): a breaking change (a field renamed, removed, made
+  required or narrowed). It ships with ``quartier migrate`` rewriting entries
+  from the old major to the new one; see MIGRATIONS.md.
+"""
 
 
 class _Model(BaseModel):
@@ -409,4 +423,4 @@ def address_country(data: object) -> object:
         return None
 
 
-__all__ = ["SCHEMA_VERSION", "Entry", "LanguageTag", "address_country"]
+__all__ = ["CONTRACT_VERSION", "Entry", "LanguageTag", "address_country"]

@@ -12,20 +12,29 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .model import SCHEMA_VERSION, Entry
+from .model import CONTRACT_VERSION, Entry
 from .taxonomy import Taxonomy
 
-SCHEMA_ID = "https://quartier.dev/schema/entry/v1.json"
+# One $id per contract version: a reader that caches schemas by $id never mixes two.
+SCHEMA_ID = f"https://quartier.dev/schema/entry/v{CONTRACT_VERSION}.json"
+# JSON Schema 2020-12 ignores unknown keywords; the "x-" prefix says it is ours.
+CONTRACT_KEYWORD = "x-quartier-contract-version"
 
 
 def entry_json_schema(taxonomy: Taxonomy | None = None) -> dict[str, Any]:
-    """JSON Schema (2020-12) of an entry file, with the taxonomy's ids as an enum."""
+    """JSON Schema (2020-12) of an entry file, with the taxonomy's ids as an enum.
+
+    It names the contract version twice: in ``$id``
+    (``https://quartier.dev/schema/entry/v1.0.json``) and as
+    ``"x-quartier-contract-version": "1.0"``, which a program reads without
+    parsing a URL.
+    """
     schema = Entry.model_json_schema(mode="validation")
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "Quartier entry",
-        "version": SCHEMA_VERSION,
+        CONTRACT_KEYWORD: CONTRACT_VERSION,
         **schema,
     }
     if taxonomy is not None:

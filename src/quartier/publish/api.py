@@ -11,9 +11,13 @@
     api/v1/directory.json           the directory's settings
     api/v1/taxonomy.json            the category taxonomy
     api/v1/schema/entry.schema.json JSON Schema of an entry
-    api/v1/index.json               manifest: spec version, counts, sha256 of every file
+    api/v1/index.json               manifest: versions, counts, sha256 of every file
 
 A reader polls ``index.json`` and fetches only files whose hash changed.
+Two versions are published: ``spec_version``, the shape of these output files,
+and ``contract_version``, the entry contract the records follow (also in the
+JSON Schema), so that a reader can tell before reading any record whether it
+knows that contract's major version.
 The per-business files come from :func:`quartier.publish.entry.publish_entry`;
 this module writes the lists and the manifest.
 """
@@ -24,6 +28,7 @@ from typing import Any
 
 import orjson
 
+from ..model import CONTRACT_VERSION
 from ..schema import entry_json_schema
 from . import urls
 from .context import SPEC_VERSION, BuildContext
@@ -102,6 +107,7 @@ def write_index(ctx: BuildContext, out: Output, listings: Listings) -> None:
         f"{urls.API}/index.json",
         {
             "spec_version": SPEC_VERSION,
+            "contract_version": CONTRACT_VERSION,
             "directory": {
                 "name": ctx.config.name,
                 "base_url": ctx.config.base_url,

@@ -10,11 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..model import CONTRACT_VERSION
+from ..schema import CONTRACT_KEYWORD
 from . import urls
 from .context import SPEC_VERSION, BuildContext
 from .writer import Output
 
 _ENTRY_REF = {"$ref": "schema/entry.schema.json"}
+
+# MAJOR.MINOR of the entry contract (quartier.model.CONTRACT_VERSION); see MIGRATIONS.md.
+CONTRACT = {
+    "type": "string",
+    "pattern": "^[0-9]+\\.[0-9]+$",
+    "description": "Version of the entry contract the records follow, MAJOR.MINOR: a new "
+    "minor version only adds optional fields or values, a new major version is a breaking "
+    f"change that comes with a migration of the entries. This build: {CONTRACT_VERSION}.",
+}
 
 
 # The entry is the business's own words: marked for clients, as the MCP output is.
@@ -80,7 +91,7 @@ def document(ctx: BuildContext) -> dict[str, Any]:
             ),
             f"{api}/index.json": _get(
                 "getIndex",
-                "Manifest: spec version, counts and the sha256 of every file.",
+                "Manifest: spec and contract versions, counts and the sha256 of every file.",
                 _json("The manifest.", {"$ref": "#/components/schemas/Index"}),
             ),
             f"{api}/entries/{{id}}.json": _get(
@@ -121,7 +132,16 @@ def document(ctx: BuildContext) -> dict[str, Any]:
                 "getTaxonomy", "The category taxonomy.", _json("Taxonomy.", obj)
             ),
             f"{api}/schema/entry.schema.json": _get(
-                "getEntrySchema", "JSON Schema of an entry.", _json("JSON Schema.", obj)
+                "getEntrySchema",
+                f"JSON Schema of an entry; `{CONTRACT_KEYWORD}` names its contract version.",
+                _json(
+                    "JSON Schema.",
+                    {
+                        "type": "object",
+                        "required": ["$schema", "$id", CONTRACT_KEYWORD],
+                        "properties": {CONTRACT_KEYWORD: CONTRACT},
+                    },
+                ),
             ),
             "/data/entries.ndjson": _get(
                 "getEntriesNdjson",
@@ -225,9 +245,10 @@ def document(ctx: BuildContext) -> dict[str, Any]:
                 },
                 "Index": {
                     "type": "object",
-                    "required": ["spec_version", "counts", "files"],
+                    "required": ["spec_version", "contract_version", "counts", "files"],
                     "properties": {
                         "spec_version": {"type": "string"},
+                        "contract_version": CONTRACT,
                         "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
                         "files": {
                             "type": "object",
