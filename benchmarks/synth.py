@@ -1,7 +1,7 @@
 """Realistic synthetic Quartier directories, for benchmarks (validate, build, site, search).
 
 ``generate(dest, n, seed)`` writes a complete directory repository: the
-project's ``directory.yaml`` and ``schema/taxonomy.yaml``, and ``n`` entries
+project's ``directory.yaml`` (the taxonomy is the package's), and ``n`` entries
 under ``entries/<country>/<area>/<id>.yaml`` (60% Bern, 40% Santa Cruz). The
 same seed on the same day gives byte-identical files. Every entry is valid
 under ``quartier validate`` with no warnings: unique ids, names, phone numbers
@@ -42,6 +42,7 @@ from typing import Any
 import yaml
 
 from quartier.checks import name_keys
+from quartier.taxonomy import TAXONOMY_FILE
 
 PROJECT = Path(__file__).resolve().parents[1]
 MARKER = ".synth.json"
@@ -1037,7 +1038,7 @@ class _Generator:
         self.rng = random.Random(seed)
         self.rand = self.rng.random
         self.today = today
-        leaves = load_leaves(root / "schema" / "taxonomy.yaml")
+        leaves = load_leaves(TAXONOMY_FILE)
         self.by_id = {c.id: c for c in leaves}
         self.by_group: dict[str, list[_Cat]] = {}
         for c in leaves:
@@ -1500,7 +1501,7 @@ def ensure(dest: Path, n: int, seed: int = 1, regen: bool = False) -> bool:
         age = (date.today() - date.fromisoformat(meta["today"])).days
         same_context = all(
             (dest / rel).is_file() and (dest / rel).read_bytes() == (PROJECT / rel).read_bytes()
-            for rel in ("directory.yaml", "schema/taxonomy.yaml")
+            for rel in ("directory.yaml",)
         )
         if (
             meta.get("n") == n
@@ -1531,9 +1532,8 @@ def generate(
     for sub in ("entries", ".quartier-cache"):
         if (dest / sub).exists():
             shutil.rmtree(dest / sub)
-    (dest / "schema").mkdir(parents=True, exist_ok=True)
+    dest.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(settings or PROJECT / "directory.yaml", dest / "directory.yaml")
-    shutil.copyfile(PROJECT / "schema" / "taxonomy.yaml", dest / "schema" / "taxonomy.yaml")
 
     gen = _Generator(dest, seed, today)
     counts = {BERN.id: round(n * BERN.share)}

@@ -11,21 +11,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).parent / "cases"
-# The sample directory's data (directory.yaml and entries/) that the tests read: a
-# copy of the repository's own sample, so that a city which forks the repository
-# and replaces both keeps a green test suite. The tool's files (the taxonomy,
-# mkdocs.yml, site/) are still read from ROOT: a city runs the tool it forked.
+# The sample directory (directory.yaml, entries/ and site/, its logo) that the tests
+# read: a copy of the repository's own sample, so that a city which forks the
+# repository and replaces them keeps a green test suite. Everything else a
+# directory needs (the taxonomy, the site's pages and theme) comes from the package.
 SAMPLE = Path(__file__).parent / "fixtures" / "sample"
 # Fixed so that "stale" and "expired" cases do not change with the calendar.
 TODAY = date(2026, 11, 24)
 
 
 def sample_repo(dest: Path) -> Path:
-    """A repository at ``dest``: the sample's settings and entries with the tool's files."""
+    """A data-only directory repository at ``dest``: the sample's settings, entries and logo."""
     shutil.copytree(SAMPLE, dest)
-    shutil.copytree(ROOT / "schema", dest / "schema")
-    shutil.copy(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
-    shutil.copytree(ROOT / "site", dest / "site")
     return dest
 
 
@@ -37,13 +34,13 @@ def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def make_root(tmp_path: Path) -> Callable[[dict[str, bytes | str]], Path]:
-    """Build a repository with the sample's directory.yaml, the taxonomy and ``files``."""
+    """Build a repository with the sample's directory.yaml (and logo) and ``files``."""
 
     def build(files: dict[str, bytes | str]) -> Path:
         root = tmp_path / "repo"
-        (root / "schema").mkdir(parents=True, exist_ok=True)
+        root.mkdir(parents=True, exist_ok=True)
         shutil.copy(SAMPLE / "directory.yaml", root / "directory.yaml")
-        shutil.copy(ROOT / "schema" / "taxonomy.yaml", root / "schema" / "taxonomy.yaml")
+        shutil.copytree(SAMPLE / "site", root / "site", dirs_exist_ok=True)
         for rel, content in files.items():
             path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ from quartier.directory import read_directory
 from quartier.publish import build
 from quartier.site import build_site
 
-from .conftest import ROOT, SAMPLE, TODAY
+from .conftest import SAMPLE, TODAY
 
 BASE_URL = "https://quartier-dev.github.io/quartier/"
 HOSTILE = Path(__file__).parent / "hostile"
@@ -36,19 +36,15 @@ def build_into(root: Path, out: Path) -> Path:
 
 
 def hostile_repo(root: Path) -> Path:
-    """The hostile corpus (``tests/hostile``) as a repository with the tool's site and taxonomy.
+    """The hostile corpus (``tests/hostile``) as a data-only directory repository.
 
-    The corpus holds what a city writes (settings, entries); the site
-    (``mkdocs.yml``, ``site/``) and the taxonomy are the tool's, copied in so
-    the payloads meet the real pages.
+    The corpus holds what a city writes (settings, entries, pages of its own);
+    the site's theme, pages and the taxonomy come from the package, so the
+    payloads meet the real pages.
     """
     shutil.copytree(
         HOSTILE, root, ignore=shutil.ignore_patterns("invalid", "*.md", "payloads.yaml")
     )
-    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
-    shutil.copytree(ROOT / "site", root / "site")
-    (root / "schema").mkdir()
-    shutil.copy(ROOT / "schema" / "taxonomy.yaml", root / "schema" / "taxonomy.yaml")
     return root
 
 

@@ -29,6 +29,7 @@ import yaml
 
 from quartier.discover import Index, SearchQuery, open_index, partners, search
 from quartier.discover.places import distance_km
+from quartier.taxonomy import TAXONOMY_FILE
 
 from .conftest import ROOT, SAMPLE
 
@@ -147,7 +148,7 @@ def _categories(e: dict[str, Any]) -> set[str]:
 
 def synthetic_queries(entries: list[dict[str, Any]], synth: Any) -> list[dict[str, Any]]:
     """Queries whose answers follow from the generated files alone."""
-    taxonomy = yaml.safe_load((ROOT / "schema" / "taxonomy.yaml").read_text("utf-8"))
+    taxonomy = yaml.safe_load(TAXONOMY_FILE.read_text("utf-8"))
     cats = {c["id"]: c for c in taxonomy["categories"]}
     quarters = {a.id: a.quarters for a in synth.AREAS}
     rng = random.Random(11)

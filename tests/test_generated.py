@@ -25,7 +25,7 @@ def test_no_generated_file_drifted() -> None:
 def test_field_reference_names_every_field() -> None:
     from quartier.model import Entry
 
-    reference = (ROOT / "site" / "reference" / "entry.md").read_text("utf-8")
+    reference = (ROOT / "schema" / "entry.md").read_text("utf-8")
     for name, info in Entry.model_fields.items():
         assert f"| `{name}` |" in reference
         assert info.description, f"{name} has no description"

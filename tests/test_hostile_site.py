@@ -27,7 +27,7 @@ from quartier.publish.urls import slug
 from quartier.schema import entry_json_schema
 from quartier.site.business import FILTER_SAFE
 
-from .conftest import ROOT, TODAY
+from .conftest import TODAY
 from .site_support import HOSTILE, SLOTS, Page, build_into, hostile_payloads, hostile_repo, parse
 
 pytest.importorskip("mkdocs", reason="the site needs the site extra: pip install 'quartier[site]'")
@@ -149,8 +149,6 @@ def test_validation_refuses_what_no_page_may_show(case: Path, tmp_path: Path) ->
     expected = _refused(case)
     assert expected, f"{case.name} names no refused field"
     shutil.copy(HOSTILE / "directory.yaml", tmp_path / "directory.yaml")
-    (tmp_path / "schema").mkdir()
-    shutil.copy(ROOT / "schema" / "taxonomy.yaml", tmp_path / "schema" / "taxonomy.yaml")
     (tmp_path / "entries").mkdir()
     shutil.copy(case, tmp_path / "entries" / case.name)
     repo = read_directory(tmp_path, today=TODAY)

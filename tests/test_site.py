@@ -38,7 +38,12 @@ def _business_page(site: Path, entry_id: str) -> Path:
 def test_mkdocs_build_strict(sample_root: Path, tmp_path: Path) -> None:
     """Plain ``mkdocs build --strict`` works too, and its plugin writes the business pages."""
     out = tmp_path / "mkdocs-site"
-    config = str(sample_root / "mkdocs.yml")
+    repo = shutil.copytree(sample_root, tmp_path / "repo")
+    config = str(repo / "mkdocs.yml")
+    # A directory's own mkdocs.yml needs only the theme and the plugin.
+    (repo / "mkdocs.yml").write_text(
+        "site_name: x\ndocs_dir: site\ntheme: material\nplugins: [quartier]\n", "utf-8"
+    )
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", config, "-d", str(out)],
         capture_output=True,
@@ -170,9 +175,7 @@ def test_interface_language_and_colors_come_from_directory_yaml(
     """A city sets language, colors and name in directory.yaml; the pages follow."""
     repo = tmp_path / "repo"
     repo.mkdir()
-    shutil.copy(sample_root / "mkdocs.yml", repo / "mkdocs.yml")
     shutil.copytree(sample_root / "site", repo / "site")
-    shutil.copytree(sample_root / "schema", repo / "schema")
     shutil.copytree(SAMPLE / "entries" / "ch", repo / "entries" / "ch")
     settings = (SAMPLE / "directory.yaml").read_text("utf-8")
     settings = settings.replace("  language: en", "  language: de")

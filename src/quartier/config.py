@@ -31,6 +31,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .fields import CountryCode, GitHubHandle, LanguageTag, ShortText, Slug, Url
+from .taxonomy import LocalCategory
 
 CONFIG_NAME = "directory.yaml"
 
@@ -134,7 +135,9 @@ class Tiles(_Model):
 class SiteSettings(_Model):
     """How the human site looks: a city sets its colors, logo and interface language here."""
 
-    language: Literal["en", "de"] = Field("en", description="Language of the interface.")
+    language: Literal["en", "de", "fr", "it", "es"] = Field(
+        "en", description="Language of the interface and of the pages Quartier provides."
+    )
     primary_color: Color = Field("teal", description="Main color (a Material for MkDocs name).")
     accent_color: Color = Field("amber", description="Accent color for links and buttons.")
     logo: str | None = Field(
@@ -168,6 +171,11 @@ class DirectoryConfig(_Model):
         description="GitHub logins of the people who run the directory: they may change any "
         "entry's maintainers and remove spam. Read from the base version of a pull request, "
         "so a pull request cannot add its author here and use it at once.",
+    )
+    categories: list[LocalCategory] = Field(
+        default_factory=list,
+        description="The directory's own categories, each under a parent of the shared "
+        "taxonomy; they validate and publish like shared ones (marked local).",
     )
 
     @field_validator("areas")

@@ -42,7 +42,7 @@ from .load import load_path
 from .model import Entry, address_country
 from .parallel import fork_map, long_lived
 from .problems import Problem, QuartierError
-from .taxonomy import TAXONOMY_PATH, Taxonomy, load_taxonomy
+from .taxonomy import Taxonomy, load_taxonomy, with_local
 
 ENTRIES_DIR = "entries"
 CACHE_FILE = Path(".quartier-cache") / "keys-v3.json"
@@ -140,20 +140,31 @@ def load_context(root: Path, today: date | None = None) -> tuple[Context | None,
         raise QuartierError(
             f"no {CONFIG_NAME} in {root}: run quartier inside a directory repository or pass --root"
         )
-    # A pull request could make either a link to a file outside the repository,
+    # A pull request could make it a link to a file outside the repository,
     # whose text would then show in error messages (and public CI logs).
-    for path in (cfg_path, root / TAXONOMY_PATH):
-        if path.is_symlink():
-            raise QuartierError(
-                f"{relative_path(path, root)} is a symbolic link; it must be a plain file "
-                "of the repository"
-            )
+    if cfg_path.is_symlink():
+        raise QuartierError(
+            f"{CONFIG_NAME} is a symbolic link; it must be a plain file of the repository"
+        )
     doc = load_path(cfg_path, display=relative_path(cfg_path, root))
     config = validate(doc, DirectoryConfig)
     problems = list(doc.problems)
-    taxonomy, tax_problems = load_taxonomy(root / TAXONOMY_PATH)
-    problems += [_relocate(p, root) for p in tax_problems]
-    if config is None or taxonomy is None:
+    shared, tax_problems = load_taxonomy()
+    if shared is None:  # the package's own data: only a broken installation gets here
+        first = tax_problems[0]
+        raise QuartierError(
+            f"the installed taxonomy is broken: {first.path}:{first.line}: "
+            f"{first.message}; reinstall quartier"
+        )
+    if config is None:
+        return None, problems
+    taxonomy, local_problems = with_local(shared, config.categories)
+    for index, name, message, fix in local_problems:
+        line, column = doc.locate(("categories", index, name))
+        problems.append(
+            Problem(doc.path, line, column, f"categories[{index}].{name}", message, fix)
+        )
+    if local_problems:
         return None, problems
     return Context(config, taxonomy, today or date.today()), problems
 
@@ -541,9 +552,3 @@ def relative_path(path: PathLike, root: Path) -> str:
         return Path(path).resolve().relative_to(root).as_posix()
     except ValueError:
         return text
-
-
-def _relocate(p: Problem, root: Path) -> Problem:
-    from dataclasses import replace
-
-    return replace(p, path=relative_path(Path(p.path), root))

@@ -1,20 +1,28 @@
-"""The category taxonomy: versioned data in ``schema/taxonomy.yaml``.
+"""The category taxonomy: versioned data shipped inside the package (``data/taxonomy.yaml``).
 
 Each category has a snake_case id, a parent group, labels and synonyms in
 several languages, a crosswalk to schema.org and OSM, and the categories it
 complements (natural partners). Entries name categories by id; search uses
 labels and synonyms so "Velo", "vélo" and "bike" all reach bicycle_repair.
 
+The shared taxonomy is the tool's, not a directory's: it lives in the package,
+so a city's repository needs no copy and gets new categories by upgrading
+``quartier``. A directory adds its own categories in ``directory.yaml``
+(:class:`LocalCategory`, each under a shared parent); they are checked against
+the shared ones and published with ``local: true`` and their parent, so that
+other directories understand them. This repository's ``schema/taxonomy.yaml``
+is a generated copy for readers.
+
 Example::
 
-    tax = load_taxonomy(Path("schema/taxonomy.yaml"))
+    tax, problems = load_taxonomy()
     tax.get("bakery").labels["de"]     # 'Bäckerei'
     tax.suggest("bicyle_repair")       # "did you mean 'bicycle_repair'?"
 """
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +33,7 @@ from .fields import CategoryId, LanguageTag, ShortText
 from .load import load_path
 from .problems import Problem
 
-TAXONOMY_PATH = Path("schema") / "taxonomy.yaml"
+TAXONOMY_FILE = Path(__file__).parent / "data" / "taxonomy.yaml"
 OsmTag = Annotated[str, Field(pattern=r"^[a-z_:]+=[a-z0-9_;]+$")]
 
 
@@ -43,6 +51,9 @@ class Category(_Model):
     schema_org: Annotated[str, Field(pattern=r"^[A-Z][A-Za-z]+$")]
     osm: OsmTag | None = None
     complements: list[CategoryId] = Field(default_factory=list)
+    local: bool = Field(
+        False, description="A directory's own category (from its directory.yaml), not a shared one."
+    )
 
     def label(self, lang: str) -> str:
         return self.labels.get(lang) or self.labels.get("en") or next(iter(self.labels.values()))
@@ -88,7 +99,102 @@ class Taxonomy(_Model):
         return [c for c in self.categories if c.parent == group_id]
 
 
-def load_taxonomy(path: Path) -> tuple[Taxonomy | None, list[Problem]]:
+class LocalCategory(_Model):
+    """A category a directory adds in ``directory.yaml``, under a parent from the shared taxonomy.
+
+    Example::
+
+        categories:
+          - id: fondue_restaurant
+            parent: restaurant
+            labels: {fr: Restaurant à fondue, en: Fondue restaurant}
+            synonyms: {fr: [fondue, caquelon]}
+            schema_org: Restaurant
+            osm: amenity=restaurant
+    """
+
+    id: CategoryId = Field(description="New category id, e.g. fondue_restaurant.")
+    parent: CategoryId = Field(
+        description="A category or group of the shared taxonomy it belongs to, e.g. restaurant."
+    )
+    labels: dict[LanguageTag, ShortText] = Field(
+        min_length=1, description="Names in the directory's languages, e.g. {fr: Fromagerie}."
+    )
+    synonyms: dict[LanguageTag, list[ShortText]] = Field(
+        default_factory=dict, description="Other words people search with, by language."
+    )
+    schema_org: Annotated[str, Field(pattern=r"^[A-Z][A-Za-z]+$")] | None = Field(
+        None, description="schema.org type, e.g. Restaurant (default: the parent's)."
+    )
+    osm: OsmTag | None = Field(None, description="OpenStreetMap tag, e.g. shop=cheese.")
+    complements: list[CategoryId] = Field(
+        default_factory=list, description="Categories whose businesses make natural partners."
+    )
+
+
+def with_local(
+    shared: Taxonomy, local: list[LocalCategory]
+) -> tuple[Taxonomy, list[tuple[int, str, str, str]]]:
+    """The shared taxonomy plus a directory's own categories, and what is wrong with them.
+
+    Problems are ``(index, field, message, fix)`` for the caller to place in
+    ``directory.yaml``; a local category with a problem is left out.
+    """
+    problems: list[tuple[int, str, str, str]] = []
+    added: list[Category] = []
+    known = set(shared.by_id)
+    local_ids = {c.id for c in local}
+    for i, c in enumerate(local):
+        parent = shared.get(c.parent)
+        if c.id in known:
+            problems.append(
+                (i, "id", f"'{c.id}' is already a shared category", "use it, or choose another id")
+            )
+        elif parent is None:
+            problems.append(
+                (
+                    i,
+                    "parent",
+                    f"'{c.parent}' is not a shared category",
+                    shared.suggest(c.parent) or "use a category of the shared taxonomy",
+                )
+            )
+        elif bad := [x for x in c.complements if x not in known and x not in local_ids]:
+            problems.append(
+                (
+                    i,
+                    "complements",
+                    f"'{bad[0]}' is not a category",
+                    shared.suggest(bad[0]) or "use a shared or local category id",
+                )
+            )
+        else:
+            known.add(c.id)
+            added.append(
+                Category(
+                    id=c.id,
+                    parent=c.parent,
+                    labels=c.labels,
+                    synonyms=c.synonyms,
+                    schema_org=c.schema_org or parent.schema_org,
+                    osm=c.osm,
+                    complements=c.complements,
+                    local=True,
+                )
+            )
+    if not added:
+        return shared, problems
+    return Taxonomy(version=shared.version, categories=[*shared.categories, *added]), problems
+
+
+@cache
+def _load(path: Path) -> tuple[Taxonomy | None, tuple[Problem, ...]]:
     doc = load_path(path)
     tax = validate(doc, Taxonomy)
-    return tax, doc.problems
+    return tax, tuple(doc.problems)
+
+
+def load_taxonomy(path: Path = TAXONOMY_FILE) -> tuple[Taxonomy | None, list[Problem]]:
+    """The shared taxonomy (read once per process), or the problems that prevent reading it."""
+    tax, problems = _load(path)
+    return tax, list(problems)

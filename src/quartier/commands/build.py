@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     commit = args.commit or git_commit(root)
     bar = _ProgressBar(quiet=args.quiet)
     try:
-        if _with_site(args, root):
+        if _with_site(args):
             return _build_with_site(root, out, commit, bar)
         return _build_machine_outputs(root, out, commit, bar)
     except OSError as exc:
@@ -104,15 +104,12 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
 
 
-def _with_site(args: argparse.Namespace, root: Path) -> bool:
+def _with_site(args: argparse.Namespace) -> bool:
     """Whether to build the HTML site too; says why not when it cannot."""
     if args.no_site:
         return False
     from ..site import site_available
 
-    if not (root / "mkdocs.yml").is_file():
-        print("note: no mkdocs.yml here, so no HTML site (machine outputs only)", file=sys.stderr)
-        return False
     if not site_available():
         print("note: no HTML site: install quartier[site] (machine outputs only)", file=sys.stderr)
         return False

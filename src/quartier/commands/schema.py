@@ -29,14 +29,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..directory import load_context
     from ..problems import QuartierError
     from ..schema import dumps, entry_json_schema
-    from ..taxonomy import TAXONOMY_PATH, load_taxonomy
 
     root = resolve_root(args.root)
-    taxonomy, problems = load_taxonomy(root / TAXONOMY_PATH)
-    if taxonomy is None:
-        first = problems[0]
+    ctx, problems = load_context(root)
+    if ctx is None:
+        first = next(p for p in problems if p.is_error)
         raise QuartierError(f"{first.path}:{first.line}: {first.message}")
+    taxonomy = ctx.taxonomy
     sys.stdout.write(dumps(entry_json_schema(taxonomy)))
     return 0

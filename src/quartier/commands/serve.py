@@ -9,7 +9,7 @@ from . import add_root_option, resolve_root
 HELP = """\
 Build the site (pages, search, map and machine outputs) and serve it on
 this computer, rebuilding and reloading the browser when an entry,
-directory.yaml, the taxonomy or a page in site/ changes. Owners use it to
+directory.yaml or a page in site/ changes. Owners use it to
 preview their entry before opening a pull request.
 
 examples:
@@ -45,15 +45,18 @@ def run(args: argparse.Namespace) -> int:
     root = resolve_root(args.root)
     if not site_available():
         raise QuartierError("the site needs its extra: pip install 'quartier[site]'")
-    config_file = root / "mkdocs.yml"
-    if not config_file.is_file():
-        raise QuartierError(f"no mkdocs.yml in {root}")
+    import tempfile
+    from pathlib import Path
+
     from mkdocs.commands.serve import serve
     from mkdocs.exceptions import Abort
 
+    from ..site.defaults import config_file
+
     print(f"serving on http://{args.host}:{args.port}/ (Ctrl-C to stop)")
     try:
-        serve(str(config_file), dev_addr=f"{args.host}:{args.port}")
+        with tempfile.TemporaryDirectory(prefix="quartier-serve-") as tmp:
+            serve(str(config_file(root.resolve(), Path(tmp))), dev_addr=f"{args.host}:{args.port}")
     except Abort as exc:
         raise QuartierError(str(exc)) from None
     except OSError as exc:  # the port is taken, or the address is not ours

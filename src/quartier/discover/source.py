@@ -49,6 +49,7 @@ import orjson
 
 from .. import __version__
 from ..problems import QuartierError
+from ..taxonomy import TAXONOMY_FILE
 from .index import (
     INDEX_VERSION,
     Index,
@@ -215,9 +216,9 @@ def _repository(root: Path, rebuild: bool) -> Index:
     from ..directory import CACHE_FILE, find_entry_files
 
     h = hashlib.sha256(f"{_code_stamp()}:repo\n".encode())
-    for name in ("directory.yaml", "schema/taxonomy.yaml"):
+    for path in (root / "directory.yaml", TAXONOMY_FILE):
         with contextlib.suppress(OSError):
-            h.update((root / name).read_bytes())
+            h.update(path.read_bytes())
     for path in find_entry_files(root):
         try:
             st = path.stat()

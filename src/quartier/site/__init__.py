@@ -1,8 +1,9 @@
 """The human site: Material for MkDocs pages for every business, category and place.
 
 ``build_site`` is the hook ``quartier build`` runs before the whole-directory
-machine outputs: MkDocs renders the hand-written pages in ``site/`` and the
-generated lists (through the ``quartier`` plugin, see :mod:`.plugin`), then
+machine outputs: MkDocs renders the package's pages (:mod:`.defaults`), a
+directory's own in ``site/``, and the generated lists (through the
+``quartier`` plugin, see :mod:`.plugin`), then
 every business page is stamped from one rendered shell in the same pass that
 publishes the business's machine outputs (:mod:`.stamp`, into the build's
 :class:`~quartier.publish.sink.Sink`), Leaflet is copied in, and Pagefind
@@ -25,6 +26,7 @@ from ..problems import QuartierError
 from ..publish.context import BuildContext
 from ..publish.sink import Sink
 from ..publish.writer import Output
+from . import defaults
 from .finish import PagefindRun, copy_leaflet, copy_tree, run_pagefind, start_pagefind
 from .stamp import SHELL_HTML, load_shell, stamp_pages
 
@@ -53,13 +55,12 @@ def build_site(
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
-    config_file = ctx.directory.root / "mkdocs.yml"
-    if not config_file.is_file():
-        raise QuartierError(f"no mkdocs.yml in {ctx.directory.root}: the site needs one")
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="quartier-mkdocs-") as tmp:
+        config_file = defaults.config_file(ctx.directory.root, Path(tmp))
+        site_dir = Path(tmp) / "site"
         try:
-            config = load_config(str(config_file), site_dir=tmp, strict=True)
+            config = load_config(str(config_file), site_dir=str(site_dir), strict=True)
             config.plugins["quartier"].preload(ctx)  # type: ignore[attr-defined]
             mkdocs_build(config)
         except (Abort, ConfigurationError, PluginError) as exc:
@@ -68,8 +69,8 @@ def build_site(
             raise QuartierError(
                 "mkdocs.yml must list the quartier plugin: plugins: [quartier]"
             ) from None
-        copy_tree(Path(tmp), out, SKIP)
-        shell = load_shell(Path(tmp))
+        copy_tree(site_dir, out, SKIP)
+        shell = load_shell(site_dir)
     copy_leaflet(out)
     stamp_pages(ctx, shell, out, tick, sink)
     return start_pagefind(out)

@@ -53,11 +53,18 @@ class PagefindRun:
     full pipe while the build does something else.
     """
 
-    def __init__(self, command: list[str]) -> None:
+    def __init__(self, command: list[str] | None) -> None:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by wait or cancel
-        self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+        self._process = (
+            subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+            if command
+            else None
+        )
 
     def wait(self) -> None:
+        if self._process is None:
+            self._log.close()
+            return
         try:
             code = self._process.wait()
             if code != 0:
@@ -68,8 +75,9 @@ class PagefindRun:
             self._log.close()
 
     def cancel(self) -> None:
-        self._process.kill()
-        self._process.wait()
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
         self._log.close()
 
 
@@ -81,6 +89,10 @@ def start_pagefind(out: Output) -> PagefindRun:
     runs (upstream issue #638), and the manifest must stay byte-identical for
     the same input. The bundle is for browsers, not for API readers.
     """
+    if not any((out.root / urls.BUSINESSES).glob("*/index.html")):
+        # A new directory with no business yet: nothing to search, and Pagefind
+        # refuses an empty site. The home page shows no search box then.
+        return PagefindRun(None)
     # Only business pages carry data-pagefind-body: naming them and their
     # article spares Pagefind the shell of 10,000 pages (a sixth of its time)
     # and indexes exactly the same content.

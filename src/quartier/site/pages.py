@@ -242,6 +242,8 @@ def home_sections(ctx: BuildContext) -> str:
     newest = sorted(ctx.entries(), key=lambda e: (-e.last_verified.toordinal(), e.id))
     newest = [e for e in newest if e.status == "open"][:NEWEST]
     items = "\n".join(_business_item(ctx, e, "") for e in newest)
+    if not newest:
+        return ""  # a new directory: the home page says how to join instead
     return (
         f'<div id="q-search" class="q-search" data-placeholder="{escape(t["search_placeholder"])}">'
         f"</div>\n\n"

@@ -1,10 +1,13 @@
 """The MkDocs plugin ``quartier``: the directory's pages inside a Material for MkDocs site.
 
-``mkdocs.yml`` lists ``plugins: [quartier]``. The plugin reads the directory
-(refusing to build when it has errors), takes the site's name, address,
-colors, logo and interface language from ``directory.yaml``, adds the
-generated pages (categories, places, map, the business shell) and fills the
-home page's ``<!-- quartier:home -->``. Run by plain ``mkdocs build`` or
+``mkdocs.yml`` lists ``plugins: [quartier]`` (``quartier build`` writes a
+minimal one when a directory has none, see :mod:`.defaults`). The plugin
+reads the directory (refusing to build when it has errors), takes the site's
+name, address, colors, logo and interface language from ``directory.yaml``,
+puts the package's theme files before Material's, adds the package's pages
+(those the directory's ``site/`` does not replace) and the generated ones
+(categories, places, map, the business shell) and fills the home page's
+``<!-- quartier:home -->``. Run by plain ``mkdocs build`` or
 ``mkdocs serve``, it also writes the machine outputs, the business pages
 and the search index after MkDocs is done; run inside ``quartier build``,
 that command does those steps itself.
@@ -17,6 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from mkdocs.config import config_options
+from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
@@ -24,13 +29,19 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from ..publish.context import BuildContext, git_commit
+from . import defaults
 from .pages import LIST_SLOT, generated_pages, home_sections
 
 HOME_MARKER = "<!-- quartier:home -->"
 log = logging.getLogger("mkdocs.plugins.quartier")
 
 
-class QuartierPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]  # mkdocs is untyped here
+class _Options(Config):  # type: ignore[no-untyped-call]  # mkdocs is untyped here
+    # The directory's folder, for a mkdocs.yml written outside it (quartier build, serve).
+    root = config_options.Type(str, default="")
+
+
+class QuartierPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
     """Generate a directory's pages; see the module docstring."""
 
     def __init__(self) -> None:
@@ -44,10 +55,14 @@ class QuartierPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]  # m
         self.ctx = ctx
         self.embedded = True
 
+    def root(self, config: MkDocsConfig) -> Path:
+        return Path(self.config.root or Path(config.config_file_path).parent)
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if self.ctx is None:
-            self.ctx = _read(Path(config.config_file_path).parent)
+            self.ctx = _read(self.root(config))
         settings = self.ctx.config
+        _use_package_theme(config)
         config.site_name = settings.name
         config.site_url = settings.base_url
         config.site_description = settings.description
@@ -76,6 +91,14 @@ class QuartierPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]  # m
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.ctx is not None
         pages, self.lists = generated_pages(self.ctx)
+        # The package's pages, except those the directory's site/ replaces.
+        for name in defaults.page_names():
+            if files.get_file_from_path(name) is None:
+                pages[name] = defaults.render_page(name, self.ctx)
+        if files.get_file_from_path(defaults.REFERENCE_PAGE) is None:
+            from ..schema import field_reference
+
+            pages[defaults.REFERENCE_PAGE] = field_reference()
         for path, content in pages.items():
             files.append(File.generated(config, path, content=content))
         return files
@@ -108,11 +131,43 @@ class QuartierPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]  # m
                 finish_site(self.ctx, site_dir, out)
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
-        root = Path(config.config_file_path).parent
-        for path in (root / "entries", root / "directory.yaml", root / "schema"):
+        root = self.root(config)
+        for path in (root / "entries", root / "directory.yaml", root / "site", root / "mkdocs.yml"):
             if path.exists():
                 server.watch(str(path))
         return server
+
+
+def _use_package_theme(config: MkDocsConfig) -> None:
+    """Material with the package's templates, styles and scripts, unless the directory set its own.
+
+    The package's theme folder goes right after a directory's own
+    ``custom_dir``, so a city's overrides still win over the package's.
+    """
+    theme = config.theme
+    if theme.name != "material":
+        raise PluginError("mkdocs.yml: the quartier plugin needs theme: material")
+    custom = getattr(theme, "custom_dir", None)
+    theme.dirs.insert(1 if custom else 0, str(defaults.THEME_DIR))
+    theme["font"] = False  # no web fonts: nothing is fetched from a CDN
+    icon = dict(theme.get("icon") or {})
+    icon.setdefault("logo", "material/storefront-outline")
+    theme["icon"] = icon
+    features = theme.get("features") or []
+    for feature in ("navigation.tabs", "navigation.sections", "navigation.top", "toc.integrate"):
+        if feature not in features:
+            features.append(feature)
+    theme["features"] = features
+    if config.nav is None:
+        config.nav = list(defaults.NAV)
+    for name, options in defaults.MARKDOWN_EXTENSIONS.items():
+        if name not in config.markdown_extensions:
+            config.markdown_extensions.append(name)
+            config.mdx_configs[name] = options
+    if defaults.EXTRA_CSS not in config.extra_css:
+        config.extra_css.append(defaults.EXTRA_CSS)
+    if defaults.EXTRA_JS not in [str(s) for s in config.extra_javascript]:
+        config.extra_javascript.append(defaults.EXTRA_JS)
 
 
 def _read(root: Path) -> BuildContext:
