@@ -154,6 +154,38 @@ def test_a_page_in_site_replaces_the_package_page_and_new_pages_are_added(tmp_pa
     assert "quartier mcp" in (out / "for-ai" / "index.html").read_text("utf-8")
 
 
+@pytest.mark.parametrize("link", ["site/secret.md", "site/assets/all", "site"])
+def test_a_link_in_site_is_refused_and_nothing_it_points_to_is_published(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], link: str
+) -> None:
+    """A pull request adds a link under site/: the build names it and publishes nothing."""
+    secret = tmp_path / "outside" / "secret.md"
+    secret.parent.mkdir()
+    secret.write_text("# hunter2-secret\n", "utf-8")
+    root = _repo(tmp_path / "linked")
+    target = secret if link.endswith(".md") else secret.parent
+    (root / link).parent.mkdir(parents=True, exist_ok=True)
+    (root / link).symlink_to(target)
+    assert main(["build", "--root", str(root), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "symbolic link" in err and Path(link).name in err
+    assert "hunter2" not in err
+    assert not (root / "_site").exists()
+
+
+@pytest.mark.parametrize(
+    "logo", ["../directory.yaml", "/etc/hostname", "assets/../../x.svg", "a\\b.svg"]
+)
+def test_the_logo_must_be_a_path_inside_site(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], logo: str
+) -> None:
+    settings = SETTINGS.replace("  language: en\n", f"  language: en\n  logo: '{logo}'\n")
+    root = _repo(tmp_path / "logo", settings=settings)
+    assert main(["validate", "--root", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "directory.yaml:15:9:" in out and "site.logo" in out and "not a path inside site/" in out
+
+
 def test_local_categories_validate_and_publish_with_their_parent(tmp_path: Path) -> None:
     root = _repo(
         tmp_path / "local",

@@ -25,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -144,6 +145,18 @@ class SiteSettings(_Model):
         None, description="Logo file inside site/, e.g. assets/logo.svg (default: an icon)."
     )
     tiles: Tiles = Field(default_factory=Tiles, description="Map tiles.")
+
+    @field_validator("logo")
+    @classmethod
+    def _inside_site(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(
+            r"(?:[A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*", v
+        ):
+            raise ValueError(
+                f"'{v}' is not a path inside site/",
+                "write a relative path without '..', e.g. assets/logo.svg",
+            )
+        return v
 
 
 class DirectoryConfig(_Model):

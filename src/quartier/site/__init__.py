@@ -55,7 +55,12 @@ def build_site(
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
-    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    logger = logging.getLogger("mkdocs")
+    logger.setLevel(logging.WARNING)
+    # MkDocs logs why it stopped and raises a bare "Aborted with a BuildError!":
+    # keep the reasons to say them.
+    reasons = _Reasons()
+    logger.addHandler(reasons)
     with tempfile.TemporaryDirectory(prefix="quartier-mkdocs-") as tmp:
         config_file = defaults.config_file(ctx.directory.root, Path(tmp))
         site_dir = Path(tmp) / "site"
@@ -64,16 +69,30 @@ def build_site(
             config.plugins["quartier"].preload(ctx)  # type: ignore[attr-defined]
             mkdocs_build(config)
         except (Abort, ConfigurationError, PluginError) as exc:
-            raise QuartierError(f"the site did not build: {exc}") from None
+            why = "; ".join(reasons.messages) or str(exc)
+            raise QuartierError(f"the site did not build: {why}") from None
         except KeyError:
             raise QuartierError(
                 "mkdocs.yml must list the quartier plugin: plugins: [quartier]"
             ) from None
+        finally:
+            logger.removeHandler(reasons)
         copy_tree(site_dir, out, SKIP)
         shell = load_shell(site_dir)
     copy_leaflet(out)
     stamp_pages(ctx, shell, out, tick, sink)
     return start_pagefind(out)
+
+
+class _Reasons(logging.Handler):
+    """The error messages MkDocs logs during a build."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 def finish_site(ctx: BuildContext, site_dir: Path, out: Output) -> None:

@@ -28,6 +28,7 @@ Example::
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,23 @@ def render_page(name: str, ctx: BuildContext) -> str:
     return str(_environment().get_template(rel).render(page_context(ctx)))
 
 
+def links_in(folder: Path) -> list[str]:
+    """Symbolic links anywhere under ``folder`` (without following them), as relative paths.
+
+    A pull request can add a link to ``site/``; MkDocs would follow it and
+    publish what it points to (``site/key.txt -> ~/.ssh/id_ed25519``), or walk
+    the whole disk (``site/all -> /``). So a directory's own site files must
+    be plain files, checked before MkDocs looks at them.
+    """
+    found = []
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        for name in (*dirs, *files):
+            path = Path(top) / name
+            if path.is_symlink():
+                found.append(path.relative_to(folder).as_posix())
+    return sorted(found)
+
+
 def config_file(root: Path, tmp: Path) -> Path:
     """The directory's ``mkdocs.yml``, or a minimal one written into ``tmp``.
 
@@ -120,7 +138,8 @@ def config_file(root: Path, tmp: Path) -> Path:
     if own.is_file():
         return own
     site = root / "site"
-    docs = site if site.is_dir() and not site.is_symlink() else tmp / "docs"
+    # A linked site/ is used as it is, so that the plugin refuses it by name.
+    docs = site if site.is_dir() else tmp / "docs"
     docs.mkdir(exist_ok=True)
     theme: dict[str, Any] = {"name": "material"}
     if (site / "overrides").is_dir():

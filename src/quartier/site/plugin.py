@@ -148,6 +148,16 @@ def _use_package_theme(config: MkDocsConfig) -> None:
     if theme.name != "material":
         raise PluginError("mkdocs.yml: the quartier plugin needs theme: material")
     custom = getattr(theme, "custom_dir", None)
+    for folder in (config.docs_dir, custom):
+        if folder and Path(folder).is_symlink():
+            raise PluginError(f"{folder} is a symbolic link; the site's folders must be plain")
+        if folder and (links := defaults.links_in(Path(folder))):
+            raise PluginError(
+                f"{folder}: {', '.join(links[:5])} "
+                f"{'is a symbolic link' if len(links) == 1 else 'are symbolic links'}; "
+                "the site's files must be plain files of the repository: replace "
+                "each link by the file itself"
+            )
     theme.dirs.insert(1 if custom else 0, str(defaults.THEME_DIR))
     theme["font"] = False  # no web fonts: nothing is fetched from a CDN
     icon = dict(theme.get("icon") or {})
