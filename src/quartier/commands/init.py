@@ -39,7 +39,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("path", nargs="?", metavar="PATH", help="folder to create (or an empty one)")
+    p.add_argument(
+        "path",
+        nargs="?",
+        metavar="PATH",
+        help="folder to create, or an existing one (a fresh clone) without the files init writes",
+    )
     p.add_argument("--name", help="name of the directory, e.g. 'Quartier Lausanne'")
     p.add_argument(
         "--base-url",
