@@ -10,7 +10,14 @@ own categories validate and publish with their parent; a page in its
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -248,3 +255,59 @@ def test_an_entry_cannot_use_a_category_of_another_directory(tmp_path: Path) -> 
     )
     directory = read_directory(root, today=TODAY)
     assert [p.field for p in directory.errors] == ["category"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str, deadline: float) -> str | None:
+    """The page at ``url`` once the server has it, or None at the deadline."""
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return str(response.read().decode("utf-8"))
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.5)
+    return None
+
+
+def test_serve_previews_a_data_only_directory_and_rebuilds_when_an_entry_is_added(
+    tmp_path: Path,
+) -> None:
+    """An owner previews their entry: ``quartier serve`` in a repository with no site files."""
+    root = _repo(
+        tmp_path / "serve",
+        entries={
+            "cafe-de-bourg": ENTRY.format(id="cafe-de-bourg", name="Café de Bourg", category="cafe")
+        },
+    )
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "quartier", "serve", "--root", str(root), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    base = f"http://127.0.0.1:{port}/"  # served at the root, whatever base_url says
+    try:
+        home = _get(base, time.monotonic() + 180)
+        assert home is not None and "Quartier Lausanne" in home
+        page = _get(base + "businesses/cafe-de-bourg/", time.monotonic() + 30)
+        assert page is not None and "Café de Bourg" in page
+        added = root / "entries" / "ch" / "lausanne" / "le-caquelon.yaml"
+        added.write_text(
+            ENTRY.format(id="le-caquelon", name="Le Caquelon", category="restaurant")
+            .replace("Rue de Bourg 1", "Rue de Bourg 9")
+            .replace("+41 21 311 11 11", "+41 21 311 22 33")
+            .replace("6.6336", "6.6340"),
+            "utf-8",
+        )
+        page = _get(base + "businesses/le-caquelon/", time.monotonic() + 180)
+        assert page is not None and "Le Caquelon" in page
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=30)
+    assert b"Traceback" not in err, err.decode("utf-8", "replace")
