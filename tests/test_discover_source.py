@@ -131,3 +131,47 @@ def test_broken_settings_are_a_clear_error(make_root) -> None:
     (root / "directory.yaml").write_text("name: [unclosed\n")
     with pytest.raises(QuartierError, match=r"directory\.yaml:\d+"):
         open_index(root)
+
+
+@pytest.mark.parametrize(
+    ("published", "message"),
+    [
+        (
+            "2.0",
+            "publishes entry contract 2.0; this quartier .* reads 1.x up to 1.0 .*pip install -U",
+        ),
+        ("1.99", "publishes entry contract 1.99; .*pip install -U quartier"),
+        ("0.9", "publishes entry contract 0.9; this quartier .* reads 1.x up to 1.0$"),
+        ("1.0; rm -rf /", "contract_version: .* is not MAJOR.MINOR"),
+        (["1", "0"], "contract_version: .* is not MAJOR.MINOR"),
+    ],
+)
+def test_a_directory_of_an_unknown_contract_is_refused_before_its_records(
+    sample_root: Path, tmp_path: Path, cache: Path, published: object, message: str
+) -> None:
+    """A federated or --source directory says which entry contract its records follow."""
+    import json
+
+    out = tmp_path / "site"
+    build(read_directory(sample_root), out)
+    settings = out / "api" / "v1" / "directory.json"
+    data = json.loads(settings.read_text("utf-8"))
+    assert data["contract_version"] == "1.0"
+    data["contract_version"] = published
+    settings.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(QuartierError, match=message):
+        open_index(out)
+
+
+def test_a_directory_published_before_the_contract_version_is_read_as_1_0(
+    sample_root: Path, tmp_path: Path, cache: Path
+) -> None:
+    import json
+
+    out = tmp_path / "site"
+    build(read_directory(sample_root), out)
+    settings = out / "api" / "v1" / "directory.json"
+    data = json.loads(settings.read_text("utf-8"))
+    del data["contract_version"]
+    settings.write_text(json.dumps(data), "utf-8")
+    assert open_index(out).n == 15

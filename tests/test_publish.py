@@ -173,6 +173,7 @@ def test_the_manifest_and_the_schema_name_the_contract_version(site: Path) -> No
     schema = _json(site, "api/v1/schema/entry.schema.json")
     assert re.fullmatch(r"[0-9]+\.[0-9]+", CONTRACT_VERSION)
     assert index["contract_version"] == CONTRACT_VERSION
+    assert _json(site, "api/v1/directory.json")["contract_version"] == CONTRACT_VERSION
     assert schema["x-quartier-contract-version"] == CONTRACT_VERSION
     assert schema["$id"] == f"https://quartier.dev/schema/entry/v{CONTRACT_VERSION}.json"
     jsonschema.Draft202012Validator.check_schema(schema)

@@ -38,6 +38,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import socket
 import tempfile
 import threading
@@ -315,6 +316,8 @@ def _settings(data: bytes, where: str) -> dict[str, Any]:
         raise QuartierError(f"{where}: not JSON: {printable(str(exc))}") from None
     if not isinstance(raw, dict):
         raise QuartierError(f"{where}: not a JSON object")
+    if model is DirectoryConfig:
+        _check_contract(raw.pop("contract_version", None), where)
     try:
         valid = model.model_validate(raw)
     except ValidationError as exc:
@@ -322,6 +325,31 @@ def _settings(data: bytes, where: str) -> dict[str, Any]:
         raise QuartierError(f"{where}: {field}: {problem}") from None
     out: dict[str, Any] = valid.model_dump(mode="json")
     return out
+
+
+def _check_contract(published: object, where: str) -> None:
+    """Refuse a directory whose records follow an entry contract this quartier cannot read.
+
+    Same major and a minor no newer than ours: readable. A directory built
+    before the contract version was published (quartier 0.1.0) has none and
+    follows 1.0. E.g. ``"2.0"`` -> ``publishes entry contract 2.0; this
+    quartier 0.3.0 reads 1.x up to 1.0 (fix: pip install -U quartier)``.
+    """
+    from ..model import CONTRACT_VERSION
+
+    if published is None:
+        return
+    if not isinstance(published, str) or not re.fullmatch(r"[0-9]{1,4}\.[0-9]{1,4}", published):
+        shown = printable(repr(published)[:40])
+        raise QuartierError(f"{where}: contract_version: {shown} is not MAJOR.MINOR")
+    major, minor = (int(x) for x in published.split("."))
+    our_major, our_minor = (int(x) for x in CONTRACT_VERSION.split("."))
+    if major != our_major or minor > our_minor:
+        raise QuartierError(
+            f"{where}: publishes entry contract {published}; this quartier {__version__} reads "
+            f"{our_major}.x up to {CONTRACT_VERSION}"
+            + (" (fix: pip install -U quartier)" if (major, minor) > (our_major, our_minor) else "")
+        )
 
 
 def _size(n: int) -> str:

@@ -8,16 +8,16 @@
     api/v1/categories/<id>.json     businesses in a category
     api/v1/places.json              every locality with its count
     api/v1/places/<slug>.json       businesses in a locality
-    api/v1/directory.json           the directory's settings
+    api/v1/directory.json           the directory's settings and its contract version
     api/v1/taxonomy.json            the category taxonomy
     api/v1/schema/entry.schema.json JSON Schema of an entry
     api/v1/index.json               manifest: versions, counts, sha256 of every file
 
 A reader polls ``index.json`` and fetches only files whose hash changed.
 Two versions are published: ``spec_version``, the shape of these output files,
-and ``contract_version``, the entry contract the records follow (also in the
-JSON Schema), so that a reader can tell before reading any record whether it
-knows that contract's major version.
+and ``contract_version``, the entry contract the records follow (also in
+``directory.json`` and the JSON Schema), so that a reader can tell before
+reading any record whether it knows that contract's major version.
 The per-business files come from :func:`quartier.publish.entry.publish_entry`;
 this module writes the lists and the manifest.
 """
@@ -59,8 +59,18 @@ def write_lists(ctx: BuildContext, out: Output, listings: Listings) -> None:
     )
     out.write_json(f"{urls.API}/places.json", {"spec_version": SPEC_VERSION, "places": places})
     out.write_json(f"{urls.API}/schema/entry.schema.json", entry_json_schema(ctx.taxonomy))
-    out.write_json(f"{urls.API}/directory.json", ctx.config.model_dump(mode="json"))
+    out.write_json(f"{urls.API}/directory.json", directory_document(ctx))
     out.write_json(f"{urls.API}/taxonomy.json", ctx.taxonomy.model_dump(mode="json"))
+
+
+def directory_document(ctx: BuildContext) -> dict[str, Any]:
+    """``directory.json``: the settings as ``directory.yaml`` gives them, and the contract.
+
+    A federating reader fetches this file before any record, so it learns
+    here whether it can read them: ``{"contract_version": "1.0", "name":
+    "Quartier Bern", ...}``. The settings keep their keys at the top level.
+    """
+    return {"contract_version": CONTRACT_VERSION, **ctx.config.model_dump(mode="json")}
 
 
 def _area_of(ctx: BuildContext, listings: Listings, ids: list[str]) -> str | None:
