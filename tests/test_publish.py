@@ -404,7 +404,7 @@ def test_build_command_reports_what_it_wrote(make_root, capsys) -> None:
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[0] == "1 file checked: all valid"
-    assert lines[1].startswith("published 1 businesses: ") and str(root / "pub") in lines[1]
+    assert lines[1].startswith("published 1 business: ") and str(root / "pub") in lines[1]
     shutil.rmtree(root / "pub")
 
 

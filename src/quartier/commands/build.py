@@ -160,7 +160,8 @@ def _report(directory: Directory, result: BuildResult, site: bool) -> int:
         print(f"note: {note}", file=sys.stderr)
     size = sum(n for _, n in result.files.values())
     print(
-        f"published {result.businesses} businesses: {len(result.files)} files, "
+        f"published {result.businesses} business{'' if result.businesses == 1 else 'es'}: "
+        f"{len(result.files)} files, "
         f"{size / 1e6:.1f} MB in {result.out}"
     )
     if site:
