@@ -30,6 +30,7 @@ from .confusables import skeleton
 from .explain import field_path
 from .fields import SLUG_RE, normalize_phone, windows_reserved
 from .load import Document
+from .messages import message
 from .model import Entry
 from .problems import Problem, Severity
 from .steering import steering_texts
@@ -203,7 +204,7 @@ def lookalikes(name: str) -> str:
         proto = skeleton(plain)
         if proto != plain and proto.isascii() and proto.isalnum():
             code = f"U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip()
-            notes.append(f"'{char}' ({code}) looks like '{proto}'")
+            notes.append(message("checks.lookalike", character=char, code=code, prototype=proto))
     return ", ".join(notes[:3]) + (", ..." if len(notes) > 3 else "")
 
 
@@ -222,20 +223,22 @@ def check_entry(entry: Entry, doc: Document, stem: str, ctx: Context) -> list[Pr
     def add(
         loc: tuple[str | int, ...],
         field: str,
-        message: str,
+        text: str,
         hint: str,
         severity: Severity = Severity.ERROR,
     ) -> None:
         line, column = doc.locate(loc)
-        out.append(Problem(doc.path, line, column, field, message, hint, severity))
+        out.append(Problem(doc.path, line, column, field, text, hint, severity))
 
     if entry.id != stem:
         valid_stem = re.fullmatch(SLUG_RE, stem) is not None and not windows_reserved(stem)
         add(
             ("id",),
             "id",
-            f"id '{entry.id}' does not match the file name '{stem}.yaml'",
-            f"rename the file to {entry.id}.yaml" + (f" or set id: {stem}" if valid_stem else ""),
+            message("checks.id_mismatch", id=entry.id, stem=stem),
+            message("checks.id_mismatch.or_set.fix", id=entry.id, stem=stem)
+            if valid_stem
+            else message("checks.id_mismatch.fix", id=entry.id),
         )
 
     if entry.superseded_by is not None:
@@ -245,15 +248,15 @@ def check_entry(entry: Entry, doc: Document, stem: str, ctx: Context) -> list[Pr
             add(
                 ("superseded_by",),
                 "superseded_by",
-                f"superseded_by is only for permanently closed businesses, not {entry.status}",
-                "set status: permanently_closed, or remove superseded_by",
+                message("checks.superseded.not_closed", status=entry.status),
+                message("checks.superseded.not_closed.fix"),
             )
         elif entry.superseded_by == entry.id:
             add(
                 ("superseded_by",),
                 "superseded_by",
-                "superseded_by names this entry itself",
-                "name the entry that replaces it",
+                message("checks.superseded.itself"),
+                message("checks.superseded.itself.fix"),
             )
 
     tax = ctx.taxonomy
@@ -263,8 +266,8 @@ def check_entry(entry: Entry, doc: Document, stem: str, ctx: Context) -> list[Pr
             add(
                 loc,
                 field_path(loc),
-                f"unknown category '{cat}'",
-                guess or "see schema/taxonomy.yaml for the category ids",
+                message("checks.unknown_category", category=cat),
+                guess or message("checks.unknown_category.fix"),
             )
 
     geo, address = entry.location.geo, entry.location.address
@@ -274,33 +277,36 @@ def check_entry(entry: Entry, doc: Document, stem: str, ctx: Context) -> list[Pr
             add(
                 ("location", "geo"),
                 "location.geo",
-                f"lat {geo.lat} and lon {geo.lon} look swapped: the point is outside the region, "
-                "but inside it the other way round",
-                f"write lat: {geo.lon} and lon: {geo.lat}",
+                message("checks.swapped", lat=geo.lat, lon=geo.lon),
+                message("checks.swapped.fix", lat=geo.lat, lon=geo.lon),
             )
         else:
             names = ", ".join(a.name for a in ctx.config.areas)
             add(
                 ("location", "geo"),
                 "location.geo",
-                f"the point {geo.lat}, {geo.lon} is outside this directory's region ({names})",
-                "check the coordinates (right-click the entrance in a map app to copy them)",
+                message("checks.outside", lat=geo.lat, lon=geo.lon, areas=names),
+                message("checks.outside.fix"),
             )
     elif address.country not in area.countries:
         add(
             ("location", "address", "country"),
             "location.address.country",
-            f"country '{address.country}' does not fit the point, which lies in {area.name} "
-            f"({', '.join(area.countries)})",
-            "check the country code and the coordinates",
+            message(
+                "checks.wrong_country",
+                country=address.country,
+                area=area.name,
+                countries=", ".join(area.countries),
+            ),
+            message("checks.wrong_country.fix"),
         )
     expected = ctx.config.expected_languages(area)
     if not set(entry.summary) & set(expected):
         add(
             ("summary",),
             "summary",
-            f"summary has no text in a language this directory expects ({', '.join(expected)})",
-            f"add a line in {expected[0]}",
+            message("checks.summary_language", languages=", ".join(expected)),
+            message("checks.summary_language.fix", language=expected[0]),
         )
 
     if entry.status != "permanently_closed":
@@ -310,8 +316,8 @@ def check_entry(entry: Entry, doc: Document, stem: str, ctx: Context) -> list[Pr
             add(
                 ("contact",),
                 "contact",
-                "there is no way to contact the business",
-                "add a website, email or phone under contact",
+                message("checks.no_contact"),
+                message("checks.no_contact.fix"),
                 Severity.WARNING,
             )
         limit = timedelta(days=ctx.config.stale_after_days)
@@ -319,9 +325,8 @@ def check_entry(entry: Entry, doc: Document, stem: str, ctx: Context) -> list[Pr
             add(
                 ("last_verified",),
                 "last_verified",
-                f"last verified on {entry.last_verified}, more than "
-                f"{ctx.config.stale_after_days} days ago",
-                "check the entry is still true and set last_verified to today",
+                message("checks.stale", day=entry.last_verified, days=ctx.config.stale_after_days),
+                message("checks.stale.fix"),
                 Severity.WARNING,
             )
     for i, cert in enumerate(entry.certifications):
@@ -329,8 +334,8 @@ def check_entry(entry: Entry, doc: Document, stem: str, ctx: Context) -> list[Pr
             add(
                 ("certifications", i, "valid_until"),
                 f"certifications[{i}].valid_until",
-                f"'{cert.name}' expired on {cert.valid_until}",
-                "renew the evidence or remove the certification",
+                message("checks.expired", name=cert.name, day=cert.valid_until),
+                message("checks.expired.fix"),
                 Severity.WARNING,
             )
     # Texts an assistant would relay: the reviewer decides (see quartier.steering).
@@ -338,10 +343,8 @@ def check_entry(entry: Entry, doc: Document, stem: str, ctx: Context) -> list[Pr
         add(
             loc,
             field_path(loc),
-            f"this text {what}; assistants are told business texts are not instructions, "
-            "but a reviewer should read it",
-            "write about the business itself, for people; leave out notes to AI assistants "
-            "and claims about other businesses",
+            message("checks.steering", what=what),
+            message("checks.steering.fix"),
             Severity.WARNING,
         )
     return out
@@ -415,14 +418,13 @@ def check_tree(
         k: Keys,
         pos: tuple[int, int],
         field: str,
-        message: str,
+        text: str,
         hint: str = "",
         severity: Severity = Severity.ERROR,
     ) -> None:
         if blame is None or k.path in blame:
-            out.append(
-                Problem(k.path, pos[0], pos[1], field, message, hint or _SAME_HINT, severity)
-            )
+            hint = hint or message("checks.same.fix")
+            out.append(Problem(k.path, pos[0], pos[1], field, text, hint, severity))
 
     for group in by_id.values():
         if len(group) < 2:
@@ -436,8 +438,8 @@ def check_tree(
                 k,
                 k.id_pos,
                 "id",
-                f"id '{k.id}' is already used by {first.path}",
-                "ids are unique across the directory: choose another, e.g. add the quarter",
+                message("checks.duplicate_id", id=k.id, path=first.path),
+                message("checks.duplicate_id.fix"),
             )
     for k in items:
         if k.superseded_by and k.superseded_by not in all_ids:
@@ -445,8 +447,8 @@ def check_tree(
                 k,
                 k.superseded_pos,
                 "superseded_by",
-                f"superseded_by names '{k.superseded_by}', which is not an entry",
-                "name the id of an existing entry",
+                message("checks.superseded.unknown", id=k.superseded_by),
+                message("checks.superseded.unknown.fix"),
             )
 
     def replaces(old: Keys, new_id: str) -> bool:
@@ -491,23 +493,18 @@ def check_tree(
 
     for pair in pairs(lambda k: (k.phone,)):
         a, _, b, _ = blamed(pair)
-        report(
-            b,
-            b.phone_pos,
-            "contact.phone",
-            f"same phone number as {a.path}:{a.phone_pos[0]}: {_SAME}",
-        )
+        other = f"{a.path}:{a.phone_pos[0]}"
+        report(b, b.phone_pos, "contact.phone", message("checks.same_phone", other=other))
     for pair in pairs(lambda k: (k.host,)):
         a, _, b, _ = blamed(pair)
         other = f"{a.path}:{a.host_pos[0]}"
         if a.host_shown == b.host_shown:
-            message = f"same website ({b.host_shown}) as {other}: {_SAME}"
+            text = message("checks.same_website", host=b.host_shown, other=other)
         else:
-            message = (
-                f"the website's host {b.host_shown} looks like {a.host_shown}, "
-                f"the website of {other}: {_SAME}"
+            text = message(
+                "checks.lookalike_website", host=b.host_shown, other_host=a.host_shown, other=other
             )
-        report(b, b.host_pos, "contact.website", message)
+        report(b, b.host_pos, "contact.website", text)
     nearby: list[tuple[Keys, tuple[int, int], str, str]] = []
     for pair in pairs(lambda k: k.names):
         a, ai, b, bi = blamed(pair)
@@ -523,30 +520,29 @@ def check_tree(
                     b,
                     (line, column),
                     field,
-                    f"same name as {a.path}:{a.name_at[ai][1]}, {metres:,.0f} m away: another "
-                    "shop of the same business, or a copy?",
+                    message(
+                        "checks.nearby_name", other=f"{a.path}:{a.name_at[ai][1]}", metres=metres
+                    ),
                 )
             )
             continue
         field, line, column, note = b.name_at[bi]
         other_field, other_line, _, _ = a.name_at[ai]
         other = f"{a.path}:{other_line}" + ("" if other_field == "name" else f" ({other_field})")
-        near = f"less than {DUPLICATE_DISTANCE_M:.0f} m away"
+        near = DUPLICATE_DISTANCE_M
         if note:
-            message = f"looks like the name at {other} ({note}), {near}: {_SAME}"
-            hint = "write the name in the letters the business itself uses; " + _SAME_HINT
+            text = message("checks.lookalike_name", other=other, lookalikes=note, distance=near)
+            hint = message("checks.lookalike_name.fix")
         else:
-            message, hint = f"same name as {other}, {near}: {_SAME}", _SAME_HINT
-        report(b, (line, column), field, message, hint)
+            text = message("checks.same_name", other=other, distance=near)
+            hint = message("checks.same.fix")
+        report(b, (line, column), field, text, hint)
     named = {(p.path, p.field) for p in out}
-    for k, pos, field, message in nearby:
+    for k, pos, field, text in nearby:
         if (k.path, field) not in named:
             named.add((k.path, field))
-            hint = (
-                "if it is another shop, say which in the name, e.g. 'Velowerk Lorraine "
-                "(Breitenrain)', so that people can tell them apart"
-            )
-            report(k, pos, field, message, hint, Severity.WARNING)
+            hint = message("checks.nearby_name.fix")
+            report(k, pos, field, text, hint, Severity.WARNING)
     return out
 
 
@@ -571,10 +567,3 @@ def _involving(items: list[Keys], blame: set[str]) -> list[Keys]:
         or (k.host and k.host in hosts)
         or not names.isdisjoint(k.names)
     ]
-
-
-_SAME = "is this the same business?"
-_SAME_HINT = (
-    "keep one file per business; if it moved or merged, set status: permanently_closed "
-    "and superseded_by on the old entry"
-)

@@ -32,6 +32,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .fields import CountryCode, GitHubHandle, LanguageTag, ShortText, Slug, Url
+from .messages import message
 from .taxonomy import LocalCategory
 
 CONFIG_NAME = "directory.yaml"
@@ -69,10 +70,7 @@ class Area(_Model):
     def _bbox(cls, v: list[float]) -> list[float]:
         west, south, east, north = v
         if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-            raise ValueError(
-                "bbox must be [west, south, east, north] with west < east and south < north, "
-                "e.g. [7.29, 46.90, 7.52, 47.01]"
-            )
+            raise ValueError(message("config.bbox"))  # the hint is explain.bbox.fix
         return v
 
     @field_validator("timezone")
@@ -84,7 +82,7 @@ class Area(_Model):
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(
-                f"'{v}' is not an IANA timezone", "write e.g. Europe/Zurich or America/Los_Angeles"
+                message("config.timezone", value=v), message("config.timezone.fix")
             ) from None
         return v
 
@@ -152,10 +150,7 @@ class SiteSettings(_Model):
         if v is not None and not re.fullmatch(
             r"(?:[A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*", v
         ):
-            raise ValueError(
-                f"'{v}' is not a path inside site/",
-                "write a relative path without '..', e.g. assets/logo.svg",
-            )
+            raise ValueError(message("config.logo", value=v), message("config.logo.fix"))
         return v
 
 
@@ -197,14 +192,18 @@ class DirectoryConfig(_Model):
         ids = [a.id for a in areas]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise ValueError(f"area ids must be unique: {', '.join(dupes)}", "rename one of them")
+            raise ValueError(
+                message("config.area_ids", ids=", ".join(dupes)), message("config.area_ids.fix")
+            )
         return areas
 
     @field_validator("base_url")
     @classmethod
     def _trailing_slash(cls, url: str) -> str:
         if not url.endswith("/"):
-            raise ValueError(f"'{url}' must end with '/'", f"write {url}/")
+            raise ValueError(
+                message("config.base_url", url=url), message("config.base_url.fix", url=url)
+            )
         return url
 
     def area_for(self, lat: float, lon: float) -> Area | None:

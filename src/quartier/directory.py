@@ -39,6 +39,7 @@ from .config import CONFIG_NAME, DirectoryConfig
 from .explain import validate
 from .fields import windows_reserved
 from .load import load_path
+from .messages import message
 from .model import Entry, address_country
 from .parallel import fork_map, long_lived
 from .problems import Problem, QuartierError
@@ -89,9 +90,7 @@ def entry_paths(root: Path) -> list[str]:
     a name Windows reserves, and ``entries/`` itself when it is a link.
     """
     if not (root / ENTRIES_DIR).is_dir():
-        raise QuartierError(
-            f"no {ENTRIES_DIR}/ folder in {root}: entries live in {ENTRIES_DIR}/<country>/<place>/"
-        )
+        raise QuartierError(message("directory.no_entries", entries=ENTRIES_DIR, root=root))
     return _entry_files(root)
 
 
@@ -137,33 +136,26 @@ def load_context(root: Path, today: date | None = None) -> tuple[Context | None,
     """The directory's settings and taxonomy, or the problems that prevent reading them."""
     cfg_path = root / CONFIG_NAME
     if not cfg_path.is_file():
-        raise QuartierError(
-            f"no {CONFIG_NAME} in {root}: run quartier inside a directory repository or pass --root"
-        )
+        raise QuartierError(message("directory.no_config", config=CONFIG_NAME, root=root))
     # A pull request could make it a link to a file outside the repository,
     # whose text would then show in error messages (and public CI logs).
     if cfg_path.is_symlink():
-        raise QuartierError(
-            f"{CONFIG_NAME} is a symbolic link; it must be a plain file of the repository"
-        )
+        raise QuartierError(message("directory.config_link", config=CONFIG_NAME))
     doc = load_path(cfg_path, display=relative_path(cfg_path, root))
     config = validate(doc, DirectoryConfig)
     problems = list(doc.problems)
     shared, tax_problems = load_taxonomy()
     if shared is None:  # the package's own data: only a broken installation gets here
         first = tax_problems[0]
-        raise QuartierError(
-            f"the installed taxonomy is broken: {first.path}:{first.line}: "
-            f"{first.message}; reinstall quartier"
-        )
+        where = f"{first.path}:{first.line}"
+        broken = message("directory.taxonomy_broken", where=where, problem=first.message)
+        raise QuartierError(broken)
     if config is None:
         return None, problems
     taxonomy, local_problems = with_local(shared, config.categories)
-    for index, name, message, fix in local_problems:
+    for index, name, text, fix in local_problems:
         line, column = doc.locate(("categories", index, name))
-        problems.append(
-            Problem(doc.path, line, column, f"categories[{index}].{name}", message, fix)
-        )
+        problems.append(Problem(doc.path, line, column, f"categories[{index}].{name}", text, fix))
     if local_problems:
         return None, problems
     return Context(config, taxonomy, today or date.today()), problems
@@ -288,27 +280,21 @@ def _refusal(path: PathLike, rel: str) -> Problem | None:
             1,
             1,
             "file",
-            "this is a symbolic link: entries must be plain files inside the repository, "
-            "and a link is not followed",
-            "replace the link with the entry file itself",
+            message("directory.symlink"),
+            message("directory.symlink.fix"),
         )
     if stat.S_ISDIR(st.st_mode):
         if windows_reserved(name):
             return _reserved_folder(rel, name)
-        return _too_deep(
-            rel,
-            "this folder",
-            "move its entries up to entries/<country>/<place>/ and remove the folder",
-        )
+        return _too_deep(rel, folder=True)
     if st.st_nlink > 1 and stat.S_ISREG(st.st_mode):
         return Problem(
             rel,
             1,
             1,
             "file",
-            f"this file is a hard link ({st.st_nlink} names for one file), which can bring in "
-            "a file from outside the repository; it is not read",
-            "replace it with a plain copy: copy the file, delete the link, rename the copy",
+            message("directory.hard_link", links=st.st_nlink),
+            message("directory.hard_link.fix"),
         )
     return None
 
@@ -330,9 +316,8 @@ def _named_file(p: PathLike, root: Path, given: str) -> tuple[str, Problem | Non
             1,
             1,
             "file",
-            "this file is outside the repository: only entries under "
-            f"{ENTRIES_DIR}/ are checked, and nothing outside is read",
-            f"name a file under {root / ENTRIES_DIR}",
+            message("directory.outside", entries=ENTRIES_DIR),
+            message("directory.outside.fix", folder=root / ENTRIES_DIR),
         )
     rel = real[len(inside) :]
     if absolute not in (real, os.path.join(given, rel)):
@@ -341,10 +326,8 @@ def _named_file(p: PathLike, root: Path, given: str) -> tuple[str, Problem | Non
             1,
             1,
             "file",
-            "this path goes through a symbolic link: entries must be plain files inside "
-            "the repository, and a link is not followed",
-            f"name the file itself, {ENTRIES_DIR}/... inside the repository, or replace the "
-            "link with the file",
+            message("directory.through_link"),
+            message("directory.through_link.fix", entries=ENTRIES_DIR),
         )
     # The walk refuses these folders; a pull request naming a file in one must
     # fail as the whole tree would.
@@ -354,7 +337,7 @@ def _named_file(p: PathLike, root: Path, given: str) -> tuple[str, Problem | Non
     if reserved is not None:
         return real, _reserved_folder(shown, reserved)
     if len(folders) > MAX_FOLDER_DEPTH:
-        return real, _too_deep(shown, "this file", "move it up to entries/<country>/<place>/")
+        return real, _too_deep(shown, folder=False)
     return real, None
 
 
@@ -364,21 +347,18 @@ def _reserved_folder(path: str, name: str) -> Problem:
         1,
         1,
         "file",
-        f"the folder name '{name}' is reserved on Windows, where it cannot be checked out",
-        "rename the folder, e.g. after the place's full name",
+        message("directory.reserved_folder", name=name),
+        message("directory.reserved_folder.fix"),
     )
 
 
-def _too_deep(path: str, what: str, hint: str) -> Problem:
-    return Problem(
-        path,
-        1,
-        1,
-        "file",
-        f"{what} is nested too deeply: entries live in "
-        "entries/<country>/<place>/<id>.yaml, and deeper folders are not read",
-        hint,
-    )
+def _too_deep(path: str, folder: bool) -> Problem:
+    """A folder the walk met below ``entries/<country>/<place>/``, or a file named in one."""
+    if folder:
+        what, hint = message("directory.too_deep.folder"), message("directory.too_deep.folder.fix")
+    else:
+        what, hint = message("directory.too_deep.file"), message("directory.too_deep.file.fix")
+    return Problem(path, 1, 1, "file", what, hint)
 
 
 def stem_of(path: PathLike) -> str:

@@ -15,46 +15,53 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .load import Document, locate, locate_key
+from .messages import message
 from .problems import Problem
 
 M = TypeVar("M", bound=BaseModel)
 
-# Hints by the last field name, then by pydantic's error type.
+# Hints (message ids) by the last field name, then by pydantic's error type.
 _FIELD_HINTS = {
-    "id": "use lowercase letters, digits and hyphens, e.g. velowerk-lorraine",
-    "superseded_by": "name the id of the entry that replaces this one, e.g. velowerk-breitenrain",
-    "category": "use a category id from schema/taxonomy.yaml, e.g. bicycle_repair",
-    "categories": "use category ids from schema/taxonomy.yaml, e.g. bicycle_repair",
-    "country": "use the two-letter ISO code in capitals, e.g. CH, US, NO",
-    "origin": "use the two-letter ISO code in capitals, e.g. CH",
-    "postal_code": "write the postal code as it is printed, e.g. 3013",
-    "lat": "write a number in decimal degrees, e.g. 46.9591",
-    "lon": "write a number in decimal degrees, e.g. 7.4452",
-    "maintainers": "list GitHub user names, e.g. [anna-muster]",
-    "founding_date": "write a year, year-month or date: 2014, 2014-05 or 2014-05-01",
-    "last_verified": "write the date as YYYY-MM-DD, e.g. 2026-10-01",
-    "valid_until": "write the date as YYYY-MM-DD, e.g. 2027-12-31",
-    "bbox": "write [west, south, east, north], e.g. [7.29, 46.90, 7.52, 47.01]",
+    "id": "explain.id.fix",
+    "superseded_by": "explain.superseded_by.fix",
+    "category": "explain.category.fix",
+    "categories": "explain.categories.fix",
+    "country": "explain.country.fix",
+    "origin": "explain.origin.fix",
+    "postal_code": "explain.postal_code.fix",
+    "lat": "explain.lat.fix",
+    "lon": "explain.lon.fix",
+    "maintainers": "explain.maintainers.fix",
+    "founding_date": "explain.founding_date.fix",
+    "last_verified": "explain.date.fix",
+    "valid_until": "explain.valid_until.fix",
+    "bbox": "explain.bbox.fix",
 }
 _TYPE_HINTS = {
-    "missing": "add it",
-    "dict_type": "write it as a mapping of keys to values (indented lines 'key: value')",
-    "list_type": "write it as a list: one '- item' per line, or [a, b]",
-    "model_type": "write it as a mapping of keys to values (indented lines 'key: value')",
-    "string_type": "write it as plain text",
-    "float_parsing": "write a number, e.g. 46.9591",
-    "int_parsing": "write a whole number, e.g. 365",
-    "bool_parsing": "write yes or no",
-    "date_from_datetime_parsing": "write the date as YYYY-MM-DD, e.g. 2026-10-01",
-    "date_parsing": "write the date as YYYY-MM-DD, e.g. 2026-10-01",
-    "too_short": "add at least one item",
+    "missing": "explain.missing.fix",
+    "dict_type": "explain.mapping.fix",
+    "list_type": "explain.list.fix",
+    "model_type": "explain.mapping.fix",
+    "string_type": "explain.string.fix",
+    "float_parsing": "explain.float.fix",
+    "int_parsing": "explain.int.fix",
+    "bool_parsing": "explain.bool.fix",
+    "date_from_datetime_parsing": "explain.date.fix",
+    "date_parsing": "explain.date.fix",
+    "too_short": "explain.too_short.fix",
 }
+
+
+def _field_hint(name: str) -> str:
+    """The hint for a field of this name whatever is wrong with it, or ``""``."""
+    hint_id = _FIELD_HINTS.get(name)
+    return message(hint_id) if hint_id else ""
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """``" (did you mean 'bicycle_repair'?)"`` or an empty string."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    return message("explain.did_you_mean", choice=close[0]) if close else ""
 
 
 def field_path(loc: Sequence[str | int]) -> str:
@@ -85,18 +92,18 @@ def problems_from(exc: ValidationError, doc: Document, model: type[BaseModel]) -
         loc = _data_path(tuple(err["loc"]), doc.data)
         if loc and loc[-1] == "[key]":
             bad_keys.add(loc[:-1])
-            message, hint = _explain_key(loc)
+            what, hint = _explain_key(loc)
             line, column = locate(doc.root, loc)
-            out.append(Problem(doc.path, line, column, field_path(loc[:-2]), message, hint))
+            out.append(Problem(doc.path, line, column, field_path(loc[:-2]), what, hint))
             continue
         if loc in bad_keys:
             continue  # the value of a key already reported as not a language code
-        message, hint = _explain(err, loc, model)
+        what, hint = _explain(err, loc, model)
         if err["type"] == "extra_forbidden":
             line, column = locate_key(doc.root, loc)
         else:
             line, column = locate(doc.root, loc)
-        out.append(Problem(doc.path, line, column, field_path(loc) or "(file)", message, hint))
+        out.append(Problem(doc.path, line, column, field_path(loc) or "(file)", what, hint))
     return out
 
 
@@ -126,12 +133,8 @@ def _data_path(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
 def _explain_key(loc: tuple[str | int, ...]) -> tuple[str, str]:
     key = str(loc[-2])
     if " " in key:
-        return (
-            f"'{key}' is not a language code: a comma inside {{...}} split the text",
-            'put the whole text in quotes, e.g. {en: "Full check, cleaning"}, '
-            "or write it on its own line",
-        )
-    return (f"'{key}' is not a language code", "use a BCP 47 code such as de, fr, it, en or gsw")
+        return (message("explain.key.split", key=key), message("explain.key.split.fix"))
+    return (message("explain.key", key=key), message("explain.key.fix"))
 
 
 _UNION_TAGS = {"str", "float", "int", "bool", "list", "dict", "date", "none"}
@@ -145,38 +148,55 @@ def _explain(err: Any, loc: tuple[str | int, ...], model: type[BaseModel]) -> tu
     if kind == "extra_forbidden":
         known = _fields_at(model, loc[:-1])
         guess = did_you_mean(str(last), known)
+        if known and not guess:
+            guess = message("explain.unknown_key.allowed", keys=", ".join(sorted(known)))
         return (
-            f"unknown key '{last}'",
-            guess or ("allowed here: " + ", ".join(sorted(known)) if known else "remove it"),
+            message("explain.unknown_key", key=last),
+            guess or message("explain.unknown_key.fix"),
         )
     if kind == "missing":
-        return (f"'{last}' is required", "add it" if last else "add the missing key")
+        hint_id = "explain.missing.fix" if last else "explain.missing.unnamed.fix"
+        return (message("explain.missing", key=last), message(hint_id))
     if kind in ("literal_error", "enum"):
         expected = err.get("ctx", {}).get("expected", "")
         guess = did_you_mean(
             str(value), [e.strip(" '") for e in expected.replace(" or ", ",").split(",")]
         )
         return (
-            f"'{value}' is not allowed here",
-            f"use one of {expected}" + (f"; {guess}" if guess else ""),
+            message("explain.not_allowed", value=value),
+            message("explain.not_allowed.guess.fix", expected=expected, guess=guess)
+            if guess
+            else message("explain.not_allowed.fix", expected=expected),
         )
     if kind == "value_error":
         error = err.get("ctx", {}).get("error")
         # Our validators raise ValueError(message, hint); others give one message.
         if isinstance(error, ValueError) and len(error.args) == 2:
             return (str(error.args[0]), str(error.args[1]))
-        return (str(error or err["msg"]), _FIELD_HINTS.get(str(last), ""))
-    shown = f"'{value}'" if isinstance(value, str) and len(value) < 80 else "the value"
-    hint = _FIELD_HINTS.get(str(last)) or _TYPE_HINTS.get(kind, "")
+        return (str(error or err["msg"]), _field_hint(str(last)))
+    if isinstance(value, str) and len(value) < 80:
+        shown = message("explain.shown", value=value)
+    else:
+        shown = message("explain.shown.long")
+    type_hint = _TYPE_HINTS.get(kind)
+    hint = _field_hint(str(last)) or (message(type_hint) if type_hint else "")
+    # pydantic's own words say what is wrong: {detail}.
+    detail = str(err["msg"])
     if kind.startswith("string_too_long"):
-        return (f"{shown} is too long ({err['msg'].lower()})", "shorten it")
+        return (
+            message("explain.string_too_long", shown=shown, detail=detail.lower()),
+            message("explain.string_too_long.fix"),
+        )
     if kind == "too_long":
-        return (err["msg"], "remove some items")
+        return (detail, message("explain.too_long.fix"))
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        return (f"{shown} is out of range: {err['msg'].lower()}", hint)
+        return (message("explain.out_of_range", shown=shown, detail=detail.lower()), hint)
     if kind == "string_pattern_mismatch":
-        return (f"{shown} is not in the expected form", hint or "see the schema for this field")
-    return (f"{shown}: {err['msg']}", hint)
+        return (
+            message("explain.pattern", shown=shown),
+            hint or message("explain.pattern.fix"),
+        )
+    return (message("explain.other", shown=shown, detail=detail), hint)
 
 
 def _fields_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
+from .messages import message
+
 SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 CATEGORY_RE = r"^[a-z][a-z0-9_]*$"
 GITHUB_RE = r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$"
@@ -105,29 +107,23 @@ def _valid_language(tag: str) -> bool:
 
 def check_language(tag: str) -> str:
     if not _valid_language(tag):
-        raise ValueError(
-            f"'{tag}' is not a valid BCP 47 language tag",
-            "use a code like de, fr, en, gsw (Swiss German) or pt-BR",
-        )
+        raise ValueError(message("fields.language", tag=tag), message("fields.language.fix"))
     return tag
 
 
 def check_plain_line(text: str) -> str:
     text = text.strip()
     if "\n" in text:
-        raise ValueError("must be one line of plain text", "move longer text to 'description'")
+        raise ValueError(message("fields.multiline"), message("fields.multiline.fix"))
     return check_text(text)
 
 
 def check_text(text: str) -> str:
     text = text.strip()
     if not text:
-        raise ValueError("must not be empty", "write the text, or remove the key")
+        raise ValueError(message("fields.empty"), message("fields.empty.fix"))
     if _CONTROL.search(text):
-        raise ValueError(
-            "contains an invisible control or text-direction character",
-            "retype the text, or paste it as plain text",
-        )
+        raise ValueError(message("fields.control"), message("fields.control.fix"))
     return text
 
 
@@ -154,36 +150,31 @@ def check_url(text: str) -> str:
 def _check_url_in_full(text: str) -> str:
     if _CONTROL.search(text):
         raise ValueError(
-            f"{text!r} holds an invisible control or text-direction character",
-            "retype the address, or paste it as plain text",
+            message("fields.url.control", text=repr(text)), message("fields.url.control.fix")
         )
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https"):
-        raise ValueError(
-            f"'{text}' is not a web address (only http and https are allowed)",
-            "write it in full, like https://example.ch",
-        )
+        raise ValueError(message("fields.url.scheme", text=text), message("fields.url.scheme.fix"))
     if "@" in parts.netloc:
         # https://real-host.ch@attacker.ch/ leads to attacker.ch: what stands before
         # '@' is a user name (and password), which only makes it look like another.
         host = parts.netloc.rpartition("@")[2]
+        plain = urlunsplit(parts._replace(netloc=host))
         raise ValueError(
-            f"'{text}' has a user name before '@', so it leads to {host}, "
-            "not to what is written before the '@'",
-            f"write the address without it, like {urlunsplit(parts._replace(netloc=host))}",
+            message("fields.url.user", text=text, host=host),
+            message("fields.url.user.fix", url=plain),
         )
     host = parts.hostname or ""
     if _ODD_HOST.search(host):
         # A browser reads '。' (and '%2e') as '.', so the same site could be
         # written in a way no duplicate check recognises.
         raise ValueError(
-            f"'{text}' writes its host name with unusual characters ({host})",
-            "write the host with plain dots, like https://example.ch",
+            message("fields.url.odd_host", text=text, host=host),
+            message("fields.url.odd_host.fix"),
         )
     if "." not in host or _SPACE.search(text) or host.startswith(".") or host.endswith("."):
         raise ValueError(
-            f"'{text}' is not a well-formed web address",
-            "write it in full, like https://example.ch/page",
+            message("fields.url.malformed", text=text), message("fields.url.malformed.fix")
         )
     return text
 
@@ -225,7 +216,7 @@ def _check_email_library(text: str) -> str:
         return str(validate_email(text, check_deliverability=False).normalized)
     except EmailNotValidError as exc:
         raise ValueError(
-            f"'{text}' is not a valid e-mail address: {exc}", "write it like hallo@example.ch"
+            message("fields.email", text=text, reason=exc), message("fields.email.fix")
         ) from None
 
 
@@ -250,7 +241,7 @@ def iso_date(value: object) -> object:
     """Only YYYY-MM-DD text (or a date) is a date: pydantic would take 1759276800 too."""
     if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value.strip())):
         return value
-    raise ValueError(f"'{value}' is not a date", "write the date as YYYY-MM-DD, e.g. 2026-10-01")
+    raise ValueError(message("fields.date", value=value), message("fields.date.fix"))
 
 
 def check_partial_date(text: str) -> str:
@@ -260,17 +251,22 @@ def check_partial_date(text: str) -> str:
         day = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
     except ValueError:
         raise ValueError(
-            f"'{text}' is not a real date", "write e.g. 2014, 2014-05 or 2014-05-01"
+            message("fields.partial_date.unreal", text=text),
+            message("fields.partial_date.unreal.fix"),
         ) from None
     if day > date.today():
-        raise ValueError(f"'{text}' is in the future", "write the year the business was founded")
+        raise ValueError(
+            message("fields.partial_date.future", text=text),
+            message("fields.partial_date.future.fix"),
+        )
     return text
 
 
 def check_not_future(day: date) -> date:
     if day > date.today():
         raise ValueError(
-            f"{day} is in the future", "write the day a person last checked the entry, YYYY-MM-DD"
+            message("fields.last_verified.future", day=day),
+            message("fields.last_verified.future.fix"),
         )
     return day
 
@@ -279,7 +275,7 @@ def check_opening_hours(text: str) -> str:
     text = " ".join(text.split())
     problem = _hours_problem(text)
     if problem is not None:
-        raise ValueError(_explain_hours(text, problem), _HOURS_HINT)
+        raise ValueError(_explain_hours(text, problem), message("fields.hours.fix"))
     return text
 
 
@@ -297,20 +293,25 @@ def _hours_problem(text: str) -> str | None:
 
 
 def _explain_hours(text: str, detail: str) -> str:
+    """The parser's complaint in words: where it stopped in ``text``, and what it expected.
+
+    Example: for ``Monday 8-18``, "'Monday 8-18' is not valid OpenStreetMap
+    opening_hours syntax at character 3 ('nday 8-18'); the parser expected EOI, ...".
+    """
     match = re.search(r"--> \d+:(\d+)", detail)
-    expected = re.search(r"= expected (.+)", detail)
-    where = ""
+    found = re.search(r"= expected (.+)", detail)
+    expected = found.group(1).strip() if found else None
     if match:
         col = int(match.group(1))
-        where = f" at character {col} ('{text[col - 1 : col + 11]}')"
-    what = f"; the parser expected {expected.group(1).strip()}" if expected else ""
-    return f"'{text}' is not valid OpenStreetMap opening_hours syntax{where}{what}"
-
-
-_HOURS_HINT = (
-    "write days and times like 'Mo-Fr 08:30-12:00,13:30-18:30; Sa 09:00-16:00; PH off' "
-    "(two-letter days, 24-hour times with two digits)"
-)
+        rest = text[col - 1 : col + 11]
+        if expected is None:
+            return message("fields.hours.at", text=text, column=col, rest=rest)
+        return message(
+            "fields.hours.at_expected", text=text, column=col, rest=rest, expected=expected
+        )
+    if expected is None:
+        return message("fields.hours", text=text)
+    return message("fields.hours.expected", text=text, expected=expected)
 
 
 # Names Windows reserves for devices, with any extension: a file 'con.yaml' or
@@ -330,9 +331,8 @@ def windows_reserved(name: str) -> bool:
 def check_slug(text: str) -> str:
     if windows_reserved(text):
         raise ValueError(
-            f"'{text}' is a name Windows reserves for a device ({text}.yaml cannot be "
-            "checked out there)",
-            f"choose a longer id, e.g. {text}-bern or the business's full name",
+            message("fields.slug.reserved", text=text),
+            message("fields.slug.reserved.fix", text=text),
         )
     return text
 

@@ -38,6 +38,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
+from .messages import message
 from .problems import Problem
 
 MAX_BYTES = 128 * 1024
@@ -131,7 +132,9 @@ def load_path(
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             doc = Document(name)
-            doc.problem(1, 1, "this is not a regular file", "entries are plain YAML files")
+            doc.problem(
+                1, 1, message("load.not_regular_file"), message("load.not_regular_file.fix")
+            )
             return doc
         parts: list[bytes] = []
         size = 0
@@ -151,7 +154,8 @@ _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY
 
 def _unreadable(name: str, exc: OSError) -> Document:
     doc = Document(name)
-    doc.problem(1, 1, f"cannot read the file: {exc.strerror or exc}", "check the path")
+    reason = exc.strerror or exc
+    doc.problem(1, 1, message("load.unreadable", reason=reason), message("load.unreadable.fix"))
     return doc
 
 
@@ -162,8 +166,8 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
         doc.problem(
             1,
             1,
-            f"the file is larger than {max_bytes // 1024} KiB",
-            "keep an entry short: move long texts to the website and link it",
+            message("load.too_large", kib=max_bytes // 1024),
+            message("load.too_large.fix"),
         )
         return doc
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -175,8 +179,8 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
         doc.problem(
             line,
             column,
-            f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-            "save the file with UTF-8 encoding",
+            message("load.not_utf8", byte=raw[exc.start]),
+            message("load.not_utf8.fix"),
         )
         return doc
     if _may_hold_anchors(text) and not _refuse_anchors(text, doc):
@@ -186,42 +190,42 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "invalid YAML"
         if "expected a single document" in str(exc):
-            what, hint = "the file holds more than one YAML document", "remove the '---' separator"
-        elif what == "exceeded maximum nesting depth":  # libyaml stops at 1,000 levels
-            doc.problem(line, column, "the data is nested too deeply", "flatten the structure")
-            return doc
+            what = message("load.several_documents")
+            hint = message("load.several_documents.fix")
+        elif exc.problem == "exceeded maximum nesting depth":  # libyaml stops at 1,000 levels
+            what, hint = message("load.too_deep"), message("load.too_deep.fix")
         else:
-            hint = "check indentation and quote text that contains ': ' or starts with a symbol"
-        doc.problem(line, column, f"YAML syntax error: {what}", hint)
+            detail = exc.problem or message("load.syntax.unknown")
+            what, hint = message("load.syntax", detail=detail), message("load.syntax.fix")
+        doc.problem(line, column, what, hint)
         return doc
     except yaml.YAMLError as exc:  # ReaderError: a control character libyaml refuses
         # libyaml's offset counts the bytes of the UTF-8 text.
         line, column = _position(raw[: getattr(exc, "position", 0) or 0].decode("utf-8", "replace"))
         char = getattr(exc, "character", None)
-        what = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
         doc.problem(
             line,
             column,
-            f"control character {what} is not allowed",
-            "remove it (it is often pasted in by accident); use plain text",
+            message("load.control_character", character=shown),
+            message("load.control_character.fix"),
         )
         return doc
     if root is None:
         doc.problem(
             1,
             1,
-            "the file is empty",
-            "write its keys; for an entry, copy the template in entries/README.md",
+            message("load.empty"),
+            message("load.empty.fix"),
         )
         return doc
     if not isinstance(root, MappingNode):
         doc.problem(
             root.start_mark.line + 1,
             root.start_mark.column + 1,
-            "the file must be a mapping of keys to values (like 'id: my-shop')",
-            "for an entry, copy the template in entries/README.md",
+            message("load.not_mapping"),
+            message("load.not_mapping.fix"),
         )
         return doc
     doc.root = root
@@ -236,8 +240,8 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
             doc.problem(
                 mark.line + 1,
                 mark.column + 1,
-                "YAML alias is not allowed: this value is used again further down",
-                "write the value out in full",
+                message("load.alias_met"),
+                message("load.alias_met.fix"),
             )
         return doc
     except _TooMany as exc:
@@ -246,8 +250,8 @@ def load_bytes(raw: bytes, name: str, max_bytes: int = MAX_BYTES) -> Document:
         doc.problem(
             mark.line + 1,
             mark.column + 1,
-            f"the file holds more than {MAX_NODES:,} keys and values",
-            "an entry needs a few hundred at most: shorten the long lists",
+            message("load.too_many_values", limit=MAX_NODES),
+            message("load.too_many_values.fix"),
         )
         return doc
     if not doc.problems:
@@ -315,28 +319,20 @@ def _refuse_anchors(text: str, doc: Document) -> bool:
             event = loader.get_event()
             anchor = getattr(event, "anchor", None)
             if isinstance(event, yaml.AliasEvent):
-                what = f"alias '*{anchor}'"
+                alias = True
             elif anchor:
-                what = f"anchor '&{anchor}'"
+                alias = False
             else:
                 continue
             mark = event.start_mark if event is not None else None
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             if shown == _MAX_ANCHORS_SHOWN:
-                doc.problem(
-                    line,
-                    column,
-                    f"YAML {what} is not allowed, nor the ones after it: the first "
-                    f"{_MAX_ANCHORS_SHOWN} anchors and aliases are listed, not the rest",
-                    "write the values out in full",
-                )
+                rest_id = "load.alias.rest" if alias else "load.anchor.rest"
+                rest = message(rest_id, name=anchor, shown=_MAX_ANCHORS_SHOWN)
+                doc.problem(line, column, rest, message("load.rest.fix"))
                 break
-            doc.problem(
-                line,
-                column,
-                f"YAML {what} is not allowed",
-                "write the value out in full; quote text that starts with '&' or '*'",
-            )
+            what = message("load.alias" if alias else "load.anchor", name=anchor)
+            doc.problem(line, column, what, message("load.anchor.fix"))
             shown += 1
     except yaml.YAMLError:
         return True  # _compose reports the syntax error with its position
@@ -378,8 +374,8 @@ def _build(node: Node, doc: Document, depth: int, seen: set[Node], left: list[in
         doc.problem(
             node.start_mark.line + 1,
             node.start_mark.column + 1,
-            "the data is nested too deeply",
-            "flatten the structure",
+            message("load.too_deep"),
+            message("load.too_deep.fix"),
         )
         return None
     tag = node.tag
@@ -402,8 +398,8 @@ def _build(node: Node, doc: Document, depth: int, seen: set[Node], left: list[in
                 doc.problem(
                     key_node.start_mark.line + 1,
                     key_node.start_mark.column + 1,
-                    "a key must be plain text",
-                    "write keys like 'name:'",
+                    message("load.key_not_text"),
+                    message("load.key_not_text.fix"),
                 )
                 continue
             key = key_node.value
@@ -411,9 +407,8 @@ def _build(node: Node, doc: Document, depth: int, seen: set[Node], left: list[in
                 doc.problem(
                     key_node.start_mark.line + 1,
                     key_node.start_mark.column + 1,
-                    f"duplicate key '{key}': it is already set above, and one of the two "
-                    "values would be lost",
-                    "keep one of them",
+                    message("load.duplicate_key", key=key),
+                    message("load.duplicate_key.fix"),
                     key,
                 )
                 continue
@@ -430,8 +425,8 @@ def _build(node: Node, doc: Document, depth: int, seen: set[Node], left: list[in
     doc.problem(
         node.start_mark.line + 1,
         node.start_mark.column + 1,
-        f"YAML tag '{tag}' is not allowed",
-        "remove the '!' tag; plain values are enough",
+        message("load.tag", tag=tag),
+        message("load.tag.fix"),
     )
     return None
 
@@ -451,8 +446,8 @@ def _refuse_merge_key(pairs: list[tuple[Node, Node]], doc: Document) -> None:
             doc.problem(
                 key_node.start_mark.line + 1,
                 key_node.start_mark.column + 1,
-                "YAML merge key '<<' is not allowed",
-                "write the keys out in full",
+                message("load.merge_key"),
+                message("load.merge_key.fix"),
                 "<<",
             )
             return

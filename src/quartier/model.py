@@ -43,6 +43,7 @@ from .fields import (
     check_text,
     normalize_phone,
 )
+from .messages import message
 
 CONTRACT_VERSION = "1.0"
 """Version of the entry contract: what an entry YAML file may contain.
@@ -150,8 +151,7 @@ class Contact(_Model):
             value = check_text(value)  # libphonenumber skips control characters
         if value is not None and known and normalize_phone(value, str(country)) is None:
             raise ValueError(
-                f"'{value}' is not a valid phone number in {country}",
-                "write the number as on a business card, e.g. 031 332 11 22, or with +41",
+                message("model.phone", value=value, country=country), message("model.phone.fix")
             )
         return value
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .load import load_bytes, load_path
+from .messages import message
 from .problems import Problem, QuartierError, Severity, printable
 
 ENTRY_SUFFIXES = (".yaml", ".yml")
@@ -71,10 +72,11 @@ def _git(root: Path, *args: str) -> bytes:
             ["git", "-C", str(root), *args], capture_output=True, check=False, timeout=120
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise QuartierError(f"cannot run git: {exc}") from exc
+        raise QuartierError(message("pullrequest.git.unavailable", reason=exc)) from exc
     if result.returncode != 0:
-        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise QuartierError(f"git {args[0]} failed: {message[-1] if message else 'no message'}")
+        said = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = said[-1] if said else message("pullrequest.git.no_detail")
+        raise QuartierError(message("pullrequest.git.failed", command=args[0], detail=detail))
     return result.stdout
 
 
@@ -85,7 +87,7 @@ def changed_files(root: Path, base: str) -> Changes:
     id never changes, so a rename is a deletion as far as the directory goes.
     """
     if not base or base.startswith("-"):
-        raise QuartierError(f"--changed-since needs a git revision, not {base!r}")
+        raise QuartierError(message("pullrequest.revision", revision=repr(base)))
     merge_base = _git(root, "merge-base", "--end-of-options", base, "HEAD").decode().strip()
     raw = _git(
         root, "diff", "-z", "--no-renames", "--name-status", "--end-of-options", merge_base, "HEAD"
@@ -103,18 +105,16 @@ def changed_files(root: Path, base: str) -> Changes:
 def scope_of(changes: Changes) -> Scope:
     """Only the changed entries when that is all a pull request did, else the whole tree."""
     if not changes.items:
-        return Scope(None, "nothing changed: checking the whole tree")
+        return Scope(None, message("pullrequest.scope.nothing"))
     for change in changes.items:
+        path = printable(change.path)
         if not change.is_entry:
-            return Scope(None, f"{printable(change.path)} is not an entry: checking the whole tree")
+            return Scope(None, message("pullrequest.scope.not_entry", path=path))
         if change.status not in ("A", "M"):
-            verb = "deletes" if change.status == "D" else "changes the type of"
-            return Scope(
-                None, f"the pull request {verb} {printable(change.path)}: checking the whole tree"
-            )
+            why = "pullrequest.scope.deleted" if change.status == "D" else "pullrequest.scope.type"
+            return Scope(None, message(why, path=path))
     files = tuple(c.path for c in changes.items)
-    count = f"{len(files)} entr{'y' if len(files) == 1 else 'ies'}"
-    return Scope(files, f"the pull request changes {count}: checking them against the whole tree")
+    return Scope(files, message("pullrequest.scope.entries", count=len(files)))
 
 
 def authority_problems(root: Path, changes: Changes, author: str | None) -> list[Problem]:
@@ -138,10 +138,8 @@ def authority_problems(root: Path, changes: Changes, author: str | None) -> list
                         1,
                         1,
                         "id",
-                        "the pull request deletes this entry; entries are never deleted, and "
-                        "other entries or readers may refer to its id",
-                        "keep the file and set status: permanently_closed (and superseded_by "
-                        "if it moved); a directory maintainer can remove spam",
+                        message("pullrequest.deleted"),
+                        message("pullrequest.deleted.fix"),
                     )
                 )
             continue
@@ -171,15 +169,13 @@ def _maintainer_problems(root: Path, change: Change, base: str, me: str) -> list
                         line,
                         column,
                         f"maintainers[{i}]",
-                        f"'{handle}' is listed as a maintainer, but this pull request is by "
-                        f"'{me}'; only a person can make themselves a maintainer",
-                        f"list yourself ({me}); '{handle}' can add themselves later "
-                        "in a pull request of their own",
+                        message("pullrequest.new_maintainer", handle=handle, author=me),
+                        message("pullrequest.new_maintainer.fix", handle=handle, author=me),
                     )
                 )
         return out
     was = {h.casefold() for h in before}
-    shown = ", ".join(before) or "nobody"
+    shown = ", ".join(before) or message("pullrequest.nobody")
     if me in was:
         return out
     line, column = doc.locate(("maintainers",))
@@ -190,9 +186,8 @@ def _maintainer_problems(root: Path, change: Change, base: str, me: str) -> list
                 line,
                 column,
                 "maintainers",
-                f"this pull request by '{me}' changes who maintains the entry; only its "
-                f"maintainers ({shown}) or the directory's maintainers may",
-                "leave maintainers as they are, or ask a maintainer to make the change",
+                message("pullrequest.maintainers_changed", author=me, maintainers=shown),
+                message("pullrequest.maintainers_changed.fix"),
             )
         )
     elif was:
@@ -202,9 +197,8 @@ def _maintainer_problems(root: Path, change: Change, base: str, me: str) -> list
                 line,
                 column,
                 "maintainers",
-                f"'{me}' is not a maintainer of this entry; one of {shown} should approve "
-                "this pull request",
-                "reviewers: wait for a maintainer's approval before merging",
+                message("pullrequest.not_maintainer", author=me, maintainers=shown),
+                message("pullrequest.not_maintainer.fix"),
                 Severity.WARNING,
             )
         )

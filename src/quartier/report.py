@@ -15,12 +15,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import TextIO
 
+from .messages import message
 from .problems import Problem, printable_problem
 
 
 def text(problems: Sequence[Problem], files: int, out: TextIO) -> None:
     for p in map(printable_problem, problems):
-        fix = f" (fix: {p.hint})" if p.hint else ""
+        fix = " " + message("report.fix.text", hint=p.hint) if p.hint else ""
         out.write(
             f"{p.path}:{p.line}:{p.column}: {p.severity.value}: {p.field}: {p.message}{fix}\n"
         )
@@ -31,9 +32,12 @@ def summary(problems: Sequence[Problem], files: int) -> str:
     """``"14 files checked: 2 errors, 1 warning"`` or ``"...: all valid"``."""
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
-    verdict = "all valid" if not errors else f"{errors} error{'s' * (errors != 1)}"
-    note = f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
-    return f"{files} file{'s' * (files != 1)} checked: {verdict}{note}"
+    checked = message("report.files", count=files)
+    verdict = message("report.errors", count=errors) if errors else message("report.all_valid")
+    if not warnings:
+        return message("report.summary", files=checked, verdict=verdict)
+    noted = message("report.warnings", count=warnings)
+    return message("report.summary.warnings", files=checked, verdict=verdict, warnings=noted)
 
 
 def as_json(problems: Sequence[Problem], files: int, out: TextIO) -> None:
@@ -63,7 +67,7 @@ def github(problems: Sequence[Problem], files: int, out: TextIO) -> None:
     """GitHub Actions workflow commands, so errors show on the pull request's lines."""
     for p in map(printable_problem, problems):
         level = "error" if p.is_error else "warning"
-        fix = f" Fix: {p.hint}" if p.hint else ""
+        fix = " " + message("report.fix.github", hint=p.hint) if p.hint else ""
         where = f"file={_escape_prop(p.path)},line={p.line},col={p.column}"
         props = f"{where},title={_escape_prop(p.field)}"
         out.write(f"::{level} {props}::{_escape_data(p.message + '.' + fix)}\n")

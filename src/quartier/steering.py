@@ -24,6 +24,8 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
+from .messages import message
+
 # Keys whose values are codes, addresses or dates, not prose an owner wrote for people.
 _NOT_PROSE = frozenset(
     {
@@ -235,9 +237,9 @@ def steering(text: str) -> str | None:
 
 def _judge(folded: str, words: set[str]) -> str | None:
     if not _ASSISTANT_GATE.isdisjoint(words) and _ASSISTANT_RE.search(folded):
-        return "addresses an AI assistant or gives it instructions"
+        return message("steering.assistant")
     if _may_claim(words) and _OTHERS_RE.search(folded):
-        return "makes a claim about all other businesses"
+        return message("steering.others")
     return None
 
 

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .explain import did_you_mean, validate
 from .fields import CategoryId, LanguageTag, ShortText
 from .load import load_path
+from .messages import message
 from .problems import Problem
 
 TAXONOMY_FILE = Path(__file__).parent / "data" / "taxonomy.yaml"
@@ -71,14 +72,17 @@ class Taxonomy(_Model):
         ids = [c.id for c in categories]
         if len(ids) != len(set(ids)):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
-            raise ValueError(f"category ids must be unique: {', '.join(dupes)}", "rename one")
+            raise ValueError(
+                message("taxonomy.duplicate_ids", ids=", ".join(dupes)),
+                message("taxonomy.duplicate_ids.fix"),
+            )
         known = set(ids)
         for c in categories:
             for ref in (c.parent, *c.complements):
                 if ref is not None and ref not in known:
                     raise ValueError(
-                        f"category '{c.id}' refers to unknown category '{ref}'",
-                        "add that category or fix the id",
+                        message("taxonomy.unknown_reference", id=c.id, reference=ref),
+                        message("taxonomy.unknown_reference.fix"),
                     )
         return categories
 
@@ -148,15 +152,20 @@ def with_local(
         parent = shared.get(c.parent)
         if c.id in known:
             problems.append(
-                (i, "id", f"'{c.id}' is already a shared category", "use it, or choose another id")
+                (
+                    i,
+                    "id",
+                    message("taxonomy.local.shared", id=c.id),
+                    message("taxonomy.local.shared.fix"),
+                )
             )
         elif parent is None:
             problems.append(
                 (
                     i,
                     "parent",
-                    f"'{c.parent}' is not a shared category",
-                    shared.suggest(c.parent) or "use a category of the shared taxonomy",
+                    message("taxonomy.local.parent", id=c.parent),
+                    shared.suggest(c.parent) or message("taxonomy.local.parent.fix"),
                 )
             )
         elif bad := [x for x in c.complements if x not in known and x not in local_ids]:
@@ -164,8 +173,8 @@ def with_local(
                 (
                     i,
                     "complements",
-                    f"'{bad[0]}' is not a category",
-                    shared.suggest(bad[0]) or "use a shared or local category id",
+                    message("taxonomy.local.complement", id=bad[0]),
+                    shared.suggest(bad[0]) or message("taxonomy.local.complement.fix"),
                 )
             )
         else:

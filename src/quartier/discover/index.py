@@ -69,6 +69,7 @@ from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 import orjson
 
+from ..messages import message
 from ..parallel import fork_map
 from ..problems import QuartierError
 from ..problems import printable as shown
@@ -260,19 +261,19 @@ def check_line(
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        return Skipped(number, "", "(record)", printable(f"not JSON: {exc}"))
+        return Skipped(number, "", "(record)", printable(message("record.not_json", reason=exc)))
     if not isinstance(obj, dict):
-        return Skipped(number, "", "(record)", "not a JSON object with 'entry' and 'url'")
+        return Skipped(number, "", "(record)", message("record.not_object"))
     raw = obj.get("entry")
     eid = raw.get("id") if isinstance(raw, dict) else None
     eid = printable(eid, 80) if isinstance(eid, str) else ""
     if not isinstance(raw, dict):
-        return Skipped(number, eid, "entry", "missing, or not a JSON object")
+        return Skipped(number, eid, "entry", message("record.entry_missing"))
     url = obj.get("url")
     if url is not None:
         try:
             if not isinstance(url, str):
-                raise ValueError("not text")
+                raise ValueError(message("record.url_not_text"))
             url = check_url(url)
         except ValueError as exc:
             return Skipped(number, eid, "url", printable(str(exc.args[0])))
@@ -284,7 +285,8 @@ def check_line(
         for loc, cat in entry.category_refs():
             if cat not in categories:
                 where = field_path(loc)
-                return Skipped(number, eid, where, printable(f"unknown category '{cat}'"))
+                unknown = message("record.unknown_category", category=cat)
+                return Skipped(number, eid, where, printable(unknown))
     public = entry_data(entry)
     whole = len(obj) == 2 and url is not None and url == obj["url"] and public == raw
     return public, url or f"{base}businesses/{entry.id}/", whole
@@ -325,13 +327,15 @@ def describe(exc: Any) -> tuple[str, str]:
     loc = [p for p in first["loc"] if not (isinstance(p, str) and _UNION_TAG.search(p))]
     error = (first.get("ctx") or {}).get("error")
     if first["type"] == "extra_forbidden":
-        problem = "not a field of the contract"
+        problem = message("record.unknown_key")
     elif isinstance(error, ValueError) and error.args:
         problem = str(error.args[0])
     else:
         problem = str(first["msg"])
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return printable(field_path(loc) or "(entry)", 120), printable(problem) + more
+    said = printable(problem)
+    if len(errors) > 1:
+        said = message("record.more", problem=said, count=len(errors) - 1)
+    return printable(field_path(loc) or "(entry)", 120), said
 
 
 def printable(text: str, limit: int = 200) -> str:
@@ -795,8 +799,8 @@ def _sorted_ndjson(checked: list[tuple[int, bytes] | Skipped], job: _Job) -> lis
     kept = (0, "")  # line and id of the last record kept
     for number, e, url in found:
         if e["id"] == kept[1]:
-            problem = f"the id of line {kept[0]} again"
-            job.skipped.append(Skipped(number, printable(e["id"], 80), "id", problem))
+            again = message("record.duplicate_id", line=kept[0])
+            job.skipped.append(Skipped(number, printable(e["id"], 80), "id", again))
             continue
         kept = (number, e["id"])
         rows.append((e, url))
