@@ -118,7 +118,7 @@ def test_hostile_file_names_are_checked_as_themselves(pr, capsys, name: str) -> 
     code, out, err = check(capsys, root)
     assert code == 1
     assert "unknown category 'bakry'" in out
-    assert "checking them against the whole tree" in err
+    assert "changes 1 entry: checking it against the whole tree" in err
     assert "1 file checked" in out  # only the pull request's file, not velowerk.yaml
     assert not (root / "PWNED").exists() and not Path("PWNED").exists()
 
