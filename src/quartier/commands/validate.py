@@ -73,17 +73,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..directory import read_directory
+    from ..messages import message
     from ..problems import Problem, QuartierError
     from ..report import REPORTERS
 
     paths: list[Path] = args.paths
     if args.author and not args.changed_since:
-        raise QuartierError("--author goes with --changed-since")
+        raise QuartierError(message("validate.author_alone"))
     if args.changed_since and paths:
-        raise QuartierError("give either PATHs or --changed-since, not both")
+        raise QuartierError(message("validate.paths_and_changed_since"))
     for path in paths:
         if not path.is_file():
-            raise QuartierError(f"{path}: no such file")
+            raise QuartierError(message("validate.no_such_file", path=path))
     root = resolve_root(args.root, paths[0].parent if paths else None)
     extra: list[Problem] = []
     if args.changed_since:
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
         changes = changed_files(root, args.changed_since)
         scope = scope_of(changes)
-        print(f"quartier: {scope.reason}", file=sys.stderr)
+        print(message("validate.scope", reason=scope.reason), file=sys.stderr)
         paths = [root / p for p in scope.files] if scope.files is not None else []
         extra = authority_problems(root, changes, args.author)
     directory = read_directory(
