@@ -23,7 +23,7 @@ from ..hours import DAYS, weekly
 from ..model import Entry
 from ..publish import urls
 from ..publish.context import BuildContext
-from .i18n import language_name, strings
+from .i18n import Strings, endonym, first_of, strings
 from .markup import render
 
 # Text that can be shown as HTML whatever decodes it (no tag, no entity), and matched.
@@ -43,22 +43,36 @@ def _template() -> Any:
     return env.get_template("business.html")
 
 
+# How the networks write their own names; "other" is a word of the interface.
+NETWORKS = {
+    "instagram": "Instagram",
+    "facebook": "Facebook",
+    "mastodon": "Mastodon",
+    "bluesky": "Bluesky",
+    "tiktok": "TikTok",
+    "youtube": "YouTube",
+    "linkedin": "LinkedIn",
+    "pinterest": "Pinterest",
+    "threads": "Threads",
+    "x": "X",
+}
+
+
 def _first(text: dict[str, str] | None, prefs: list[str]) -> tuple[str, str]:
     """(language, text) in the first preferred language present."""
-    if not text:
-        return ("", "")
-    for lang in prefs:
-        if lang in text:
-            return (lang, text[lang])
-    lang = next(iter(text))
-    return (lang, text[lang])
+    lang, value = first_of(text, prefs)
+    return lang, str(value)
 
 
 def _blocks(text: dict[str, str] | None) -> list[dict[str, str]]:
     return [
-        {"lang": lang, "text": value, "name": language_name(lang)}
-        for lang, value in (text or {}).items()
+        {"lang": lang, "text": value, "name": endonym(lang)} for lang, value in (text or {}).items()
     ]
+
+
+def network_name(t: Strings, network: str) -> str:
+    """A profile's network as the page names it: ``'Instagram'``, or "Other profile" translated."""
+    return NETWORKS.get(network) or t["network_other"]
 
 
 def context(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> dict[str, Any]:
@@ -76,16 +90,17 @@ def context(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> dic
     summary_lang, summary = _first(e.summary, prefs)
     languages = []
     for lang in dict.fromkeys([*e.summary, *(e.description or {})]):
-        languages.append(
-            {
-                "lang": lang,
-                "title": language_name(lang),
-                "summary": e.summary.get(lang) if lang != summary_lang else None,
-                "description": render(e.description[lang])
-                if e.description and lang in e.description
-                else None,
-            }
-        )
+        block = {
+            "lang": lang,
+            "title": endonym(lang),
+            "summary": e.summary.get(lang) if lang != summary_lang else None,
+            "description": render(e.description[lang])
+            if e.description and lang in e.description
+            else None,
+        }
+        # The summary shown on top needs no second heading of its own language.
+        if block["summary"] or block["description"]:
+            languages.append(block)
     area = ctx.config.area_for(entry.location.geo.lat, entry.location.geo.lon)
     timezone = area.timezone if area else ctx.config.areas[0].timezone
     schedule = []
@@ -96,7 +111,7 @@ def context(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> dic
         for day in DAYS:
             slots = raw_schedule[day]
             text = ", ".join(f"{a}–{b}" for a, b in slots) if slots else t["closed_day"]
-            schedule.append({"name": t[day], "text": text})
+            schedule.append({"name": t.day(day), "text": text})
     contact = None
     if e.contact and (
         e.contact.website or e.contact.email or e.contact.phone or e.contact.booking_url
@@ -125,7 +140,7 @@ def context(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> dic
                 {"name": p.name, "role": _first(p.role, prefs)[1] if p.role else None}
                 for p in e.story.founders
             ],
-            "founded": e.story.founding_date,
+            "founded": t.partial_date(e.story.founding_date) if e.story.founding_date else None,
             "parts": parts,
         }
     offerings = []
@@ -166,9 +181,12 @@ def context(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> dic
         "category_label": label(e.category),
         "category_url": urls.category_page(e.category),
         "secondary": [{"label": label(c), "url": urls.category_page(c)} for c in secondary],
+        # Pagefind shows a filter's name as it is: the name is the interface's word.
         "filters": {
-            "category": [label(c).translate(FILTER_SAFE) for c in (e.category, *secondary)],
-            "place": [place.translate(FILTER_SAFE)],
+            t["filter_category"]: [
+                label(c).translate(FILTER_SAFE) for c in (e.category, *secondary)
+            ],
+            t["filter_place"]: [place.translate(FILTER_SAFE)],
         },
         "locality": e.location.address.locality,
         "summary_lang": summary_lang,
@@ -179,21 +197,23 @@ def context(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> dic
         "timezone": timezone,
         "hidden": e.location.hide_address,
         "address": e.location.address,
+        "country": t.country_name(e.location.address.country),
         "service_area": ", ".join(e.location.service_area.localities)
         if e.location.service_area
         else "",
         "geo": e.location.geo,
         "tiles": ctx.config.site.tiles,
         "contact": contact,
-        "social": e.social,
+        "social": [{"url": s.url, "name": network_name(t, s.network)} for s in e.social],
         "story": story,
         "offerings": offerings,
         "seeks": needs(e.collaboration.seeks) if e.collaboration else [],
         "provides": needs(e.collaboration.provides) if e.collaboration else [],
-        "spoken": ", ".join(language_name(x) for x in e.languages),
+        "spoken": ", ".join(t.language_name(x) for x in e.languages),
         "accessibility": accessibility,
-        "payment": ", ".join(p.replace("_", " ") for p in e.payment),
+        "payment": ", ".join(t["payment_" + p] for p in e.payment),
         "certifications": e.certifications,
+        "last_verified": t.date(e.last_verified),
         "superseded": superseded,
         "edit_url": f"{repo.rstrip('/')}/edit/main/{path}" if repo and path else None,
     }

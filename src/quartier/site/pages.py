@@ -22,7 +22,7 @@ from ..model import Entry
 from ..publish import urls
 from ..publish.context import BuildContext
 from ..publish.jsonld import embed
-from .i18n import strings
+from .i18n import first_of, strings
 
 SHELL = "businesses/_shell/index.md"
 TITLE_SLOT = "QUARTIERTITLESLOT"
@@ -63,8 +63,11 @@ def _yaml_str(text: str) -> str:
 
 
 def _business_item(ctx: BuildContext, entry: Entry, prefix: str) -> str:
-    t = strings(ctx.config.site.language)
-    summary = escape(ctx.text(entry.summary))
+    ui = ctx.config.site.language
+    t = strings(ui)
+    # The summary in the interface's language where the business wrote one, marked with its own.
+    lang, text = first_of(entry.summary, [ui, *ctx.config.languages])
+    summary = f'<span class="q-small" lang="{escape(lang)}">{escape(str(text))}</span>'
     status = ""
     if entry.status != "open":
         status = (
@@ -73,7 +76,7 @@ def _business_item(ctx: BuildContext, entry: Entry, prefix: str) -> str:
     return (
         f'<li><a href="{prefix}{urls.business_page(entry.id)}">{escape(entry.name)}</a>{status}'
         f' <span class="q-small">{escape(entry.location.address.locality)}</span>'
-        f'<br><span class="q-small">{summary}</span></li>'
+        f"<br>{summary}</li>"
     )
 
 
@@ -110,9 +113,15 @@ def _list_page(
     markdown = (
         _front(title, intro, _item_list(ctx, title, page, ordered))
         + f"<h1>{escape(title)}</h1>\n\n<p>{escape(intro)}</p>\n\n"
-        + f'<p class="q-small">{len(ids)} {t["businesses"]}</p>\n\n{LIST_SLOT}\n'
+        + f'<p class="q-small">{escape(t.plural("businesses", len(ids)))}</p>\n\n{LIST_SLOT}\n'
     )
     return markdown, f'<ul class="q-list">\n{items}\n</ul>\n'
+
+
+def _list_intro(ctx: BuildContext, title: str, count: int) -> str:
+    """The line under a list's heading, also its description: "Bakery: 2 businesses · Quartier"."""
+    t = strings(ctx.config.site.language)
+    return f"{title}{t['colon']} {t.plural('businesses', count)} · {ctx.config.name}"
 
 
 # Long lists skip Markdown: the plugin puts their HTML in after conversion,
@@ -126,7 +135,6 @@ def generated_pages(ctx: BuildContext) -> tuple[dict[str, str], dict[str, str]]:
     Both are keyed by the page's path inside the docs folder.
     """
     ui = ctx.config.site.language
-    t = strings(ui)
     pages: dict[str, str] = {}
     lists: dict[str, str] = {}
     for cat_id, ids in ctx.by_category.items():
@@ -134,12 +142,12 @@ def generated_pages(ctx: BuildContext) -> tuple[dict[str, str], dict[str, str]]:
         label = cat.label(ui) if cat else cat_id
         page = urls.category_page(cat_id)
         pages[page + "index.md"], lists[page + "index.md"] = _list_page(
-            ctx, label, f"{label}: {len(ids)} {t['businesses']} · {ctx.config.name}", page, ids
+            ctx, label, _list_intro(ctx, label, len(ids)), page, ids
         )
     for _slug, (name, ids) in ctx.by_place.items():
         page = urls.place_page(name)
         pages[page + "index.md"], lists[page + "index.md"] = _list_page(
-            ctx, name, f"{name}: {len(ids)} {t['businesses']} · {ctx.config.name}", page, ids
+            ctx, name, _list_intro(ctx, name, len(ids)), page, ids
         )
     pages["categories/index.md"] = _categories_index(ctx)
     pages["places/index.md"] = _places_index(ctx)
@@ -200,6 +208,7 @@ def _places_index(ctx: BuildContext) -> str:
 
 
 def _map_attrs(ctx: BuildContext) -> str:
+    t = strings(ctx.config.site.language)
     tiles = ctx.config.site.tiles
     west = min(a.bbox[0] for a in ctx.config.areas)
     south = min(a.bbox[1] for a in ctx.config.areas)
@@ -208,7 +217,8 @@ def _map_attrs(ctx: BuildContext) -> str:
     return (
         f'data-tiles="{escape(tiles.url)}" data-attribution="{escape(tiles.attribution)}" '
         f'data-attribution-url="{escape(tiles.attribution_url)}" '
-        f'data-bbox="{west},{south},{east},{north}"'
+        f'data-bbox="{west},{south},{east},{north}" data-zoom-in="{escape(t["zoom_in"])}" '
+        f'data-zoom-out="{escape(t["zoom_out"])}" data-close="{escape(t["close_popup"])}"'
     )
 
 
@@ -231,8 +241,8 @@ def _map_page(ctx: BuildContext) -> str:
         + _area_buttons(ctx)
         + '<div id="q-map" class="q-map q-map--big" data-geojson="../data/entries.geojson" '
         + f'data-prefix="../" {_map_attrs(ctx)}></div>\n\n'
-        + f'<h2>{t["all_businesses"]}</h2>\n\n<ul class="q-list" id="q-map-list"></ul>\n'
-        + f'<noscript><p><a href="../places/">{t["places"]}</a></p></noscript>\n'
+        + f'<h2>{escape(t["all_businesses"])}</h2>\n\n<ul class="q-list" id="q-map-list"></ul>\n'
+        + f'<noscript><p><a href="../places/">{escape(t["places"])}</a></p></noscript>\n'
     )
 
 
@@ -247,7 +257,22 @@ def home_sections(ctx: BuildContext) -> str:
     return (
         f'<div id="q-search" class="q-search" data-placeholder="{escape(t["search_placeholder"])}">'
         f"</div>\n\n"
-        f"<h2>{t['categories']}</h2>\n\n{_category_links(ctx, '')}\n\n"
-        f"<h2>{t['places']}</h2>\n\n{_place_links(ctx, '')}\n\n"
-        f'<h2>{t["newest"]}</h2>\n\n<ul class="q-list">\n{items}\n</ul>\n'
+        f"<h2>{escape(t['categories'])}</h2>\n\n{_category_links(ctx, '')}\n\n"
+        f"<h2>{escape(t['places'])}</h2>\n\n{_place_links(ctx, '')}\n\n"
+        f'<h2>{escape(t["newest"])}</h2>\n\n<ul class="q-list">\n{items}\n</ul>\n'
     )
+
+
+def reference_page(ctx: BuildContext, reference: str) -> str:
+    """The field reference (Markdown from the models) under a heading in the site's language.
+
+    The heading is the page's tab; the fields and their descriptions stay as
+    the models write them (in English), which a note in the site's language says.
+    Example: ``reference_page(ctx, field_reference())`` starts ``# Champs d’une fiche``
+    on a French site.
+    """
+    t = strings(ctx.config.site.language)
+    heading, _, body = reference.partition("\n")
+    if not heading.startswith("# "):
+        raise ValueError(f"the field reference must start with a heading, not {heading!r}")
+    return f"# {t['reference']}\n\n{t['reference_note']}\n{body}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,8 @@ from mkdocs.structure.pages import Page
 
 from ..publish.context import BuildContext, git_commit
 from . import defaults
-from .pages import LIST_SLOT, generated_pages, home_sections
+from .i18n import strings
+from .pages import LIST_SLOT, generated_pages, home_sections, reference_page
 
 HOME_MARKER = "<!-- quartier:home -->"
 log = logging.getLogger("mkdocs.plugins.quartier")
@@ -83,10 +85,18 @@ class QuartierPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
                     f"{config.docs_dir}; put the logo there or remove site.logo"
                 )
             theme["logo"] = settings.site.logo
+        t = strings(settings.site.language)
         config.copyright = (
-            f'Data: {settings.license} · <a href="{settings.license_url}">license</a>'
+            f"{escape(t.fill('footer_data', license=settings.license))} · "
+            f'<a href="{escape(settings.license_url)}">{escape(t["footer_license"])}</a>'
         )
         return config
+
+    def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+        # The theme's own templates (404, footer) take their words from the same catalogue.
+        assert self.ctx is not None
+        env.globals["quartier_ui"] = strings(self.ctx.config.site.language)
+        return env
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.ctx is not None
@@ -98,7 +108,7 @@ class QuartierPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         if files.get_file_from_path(defaults.REFERENCE_PAGE) is None:
             from ..schema import field_reference
 
-            pages[defaults.REFERENCE_PAGE] = field_reference()
+            pages[defaults.REFERENCE_PAGE] = reference_page(self.ctx, field_reference())
         for path, content in pages.items():
             files.append(File.generated(config, path, content=content))
         return files

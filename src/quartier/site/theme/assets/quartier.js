@@ -34,7 +34,17 @@
     el.hidden = false;
   }
 
+  /* Leaflet's buttons speak English; the page gives their words in its language. */
+  function controls(L, map, el) {
+    L.control.zoom({ zoomInTitle: el.dataset.zoomIn, zoomOutTitle: el.dataset.zoomOut }).addTo(map);
+    map.on("popupopen", function (event) {
+      var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close) { close.setAttribute("aria-label", el.dataset.close); }
+    });
+  }
+
   function tiles(L, map, el) {
+    controls(L, map, el);
     map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
     L.tileLayer(el.dataset.tiles, {
       maxZoom: 19,
@@ -53,7 +63,7 @@
     var ul = document.getElementById("q-map-list");
     if (!ul) { return; }
     var features = data.features.slice().sort(function (a, b) {
-      return a.properties.name.localeCompare(b.properties.name);
+      return a.properties.name.localeCompare(b.properties.name, document.documentElement.lang);
     });
     var html = features.map(function (f) {
       var p = f.properties;
@@ -66,9 +76,10 @@
 
   function smallMap(L, el) {
     var point = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)];
-    var map = L.map(el, { scrollWheelZoom: false }).setView(point, 16);
+    var map = L.map(el, { scrollWheelZoom: false, zoomControl: false }).setView(point, 16);
     tiles(L, map, el);
-    L.marker(point, { title: el.dataset.name }).addTo(map).bindPopup(escapeHtml(el.dataset.name));
+    L.marker(point, { title: el.dataset.name, alt: el.dataset.name }).addTo(map)
+      .bindPopup(escapeHtml(el.dataset.name));
     el.dataset.markers = "1";
   }
 
@@ -79,16 +90,19 @@
 
   function bigMap(L, el) {
     var areas = document.querySelectorAll(".q-area");
-    var map = L.map(el).fitBounds(bounds(areas.length ? areas[0].dataset.bbox : el.dataset.bbox));
+    var map = L.map(el, { zoomControl: false })
+      .fitBounds(bounds(areas.length ? areas[0].dataset.bbox : el.dataset.bbox));
     areas.forEach(function (button) {
       button.addEventListener("click", function () { map.fitBounds(bounds(button.dataset.bbox)); });
     });
     tiles(L, map, el);
     return fetch(el.dataset.geojson).then(function (r) { return r.json(); }).then(function (data) {
       var layer = L.geoJSON(data, {
+        pointToLayer: function (feature, point) {
+          return L.marker(point, { title: feature.properties.name, alt: feature.properties.name });
+        },
         onEachFeature: function (feature, marker) {
           var p = feature.properties;
-          marker.options.title = p.name;
           marker.bindPopup('<a href="' + el.dataset.prefix + "businesses/" + encodeURIComponent(p.id) +
             '/">' + escapeHtml(p.name) + "</a><br>" + escapeHtml(p.summary || ""));
         }
