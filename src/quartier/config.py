@@ -31,7 +31,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .fields import CountryCode, GitHubHandle, LanguageTag, ShortText, Slug, Url
+from .fields import CountryCode, Email, GitHubHandle, LanguageTag, ShortText, Slug, Url
 from .messages import message
 from .taxonomy import LocalCategory
 
@@ -163,6 +163,12 @@ class DirectoryConfig(_Model):
     )
     base_url: Url = Field(description="Public address of the published site, ending in '/'.")
     repository: Url | None = Field(None, description="Git repository, for 'edit this entry' links.")
+    contact_email: Email | None = Field(
+        None,
+        description="Where owners without a GitHub account send their entry and customers "
+        "report problems, e.g. hallo@quartier.example.org (the 'Add your business' form and "
+        "every business page offer it when set).",
+    )
     languages: list[LanguageTag] = Field(
         min_length=1, description="Languages the directory expects, first is the default."
     )
