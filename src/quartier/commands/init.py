@@ -92,6 +92,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="LOGIN",
         help="GitHub login of a maintainer of the directory (repeat for more)",
     )
+    p.add_argument(
+        "--contact-email",
+        metavar="ADDRESS",
+        help="where owners without a GitHub account send their entry and customers report "
+        "problems, e.g. annuaire@lausanne.example.org (optional)",
+    )
     p.set_defaults(run=run)
 
 
@@ -120,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
         repository=args.repository,
         license=args.license,
         maintainers=list(args.maintainers),
+        contact_email=args.contact_email,
     )
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if answers.path:

@@ -94,6 +94,7 @@ class Answers:
     repository: str | None = None
     license: str | None = "CC0-1.0"
     maintainers: list[str] = field(default_factory=list)
+    contact_email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,13 @@ QUESTIONS = (
         required=False,
         many=True,
     ),
+    Question(
+        "contact_email",
+        "--contact-email",
+        "E-mail address where owners without a GitHub account send their entry (optional)",
+        "annuaire@lausanne.example.org",
+        required=False,
+    ),
 )
 QUESTION_BY_FLAG = {q.flag: q for q in QUESTIONS}
 
@@ -161,6 +169,7 @@ _FLAG_OF_FIELD = (
     ("repository", "--repository"),
     ("maintainers", "--maintainer"),
     ("license", "--license"),
+    ("contact_email", "--contact-email"),
     ("name", "--name"),
     ("description", "--area-name"),
     ("location.address.locality", "--area-name"),
@@ -251,6 +260,11 @@ def plan_repository(answers: Answers, today: date | None = None) -> Plan:
                 f"repository: {r.scalar(answers.repository)}"
                 if answers.repository
                 else f"# repository: {_guess_repository(answers.base_url or '')}"
+            ),
+            "contact_email_line": (
+                f"contact_email: {r.scalar(answers.contact_email)}"
+                if answers.contact_email
+                else "# contact_email: directory@example.org"
             ),
             "languages": r.flow_list(languages),
             "licenses": ", ".join(LICENSES),
