@@ -178,6 +178,14 @@ class DirectoryConfig(_Model):
     stale_after_days: int = Field(
         365, ge=30, le=3650, description="Entries verified longer ago than this are warned about."
     )
+    stale_grace_days: int = Field(
+        90,
+        ge=7,
+        le=3650,
+        description="Days a reminder issue for a stale entry waits for an answer before it is "
+        "labelled needs-decision for the directory's maintainers (quartier stale); the entry "
+        "itself is never changed or deleted.",
+    )
     areas: list[Area] = Field(min_length=1, description="The region: one or more areas.")
     site: SiteSettings = Field(default_factory=SiteSettings, description="The human site's look.")
     maintainers: list[GitHubHandle] = Field(
