@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from . import __version__
 from .problems import QuartierError, printable
 
-COMMANDS = ("init", "validate", "build", "serve", "schema", "search", "partners", "mcp")
+COMMANDS = ("init", "validate", "build", "serve", "schema", "search", "partners", "mcp", "stale")
 
 
 def build_parser() -> argparse.ArgumentParser:
