@@ -19,7 +19,18 @@ from collections.abc import Sequence
 from . import __version__
 from .problems import QuartierError, printable
 
-COMMANDS = ("init", "validate", "build", "serve", "schema", "search", "partners", "mcp", "stale")
+COMMANDS = (
+    "init",
+    "validate",
+    "build",
+    "serve",
+    "schema",
+    "search",
+    "partners",
+    "mcp",
+    "stale",
+    "approvals",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
