@@ -1,4 +1,4 @@
-"""What a pull request changed, how much to check, and what its author may change.
+"""What a pull request changed, how much to check, and who may change what.
 
 CI on a pull request used to pass a shell-expanded list of changed files to
 ``quartier validate``: a file named ``[v]elowerk-lorraine.yaml`` was replaced
@@ -11,31 +11,47 @@ NUL-separated and nothing goes through a shell:
 - anything else (a deleted or renamed entry, a changed setting, taxonomy or
   tool file) checks the whole tree;
 - entries are never deleted (a closed business keeps its file with a
-  ``status``), except by a directory maintainer;
-- ``maintainers`` are read from the *base* version, of the entry and of
-  ``directory.yaml``, so no one approves themselves in: a new entry may list
-  only its author, and only an entry's maintainers (or the directory's) may
-  change who maintains it.
+  ``status``), except by a directory maintainer.
+
+Who may change what (:func:`decide`, shared by ``quartier approvals`` and
+``quartier validate --author``): every entry a pull request adds, changes or
+deletes needs its author or an approving reviewer to be one of the entry's
+maintainers or one of the directory's. Maintainers are read from the *base*
+branch (the entry's file and ``directory.yaml`` there), so no one approves
+themselves in; a new entry may list as maintainers only people who opened or
+approved the pull request, unless a directory maintainer did.
 
 Example::
 
     changes = changed_files(root, "origin/main")
     scope = scope_of(changes)               # scope.files is None: the whole tree
-    problems = authority_problems(root, changes, author="someone")
+    directory = directory_maintainers(root, changes.target)
+    verdicts = decide(root, changes, "someone", ("lea-brunner",), directory)
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
-from .load import load_bytes, load_path
+from .load import MAX_BYTES, Document, load_bytes
 from .messages import message
 from .problems import Problem, QuartierError, Severity, printable
 
 ENTRY_SUFFIXES = (".yaml", ".yml")
+SETTINGS = "directory.yaml"  # config.CONFIG_NAME, without importing pydantic
+# Reasons name at most this many people; a hostile entry may list thousands.
+SHOWN_PEOPLE = 10
+# What was done to a file, and who did it, by kind of change and role.
+_DONE = {
+    "added": "pullrequest.done.added",
+    "changed": "pullrequest.done.changed",
+    "deleted": "pullrequest.done.deleted",
+}
+_WHO = {"author": "pullrequest.who.author", "approver": "pullrequest.who.approver"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +68,21 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Changes:
-    """What a pull request changed, against the commit it started from (the merge base)."""
+    """What a pull request changed, from the commit it started from (the merge base) to ``head``.
+
+    ``target`` is the base branch's commit whose maintainers count (its tip,
+    so a maintainer removed there since the pull request began counts no
+    more); it is the merge base when not given.
+    """
 
     base: str  # the merge base, a full commit id
     items: tuple[Change, ...]
+    head: str = "HEAD"
+    target: str = ""
+
+    @property
+    def maintainers_at(self) -> str:
+        return self.target or self.base
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +93,17 @@ class Scope:
     reason: str
 
 
-def _git(root: Path, *args: str) -> bytes:
+def _run(root: str, args: tuple[str, ...]) -> subprocess.CompletedProcess[bytes]:
     try:
-        result = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, check=False, timeout=120
+        return subprocess.run(
+            ["git", "-C", root, *args], capture_output=True, check=False, timeout=120
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise QuartierError(message("pullrequest.git.unavailable", reason=exc)) from exc
+
+
+def _git(root: os.PathLike[str] | str, *args: str) -> bytes:
+    result = _run(os.fspath(root), args)
     if result.returncode != 0:
         said = result.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = said[-1] if said else message("pullrequest.git.no_detail")
@@ -80,17 +111,25 @@ def _git(root: Path, *args: str) -> bytes:
     return result.stdout
 
 
-def changed_files(root: Path, base: str) -> Changes:
-    """Every path changed between the merge base of ``base`` and HEAD, NUL-separated from git.
+def _commit(root: os.PathLike[str] | str, revision: str) -> str:
+    """The full id of the commit ``revision`` names; an option-like revision is refused."""
+    if not revision or revision.startswith("-"):
+        raise QuartierError(message("pullrequest.revision", revision=repr(revision)))
+    out = _git(root, "rev-parse", "--verify", "--end-of-options", f"{revision}^{{commit}}")
+    return out.decode().strip()
+
+
+def changed_files(root: os.PathLike[str] | str, base: str, head: str = "HEAD") -> Changes:
+    """Every path changed between the merge base of ``base`` and ``head``, NUL-separated from git.
 
     Renames are split into a deletion and an addition (``--no-renames``): an
     id never changes, so a rename is a deletion as far as the directory goes.
     """
-    if not base or base.startswith("-"):
-        raise QuartierError(message("pullrequest.revision", revision=repr(base)))
-    merge_base = _git(root, "merge-base", "--end-of-options", base, "HEAD").decode().strip()
+    target = _commit(root, base)
+    tip = _commit(root, head)
+    merge_base = _git(root, "merge-base", "--end-of-options", target, tip).decode().strip()
     raw = _git(
-        root, "diff", "-z", "--no-renames", "--name-status", "--end-of-options", merge_base, "HEAD"
+        root, "diff", "-z", "--no-renames", "--name-status", "--end-of-options", merge_base, tip
     )
     fields = raw.split(b"\0")
     if fields and fields[-1] == b"":
@@ -99,7 +138,38 @@ def changed_files(root: Path, base: str) -> Changes:
         Change(fields[i].decode("ascii", "replace")[:1], os.fsdecode(fields[i + 1]))
         for i in range(0, len(fields) - 1, 2)
     ]
-    return Changes(merge_base, tuple(items))
+    return Changes(merge_base, tuple(items), tip, target)
+
+
+def named_changes(
+    root: os.PathLike[str] | str, base: str, paths: Iterable[str], head: str = "HEAD"
+) -> Changes:
+    """Like :func:`changed_files` for the ``paths`` given (relative to the repository).
+
+    Each is added, modified or deleted according to whether git has it at
+    the merge base and at ``head``; a path in neither is a usage error.
+    """
+    target = _commit(root, base)
+    tip = _commit(root, head)
+    merge_base = _git(root, "merge-base", "--end-of-options", target, tip).decode().strip()
+    items = []
+    for given in dict.fromkeys(paths):
+        path = repository_path(given)
+        before = _size(root, merge_base, path) is not None
+        after = _size(root, tip, path) is not None
+        if not (before or after):
+            raise QuartierError(message("pullrequest.path.unknown", path=repr(given), base=base))
+        items.append(Change("M" if before and after else "A" if after else "D", path))
+    return Changes(merge_base, tuple(items), tip, target)
+
+
+def repository_path(given: str) -> str:
+    """``given`` as git names it (``a/b.yaml``), refusing absolute paths and ``..``."""
+    pure = PurePosixPath(given.replace(os.sep, "/"))
+    parts = [p for p in pure.parts if p != "."]
+    if pure.is_absolute() or not parts or ".." in parts:
+        raise QuartierError(message("pullrequest.path.outside", path=repr(given)))
+    return "/".join(parts)
 
 
 def scope_of(changes: Changes) -> Scope:
@@ -117,110 +187,304 @@ def scope_of(changes: Changes) -> Scope:
     return Scope(files, message("pullrequest.scope.entries", count=len(files)))
 
 
-def authority_problems(root: Path, changes: Changes, author: str | None) -> list[Problem]:
-    """Deleted entries, and maintainers the author may not set, as problems.
+# --- Who may change what ------------------------------------------------------
 
-    ``author`` is the pull request's author (its GitHub login); ``None``
-    skips the maintainer rules (a local run) but not the deletion rule.
+
+@dataclass(frozen=True, slots=True)
+class Maintainers:
+    """The directory's maintainers in the base ``directory.yaml``: logins and ``org/team`` names.
+
+    ``members`` holds each team's logins once read from GitHub (keys and
+    logins casefolded); a team not in it counts for nobody.
     """
-    owners = _directory_maintainers(root, changes.base)
-    me = author.casefold() if author else None
-    is_admin = me is not None and me in owners
-    out: list[Problem] = []
+
+    people: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    members: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def includes(self, login: str) -> bool:
+        me = login.casefold()
+        if any(p.casefold() == me for p in self.people):
+            return True
+        return any(me in self.members.get(t.casefold(), ()) for t in self.teams)
+
+    def shown(self) -> str:
+        return people((*self.people, *self.teams))
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether the pull request may make one change, and why, in plain words.
+
+    ``change`` is ``added``, ``changed``, ``deleted`` or ``settings`` (the
+    directory's own ``directory.yaml``); ``maintainers`` are those who may
+    approve it besides the directory's: the entry's at the base, or the ones
+    a new entry lists. ``line`` and ``column`` point at ``maintainers`` in
+    the pull request's version of the file (1, 1 when it has none).
+    """
+
+    path: str
+    change: str
+    allowed: bool
+    reason: str
+    maintainers: tuple[str, ...] = ()
+    line: int = 1
+    column: int = 1
+
+
+def people(logins: Iterable[str]) -> str:
+    """``@a, @b`` (at most :data:`SHOWN_PEOPLE`, then how many more), or ``nobody``."""
+    listed = list(logins)
+    if not listed:
+        return message("pullrequest.nobody")
+    shown = ", ".join(f"@{login}" for login in listed[:SHOWN_PEOPLE])
+    if len(listed) > SHOWN_PEOPLE:
+        return message("pullrequest.more_people", people=shown, count=len(listed) - SHOWN_PEOPLE)
+    return shown
+
+
+def directory_maintainers(root: os.PathLike[str] | str, commit: str) -> Maintainers:
+    """The people and teams that ``directory.yaml`` names at ``commit`` (none when absent)."""
+    doc = _document(root, commit, SETTINGS)
+    listed = _handles(doc.data.get("maintainers")) if doc and doc.data else []
+    return Maintainers(
+        tuple(h for h in listed if "/" not in h), tuple(h for h in listed if "/" in h)
+    )
+
+
+def decide(
+    root: os.PathLike[str] | str,
+    changes: Changes,
+    author: str,
+    approvers: Iterable[str] = (),
+    directory: Maintainers | None = None,
+) -> list[Verdict]:
+    """One verdict per entry (and ``directory.yaml``) the pull request adds, changes or deletes.
+
+    - an existing entry: the author or an approver is one of its maintainers
+      in the base branch, or a directory maintainer; an entry without
+      maintainers there is the directory maintainers' alone;
+    - a deleted (or moved, or renamed) entry: a directory maintainer, since
+      entries are never deleted but spam is removed;
+    - a new entry: each person it lists as a maintainer opened or approved
+      the pull request (only a person makes themselves a maintainer), and it
+      lists at least one; or a directory maintainer acts for the owner (an
+      owner without a GitHub account, an intake pull request opened by a bot);
+    - ``directory.yaml``: a directory maintainer.
+
+    Other files (the site, workflows, the tool) are not decided here.
+    """
+    if directory is None:
+        directory = directory_maintainers(root, changes.maintainers_at)
+    acting = _acting(author, approvers)
+    out = []
     for change in changes.items:
-        if not change.is_entry:
-            continue
-        if change.status == "D":
-            if not is_admin:
-                out.append(
-                    Problem(
-                        change.path,
-                        1,
-                        1,
-                        "id",
-                        message("pullrequest.deleted"),
-                        message("pullrequest.deleted.fix"),
-                    )
-                )
-            continue
-        if me is None or is_admin or change.status not in ("A", "M"):
-            continue
-        out += _maintainer_problems(root, change, changes.base, me)
+        if change.path == SETTINGS:
+            out.append(_settings(change, acting, directory))
+        elif change.is_entry:
+            out.append(_entry(root, changes, change, acting, directory))
     return out
 
 
-def _maintainer_problems(root: Path, change: Change, base: str, me: str) -> list[Problem]:
-    doc = load_path(root / change.path, display=change.path)
-    if doc.data is None:
-        return []  # validation reports why the file cannot be read
-    listed = _handles(doc.data.get("maintainers"))
-    before: list[str] | None = None
-    if change.status == "M":
-        before = _handles(_base_data(root, base, change.path).get("maintainers"))
-    out: list[Problem] = []
-    if before is None:
-        # A new entry: its author vouches for itself only.
-        for i, handle in enumerate(listed):
-            if handle.casefold() != me:
-                line, column = doc.locate(("maintainers", i))
-                out.append(
-                    Problem(
-                        change.path,
-                        line,
-                        column,
-                        f"maintainers[{i}]",
-                        message("pullrequest.new_maintainer", handle=handle, author=me),
-                        message("pullrequest.new_maintainer.fix", handle=handle, author=me),
-                    )
-                )
-        return out
-    was = {h.casefold() for h in before}
-    shown = ", ".join(before) or message("pullrequest.nobody")
-    if me in was:
-        return out
-    line, column = doc.locate(("maintainers",))
-    if {h.casefold() for h in listed} != was:
-        out.append(
-            Problem(
-                change.path,
-                line,
-                column,
-                "maintainers",
-                message("pullrequest.maintainers_changed", author=me, maintainers=shown),
-                message("pullrequest.maintainers_changed.fix"),
-            )
+def _acting(author: str, approvers: Iterable[str]) -> list[tuple[str, str]]:
+    """(login, role) of the author and each approver, once each whatever its case."""
+    seen: dict[str, tuple[str, str]] = {author.casefold(): (author, "author")}
+    for login in approvers:
+        seen.setdefault(login.casefold(), (login, "approver"))
+    return list(seen.values())
+
+
+def _done(change: str, acting: list[tuple[str, str]]) -> str:
+    """``changed by @mallory`` or ``changed by @mallory and approved by @eve``."""
+    author, *approvers = (login for login, _ in acting)
+    done = message(_DONE[change], author=f"@{author}")
+    if approvers:
+        done = message("pullrequest.done.approved", done=done, approvers=people(approvers))
+    return done
+
+
+def _who(login: str, role: str) -> str:
+    return message(_WHO[role], login=f"@{login}")
+
+
+def _settings(change: Change, acting: list[tuple[str, str]], directory: Maintainers) -> Verdict:
+    for login, role in acting:
+        if directory.includes(login):
+            why = message("pullrequest.ok.directory", who=_who(login, role))
+            return Verdict(change.path, "settings", True, why)
+    why = message(
+        "pullrequest.refused.settings",
+        count=len(acting),
+        done=_done("changed", acting),
+        directory=directory.shown(),
+    )
+    return Verdict(change.path, "settings", False, why)
+
+
+def _entry(
+    root: os.PathLike[str] | str,
+    changes: Changes,
+    change: Change,
+    acting: list[tuple[str, str]],
+    directory: Maintainers,
+) -> Verdict:
+    def by_directory(kind: str) -> Verdict | None:
+        for login, role in acting:
+            if directory.includes(login):
+                why = message("pullrequest.ok.directory", who=_who(login, role))
+                return Verdict(change.path, kind, True, why, (), line, column)
+        return None
+
+    line, column = 1, 1
+    if change.status == "D":
+        allowed = by_directory("deleted")
+        if allowed:
+            return allowed
+        why = message(
+            "pullrequest.refused.deleted",
+            count=len(acting),
+            done=_done("deleted", acting),
+            directory=directory.shown(),
         )
-    elif was:
+        return Verdict(change.path, "deleted", False, why)
+    after = _document(root, changes.head, change.path)
+    if after is not None:
+        line, column = after.locate(("maintainers",))
+    before = _document(root, changes.maintainers_at, change.path)
+    if before is None and change.status == "A":
+        listed = _handles(after.data.get("maintainers")) if after and after.data else []
+        verdict = _new_entry(change, listed, acting, directory, line, column)
+        return verdict if verdict.allowed else by_directory("added") or verdict
+    kept = _handles(before.data.get("maintainers")) if before and before.data else []
+    keepers = {k.casefold() for k in kept}
+    for login, role in acting:
+        if login.casefold() in keepers:
+            why = message("pullrequest.ok.maintainer", who=_who(login, role))
+            return Verdict(change.path, "changed", True, why, tuple(kept), line, column)
+    allowed = by_directory("changed")
+    if allowed:
+        return Verdict(change.path, "changed", True, allowed.reason, tuple(kept), line, column)
+    done = _done("changed", acting)
+    if kept:
+        why = message(
+            "pullrequest.refused.changed", count=len(acting), done=done, maintainers=people(kept)
+        )
+    else:
+        why = message(
+            "pullrequest.refused.unmaintained",
+            count=len(acting),
+            done=done,
+            directory=directory.shown(),
+        )
+    return Verdict(change.path, "changed", False, why, tuple(kept), line, column)
+
+
+def _new_entry(
+    change: Change,
+    listed: list[str],
+    acting: list[tuple[str, str]],
+    directory: Maintainers,
+    line: int,
+    column: int,
+) -> Verdict:
+    here = {login.casefold() for login, _ in acting}
+    missing = [h for h in listed if h.casefold() not in here]
+    done = _done("added", acting)
+    if listed and not missing:
+        why = message("pullrequest.ok.new", maintainers=people(listed))
+        return Verdict(change.path, "added", True, why, tuple(listed), line, column)
+    if listed:
+        why = message(
+            "pullrequest.refused.new",
+            count=len(missing),
+            done=done,
+            missing=people(missing),
+            directory=directory.shown(),
+        )
+    else:
+        why = message("pullrequest.refused.new_empty", done=done, directory=directory.shown())
+    return Verdict(change.path, "added", False, why, tuple(listed), line, column)
+
+
+# --- quartier validate --changed-since --author -------------------------------
+
+
+def authority_problems(
+    root: os.PathLike[str] | str, changes: Changes, author: str | None
+) -> list[Problem]:
+    """What :func:`decide` says of the author alone, as problems for ``quartier validate``.
+
+    Deleting an entry is an error unless the author is a directory
+    maintainer (without ``--author``, always): the tree loses an id others
+    may name. The rest is a warning, since an approval can settle it and
+    only ``quartier approvals`` sees approvals. Teams in ``directory.yaml``
+    are not read here (that needs GitHub): a team's member gets the warning.
+    """
+    if author is None:
+        deleted = [c for c in changes.items if c.is_entry and c.status == "D"]
+        verdicts = [Verdict(c.path, "deleted", False, "") for c in deleted]
+    else:
+        verdicts = decide(root, changes, author)
+    out: list[Problem] = []
+    for verdict in verdicts:
+        if verdict.allowed:
+            continue
+        if verdict.change == "deleted":
+            out.append(
+                Problem(
+                    verdict.path,
+                    1,
+                    1,
+                    "id",
+                    message("pullrequest.deleted"),
+                    message("pullrequest.deleted.fix"),
+                )
+            )
+            continue
         out.append(
             Problem(
-                change.path,
-                line,
-                column,
+                verdict.path,
+                verdict.line,
+                verdict.column,
                 "maintainers",
-                message("pullrequest.not_maintainer", author=me, maintainers=shown),
-                message("pullrequest.not_maintainer.fix"),
+                verdict.reason,
+                message("pullrequest.needs_approval.fix"),
                 Severity.WARNING,
             )
         )
     return out
 
 
-def _directory_maintainers(root: Path, base: str) -> set[str]:
-    data = _base_data(root, base, "directory.yaml")
-    return {h.casefold() for h in _handles(data.get("maintainers"))}
+# --- Files at a commit ---------------------------------------------------------
 
 
-def _base_data(root: Path, base: str, path: str) -> dict[str, object]:
-    """The mapping at ``path`` in the base commit, or an empty one when absent or unreadable."""
-    try:
-        raw = _git(root, "show", f"{base}:{path}")
-    except QuartierError:
-        return {}
-    doc = load_bytes(raw, path)
-    return doc.data or {}
+def _size(root: os.PathLike[str] | str, commit: str, path: str) -> int | None:
+    """The size of the file at ``path`` in ``commit``, or ``None`` when it has none there."""
+    result = _run(os.fspath(root), ("cat-file", "-s", f"{commit}:{path}"))
+    if result.returncode != 0:
+        return None
+    kind = _run(os.fspath(root), ("cat-file", "-t", f"{commit}:{path}"))
+    if kind.stdout.strip() != b"blob":
+        return None
+    return int(result.stdout.strip() or 0)
+
+
+def _document(root: os.PathLike[str] | str, commit: str, path: str) -> Document | None:
+    """The file at ``path`` in ``commit`` loaded, or ``None`` when absent.
+
+    Read from git's objects, never the working tree, with the loader's size
+    limit checked before anything is read; an oversized or broken file
+    loads with no data (``quartier validate`` says why).
+    """
+    size = _size(root, commit, path)
+    if size is None:
+        return None
+    if size > MAX_BYTES:
+        return Document(path)
+    return load_bytes(_git(root, "cat-file", "blob", f"{commit}:{path}"), path)
 
 
 def _handles(value: object) -> list[str]:
     if not isinstance(value, list):
         return []
-    return [v for v in value if isinstance(v, str)]
+    return [v for v in value if isinstance(v, str) and v]
