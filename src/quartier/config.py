@@ -29,9 +29,9 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from .fields import CountryCode, Email, GitHubHandle, LanguageTag, ShortText, Slug, Url
+from .fields import CountryCode, Email, LanguageTag, ShortText, Slug, Url
 from .messages import message
 from .taxonomy import LocalCategory
 
@@ -42,6 +42,16 @@ LICENSES = {
     "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
     "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
 }
+
+
+# A person's GitHub login, or a team of an organisation as org/team-slug (whose
+# members quartier approvals reads from GitHub); one pattern, so one clear error.
+GitHubLoginOrTeam = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}(?:/[A-Za-z0-9][A-Za-z0-9_-]{0,99})?$"
+    ),
+]
 
 
 class _Model(BaseModel):
@@ -188,10 +198,11 @@ class DirectoryConfig(_Model):
     )
     areas: list[Area] = Field(min_length=1, description="The region: one or more areas.")
     site: SiteSettings = Field(default_factory=SiteSettings, description="The human site's look.")
-    maintainers: list[GitHubHandle] = Field(
+    maintainers: list[GitHubLoginOrTeam] = Field(
         default_factory=list,
-        description="GitHub logins of the people who run the directory: they may change any "
-        "entry's maintainers and remove spam. Read from the base version of a pull request, "
+        description="GitHub logins of the people who run the directory, or teams as "
+        "org/team-slug: they may change any entry and approve for owners without a GitHub "
+        "account (docs/maintainers.md). Read from the base version of a pull request, "
         "so a pull request cannot add its author here and use it at once.",
     )
     categories: list[LocalCategory] = Field(
