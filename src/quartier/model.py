@@ -386,8 +386,9 @@ class Entry(_Model):
     )
     images: list[Image] = Field(default_factory=list, description="Photos with alternative text.")
     maintainers: list[GitHubHandle] = Field(
-        min_length=1,
-        description="GitHub handles of the people who may approve changes to this entry.",
+        description="GitHub logins of the people who may change this entry or approve changes "
+        "to it. Write [] for an owner without a GitHub account: then only the directory's "
+        "maintainers may change it, acting for them.",
     )
     last_verified: PastDate = Field(
         description="The day a person last checked this entry is true, YYYY-MM-DD."
