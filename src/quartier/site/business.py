@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from ..hours import DAYS, weekly
 from ..model import Entry
@@ -216,7 +216,31 @@ def context(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> dic
         "last_verified": t.date(e.last_verified),
         "superseded": superseded,
         "edit_url": f"{repo.rstrip('/')}/edit/main/{path}" if repo and path else None,
+        "report": report_links(ctx, e.id, t),
     }
+
+
+def report_links(ctx: BuildContext, entry_id: str, t: Strings) -> dict[str, str] | None:
+    """Where a customer reports that an entry is wrong (closed, moved, wrong hours).
+
+    The repository's problem-report issue form with the entry's id filled in,
+    and, when ``contact_email`` is set, an e-mail with the id in its subject
+    for people without a GitHub account; None when the directory has neither.
+    """
+    repo, email = ctx.config.repository, ctx.config.contact_email
+    if not repo and not email:
+        return None
+    links = {}
+    if repo:
+        query = urlencode({"template": "report-problem.yml", "entry": entry_id}, quote_via=quote)
+        links["issue_url"] = f"{repo.rstrip('/')}/issues/new?{query}"
+    if email:
+        page = ctx.url(urls.business_page(entry_id))
+        subject = t.fill("report_subject", id=entry_id)
+        body = t.fill("report_body", url=page).replace("\n", "\r\n")
+        query = urlencode({"subject": subject, "body": body}, quote_via=quote)
+        links["mail_url"] = f"mailto:{quote(email, safe='@')}?{query}"
+    return links
 
 
 def render_business(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> str:

@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from ..publish.context import BuildContext
+from .entry_form import context as entry_form_context
 
 HERE = Path(__file__).parent
 THEME_DIR = HERE / "theme"
@@ -100,6 +101,8 @@ def page_context(ctx: BuildContext) -> dict[str, Any]:
         "example_category": example.category if example else "bakery",
         "api": settings.base_url + "api/v1/",
         "data": settings.base_url + "data/",
+        # The "Add your business" form (pages/entry-form.html): categories, areas, ways to send.
+        "form": entry_form_context(ctx),
     }
 
 
