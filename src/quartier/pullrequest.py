@@ -115,8 +115,12 @@ def _commit(root: os.PathLike[str] | str, revision: str) -> str:
     """The full id of the commit ``revision`` names; an option-like revision is refused."""
     if not revision or revision.startswith("-"):
         raise QuartierError(message("pullrequest.revision", revision=repr(revision)))
-    out = _git(root, "rev-parse", "--verify", "--end-of-options", f"{revision}^{{commit}}")
-    return out.decode().strip()
+    found = _run(
+        os.fspath(root), ("rev-parse", "--verify", "--end-of-options", f"{revision}^{{commit}}")
+    )
+    if found.returncode != 0:
+        raise QuartierError(message("pullrequest.revision.unknown", revision=repr(revision)))
+    return found.stdout.decode().strip()
 
 
 def changed_files(root: os.PathLike[str] | str, base: str, head: str = "HEAD") -> Changes:
@@ -147,7 +151,8 @@ def named_changes(
     """Like :func:`changed_files` for the ``paths`` given (relative to the repository).
 
     Each is added, modified or deleted according to whether git has it at
-    the merge base and at ``head``; a path in neither is a usage error.
+    the merge base and at ``head`` (and left out when it is the same in
+    both); a path in neither is a usage error.
     """
     target = _commit(root, base)
     tip = _commit(root, head)
@@ -155,11 +160,11 @@ def named_changes(
     items = []
     for given in dict.fromkeys(paths):
         path = repository_path(given)
-        before = _size(root, merge_base, path) is not None
-        after = _size(root, tip, path) is not None
-        if not (before or after):
+        before, after = _blob(root, merge_base, path), _blob(root, tip, path)
+        if before is None and after is None:
             raise QuartierError(message("pullrequest.path.unknown", path=repr(given), base=base))
-        items.append(Change("M" if before and after else "A" if after else "D", path))
+        if before != after:  # a file the pull request leaves as it was is no change
+            items.append(Change("M" if before and after else "A" if after else "D", path))
     return Changes(merge_base, tuple(items), tip, target)
 
 
@@ -458,15 +463,19 @@ def authority_problems(
 # --- Files at a commit ---------------------------------------------------------
 
 
-def _size(root: os.PathLike[str] | str, commit: str, path: str) -> int | None:
-    """The size of the file at ``path`` in ``commit``, or ``None`` when it has none there."""
-    result = _run(os.fspath(root), ("cat-file", "-s", f"{commit}:{path}"))
-    if result.returncode != 0:
-        return None
-    kind = _run(os.fspath(root), ("cat-file", "-t", f"{commit}:{path}"))
-    if kind.stdout.strip() != b"blob":
-        return None
-    return int(result.stdout.strip() or 0)
+def _blob(root: os.PathLike[str] | str, commit: str, path: str) -> tuple[str, int] | None:
+    """The object id and size of the file at ``path`` in ``commit``; ``None`` when it has none.
+
+    A folder, a symbolic link or a submodule at ``path`` is no file. Paths
+    are literal (``--literal-pathspecs``): ``[v]elowerk.yaml`` is that name.
+    """
+    out = _git(root, "--literal-pathspecs", "ls-tree", "-l", "-z", commit, "--", path)
+    for record in out.split(b"\0"):
+        info, _, name = record.partition(b"\t")
+        mode, kind, object_id, size = (info.split() + [b""] * 4)[:4]
+        if os.fsdecode(name) == path and kind == b"blob" and mode in (b"100644", b"100755"):
+            return object_id.decode(), int(size)
+    return None
 
 
 def _document(root: os.PathLike[str] | str, commit: str, path: str) -> Document | None:
@@ -476,12 +485,13 @@ def _document(root: os.PathLike[str] | str, commit: str, path: str) -> Document 
     limit checked before anything is read; an oversized or broken file
     loads with no data (``quartier validate`` says why).
     """
-    size = _size(root, commit, path)
-    if size is None:
+    found = _blob(root, commit, path)
+    if found is None:
         return None
+    object_id, size = found
     if size > MAX_BYTES:
         return Document(path)
-    return load_bytes(_git(root, "cat-file", "blob", f"{commit}:{path}"), path)
+    return load_bytes(_git(root, "cat-file", "blob", object_id), path)
 
 
 def _handles(value: object) -> list[str]:
