@@ -505,7 +505,7 @@ def inert(text: str) -> str:
     that no text ends the span early: ``inert("@everyone")`` is
     ```` `@everyone` ````, ``inert("a`b")`` is ```` ``a`b`` ````.
     """
-    text = " ".join(printable(text).split()) or "-"
+    text = printable(" ".join(text.split())) or "-"
     fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
@@ -517,7 +517,7 @@ def inert_title(text: str) -> str:
     A zero-width space after each ``@`` and ``#`` keeps "@everyone" from
     mentioning and "#12" from linking while it still reads the same.
     """
-    text = " ".join(printable(text).split())
+    text = printable(" ".join(text.split()))
     if len(text) > TITLE_LENGTH:
         text = text[: TITLE_LENGTH - 1] + "…"
     return re.sub("([@#])", "\\1" + _ZERO_WIDTH_SPACE, text)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+from datetime import date
 from html import escape
 from typing import Any
 
@@ -22,7 +24,8 @@ from ..model import Entry
 from ..publish import urls
 from ..publish.context import BuildContext
 from ..publish.jsonld import embed
-from .i18n import first_of, strings
+from ..stale import warned_stale
+from .i18n import Strings, first_of, strings
 
 SHELL = "businesses/_shell/index.md"
 TITLE_SLOT = "QUARTIERTITLESLOT"
@@ -62,7 +65,7 @@ def _yaml_str(text: str) -> str:
     return _NOT_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
-def _business_item(ctx: BuildContext, entry: Entry, prefix: str) -> str:
+def _business_item(ctx: BuildContext, entry: Entry, prefix: str, stale: Mapping[str, date]) -> str:
     ui = ctx.config.site.language
     t = strings(ui)
     # The summary in the interface's language where the business wrote one, marked with its own.
@@ -76,7 +79,23 @@ def _business_item(ctx: BuildContext, entry: Entry, prefix: str) -> str:
     return (
         f'<li><a href="{prefix}{urls.business_page(entry.id)}">{escape(entry.name)}</a>{status}'
         f' <span class="q-small">{escape(entry.location.address.locality)}</span>'
-        f"<br>{summary}</li>"
+        f"{_stale_mark(t, stale.get(entry.id))}<br>{summary}</li>"
+    )
+
+
+def _stale_mark(t: Strings, verified: date | None) -> str:
+    """ "not checked since May 2025" after an entry ``quartier validate`` warns is stale.
+
+    ``verified`` is its ``last_verified`` (None: not stale, no mark); see
+    :func:`quartier.stale.warned_stale` for which entries those are.
+    """
+    if verified is None:
+        return ""
+    month = t.partial_date(f"{verified:%Y-%m}")
+    note = t.fill("stale_title", date=t.date(verified))
+    return (
+        f' <span class="q-small q-stale" title="{escape(note)}">'
+        f"{escape(t.fill('stale_since', month=month))}</span>"
     )
 
 
@@ -101,7 +120,7 @@ def _item_list(ctx: BuildContext, name: str, page: str, ids: list[str]) -> dict[
 
 
 def _list_page(
-    ctx: BuildContext, title: str, intro: str, page: str, ids: list[str]
+    ctx: BuildContext, title: str, intro: str, page: str, ids: list[str], stale: Mapping[str, date]
 ) -> tuple[str, str]:
     t = strings(ctx.config.site.language)
     entries = ctx.directory.entries
@@ -109,7 +128,7 @@ def _list_page(
     ordered = sorted(
         ids, key=lambda i: (entries[i].status != "open", entries[i].name.casefold(), i)
     )
-    items = "\n".join(_business_item(ctx, entries[i], "../../") for i in ordered)
+    items = "\n".join(_business_item(ctx, entries[i], "../../", stale) for i in ordered)
     markdown = (
         _front(title, intro, _item_list(ctx, title, page, ordered))
         + f"<h1>{escape(title)}</h1>\n\n<p>{escape(intro)}</p>\n\n"
@@ -137,17 +156,18 @@ def generated_pages(ctx: BuildContext) -> tuple[dict[str, str], dict[str, str]]:
     ui = ctx.config.site.language
     pages: dict[str, str] = {}
     lists: dict[str, str] = {}
+    stale = warned_stale(ctx.directory)
     for cat_id, ids in ctx.by_category.items():
         cat = ctx.taxonomy.get(cat_id)
         label = cat.label(ui) if cat else cat_id
         page = urls.category_page(cat_id)
         pages[page + "index.md"], lists[page + "index.md"] = _list_page(
-            ctx, label, _list_intro(ctx, label, len(ids)), page, ids
+            ctx, label, _list_intro(ctx, label, len(ids)), page, ids, stale
         )
     for _slug, (name, ids) in ctx.by_place.items():
         page = urls.place_page(name)
         pages[page + "index.md"], lists[page + "index.md"] = _list_page(
-            ctx, name, _list_intro(ctx, name, len(ids)), page, ids
+            ctx, name, _list_intro(ctx, name, len(ids)), page, ids, stale
         )
     pages["categories/index.md"] = _categories_index(ctx)
     pages["places/index.md"] = _places_index(ctx)
@@ -251,7 +271,8 @@ def home_sections(ctx: BuildContext) -> str:
     t = strings(ctx.config.site.language)
     newest = sorted(ctx.entries(), key=lambda e: (-e.last_verified.toordinal(), e.id))
     newest = [e for e in newest if e.status == "open"][:NEWEST]
-    items = "\n".join(_business_item(ctx, e, "") for e in newest)
+    stale = warned_stale(ctx.directory)
+    items = "\n".join(_business_item(ctx, e, "", stale) for e in newest)
     if not newest:
         return ""  # a new directory: the home page says how to join instead
     return (
