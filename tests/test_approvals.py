@@ -10,6 +10,7 @@ read from a GitHub stand-in on loopback.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -416,6 +417,13 @@ def test_usage_mistakes_are_named(pr, capsys, args, said) -> None:
     assert "Traceback" not in err
 
 
+def test_the_repository_is_found_from_a_folder_inside_it(pr, capsys, monkeypatch) -> None:
+    root = pr({VELOWERK: EDITED})
+    monkeypatch.chdir(root / "entries" / "ch")
+    assert main(["approvals", "--base", "main", "--author", "lea-brunner"]) == 0
+    assert capsys.readouterr().out.startswith(f"{VELOWERK}: allowed")
+
+
 def test_a_base_that_looks_like_an_option_is_refused(pr, capsys) -> None:
     root = pr({VELOWERK: EDITED})
     code = main(["approvals", "--root", str(root), "--base=--output=/tmp/x", "--author", "a"])
@@ -511,7 +519,7 @@ def test_without_a_head_commit_any_standing_approval_counts() -> None:
     assert current_approvers([review("lea", "APPROVED", "2026-11-01T10:00:00Z", OLD)]) == ["lea"]
 
 
-def test_reviews_from_the_api_decide(pr, capsys, tmp_path) -> None:
+def test_reviews_from_the_api_decide(pr, capsys, tmp_path, monkeypatch) -> None:
     root = pr({VELOWERK: EDITED})
     head = git(root, "rev-parse", "HEAD")
     reviews = tmp_path / "reviews.json"
@@ -525,6 +533,8 @@ def test_reviews_from_the_api_decide(pr, capsys, tmp_path) -> None:
 
     approved = review("lea-brunner", "APPROVED", "2026-11-01T10:00:00Z", head, 1)
     assert run(approved) == 0
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(reviews.read_bytes())))
+    assert approvals(capsys, root, "mallory", "--reviews", "-", "--head-sha", head)[0] == 0
     assert run({**approved, "state": "DISMISSED"}) == 1
     assert (
         run(approved, review("lea-brunner", "CHANGES_REQUESTED", "2026-11-02T10:00:00Z", head, 2))

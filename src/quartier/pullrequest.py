@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from .load import MAX_BYTES, Document, load_bytes
+from .load import MAX_BYTES, load_bytes
 from .messages import message
 from .problems import Problem, QuartierError, Severity, printable
 
@@ -123,6 +123,11 @@ def _commit(root: os.PathLike[str] | str, revision: str) -> str:
     return found.stdout.decode().strip()
 
 
+def toplevel(near: os.PathLike[str] | str) -> str:
+    """The top folder of the git repository that holds ``near``."""
+    return _git(near, "rev-parse", "--show-toplevel").decode().rstrip("\n")
+
+
 def changed_files(root: os.PathLike[str] | str, base: str, head: str = "HEAD") -> Changes:
     """Every path changed between the merge base of ``base`` and ``head``, NUL-separated from git.
 
@@ -157,10 +162,11 @@ def named_changes(
     target = _commit(root, base)
     tip = _commit(root, head)
     merge_base = _git(root, "merge-base", "--end-of-options", target, tip).decode().strip()
+    named = {repository_path(given): given for given in paths}
+    was, now = _blobs(root, merge_base, named), _blobs(root, tip, named)
     items = []
-    for given in dict.fromkeys(paths):
-        path = repository_path(given)
-        before, after = _blob(root, merge_base, path), _blob(root, tip, path)
+    for path, given in named.items():
+        before, after = was.get(path), now.get(path)
         if before is None and after is None:
             raise QuartierError(message("pullrequest.path.unknown", path=repr(given), base=base))
         if before != after:  # a file the pull request leaves as it was is no change
@@ -250,8 +256,8 @@ def people(logins: Iterable[str]) -> str:
 
 def directory_maintainers(root: os.PathLike[str] | str, commit: str) -> Maintainers:
     """The people and teams that ``directory.yaml`` names at ``commit`` (none when absent)."""
-    doc = _document(root, commit, SETTINGS)
-    listed = _handles(doc.data.get("maintainers")) if doc and doc.data else []
+    found = listed_maintainers(root, commit, [SETTINGS]).get(SETTINGS)
+    listed = found.handles if found else ()
     return Maintainers(
         tuple(h for h in listed if "/" not in h), tuple(h for h in listed if "/" in h)
     )
@@ -282,12 +288,16 @@ def decide(
     if directory is None:
         directory = directory_maintainers(root, changes.maintainers_at)
     acting = _acting(author, approvers)
+    kept = [c.path for c in changes.items if c.is_entry and c.status != "D"]
+    before = listed_maintainers(root, changes.maintainers_at, kept)
+    after = listed_maintainers(root, changes.head, kept)
     out = []
     for change in changes.items:
         if change.path == SETTINGS:
             out.append(_settings(change, acting, directory))
         elif change.is_entry:
-            out.append(_entry(root, changes, change, acting, directory))
+            was, now = before.get(change.path), after.get(change.path)
+            out.append(_entry(change, was, now, acting, directory))
     return out
 
 
@@ -327,9 +337,9 @@ def _settings(change: Change, acting: list[tuple[str, str]], directory: Maintain
 
 
 def _entry(
-    root: os.PathLike[str] | str,
-    changes: Changes,
     change: Change,
+    before: Listed | None,
+    after: Listed | None,
     acting: list[tuple[str, str]],
     directory: Maintainers,
 ) -> Verdict:
@@ -352,15 +362,13 @@ def _entry(
             directory=directory.shown(),
         )
         return Verdict(change.path, "deleted", False, why)
-    after = _document(root, changes.head, change.path)
     if after is not None:
-        line, column = after.locate(("maintainers",))
-    before = _document(root, changes.maintainers_at, change.path)
+        line, column = after.line, after.column
     if before is None and change.status == "A":
-        listed = _handles(after.data.get("maintainers")) if after and after.data else []
+        listed = list(after.handles) if after else []
         verdict = _new_entry(change, listed, acting, directory, line, column)
         return verdict if verdict.allowed else by_directory("added") or verdict
-    kept = _handles(before.data.get("maintainers")) if before and before.data else []
+    kept = list(before.handles) if before else []
     keepers = {k.casefold() for k in kept}
     for login, role in acting:
         if login.casefold() in keepers:
@@ -463,35 +471,97 @@ def authority_problems(
 # --- Files at a commit ---------------------------------------------------------
 
 
-def _blob(root: os.PathLike[str] | str, commit: str, path: str) -> tuple[str, int] | None:
-    """The object id and size of the file at ``path`` in ``commit``; ``None`` when it has none.
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """The ``maintainers`` a file lists, and where (1, 1 when it lists none or cannot be read)."""
 
-    A folder, a symbolic link or a submodule at ``path`` is no file. Paths
-    are literal (``--literal-pathspecs``): ``[v]elowerk.yaml`` is that name.
+    handles: tuple[str, ...]
+    line: int = 1
+    column: int = 1
+
+
+def listed_maintainers(
+    root: os.PathLike[str] | str, commit: str, paths: Iterable[str]
+) -> dict[str, Listed]:
+    """What each of ``paths`` that is a file in ``commit`` lists as ``maintainers``.
+
+    Read from git's objects, never the working tree, a batch at a time (one
+    ``ls-tree`` and one ``cat-file --batch`` per :data:`_BATCH` files), with
+    the loader's size limit checked before anything is read; an oversized
+    or broken file lists nobody (``quartier validate`` says why).
     """
-    out = _git(root, "--literal-pathspecs", "ls-tree", "-l", "-z", commit, "--", path)
+    out: dict[str, Listed] = {}
+    wanted = list(dict.fromkeys(paths))
+    for start in range(0, len(wanted), _BATCH):
+        found = _blobs(root, commit, wanted[start : start + _BATCH])
+        small = {path: oid for path, (oid, size) in found.items() if size <= MAX_BYTES}
+        contents = _contents(root, set(small.values()))
+        for path in found:
+            raw = contents.get(small.get(path, ""))
+            doc = load_bytes(raw, path) if raw is not None else None
+            if doc is None or doc.data is None:
+                out[path] = Listed(())
+                continue
+            line, column = doc.locate(("maintainers",))
+            out[path] = Listed(tuple(_handles(doc.data.get("maintainers"))), line, column)
+    return out
+
+
+# Files per git call: argument lists stay short, and at most this many files of
+# MAX_BYTES are in memory at once.
+_BATCH = 256
+_FILE_MODES = (b"100644", b"100755")  # not a link (120000), a submodule or a folder
+
+
+def _blobs(
+    root: os.PathLike[str] | str, commit: str, paths: Iterable[str]
+) -> dict[str, tuple[str, int]]:
+    """Object id and size of each of ``paths`` that is a file in ``commit``.
+
+    Paths are literal (``--literal-pathspecs``): ``[v]elowerk.yaml`` is that name.
+    """
+    wanted = list(paths)
+    if not wanted:
+        return {}
+    names = set(wanted)
+    out = _git(root, "--literal-pathspecs", "ls-tree", "-l", "-z", commit, "--", *wanted)
+    found: dict[str, tuple[str, int]] = {}
     for record in out.split(b"\0"):
-        info, _, name = record.partition(b"\t")
-        mode, kind, object_id, size = (info.split() + [b""] * 4)[:4]
-        if os.fsdecode(name) == path and kind == b"blob" and mode in (b"100644", b"100755"):
-            return object_id.decode(), int(size)
-    return None
+        info, _, raw_name = record.partition(b"\t")
+        fields = info.split()
+        name = os.fsdecode(raw_name)
+        is_file = len(fields) == 4 and fields[1] == b"blob" and fields[0] in _FILE_MODES
+        if is_file and name in names:
+            found[name] = (fields[2].decode(), int(fields[3]))
+    return found
 
 
-def _document(root: os.PathLike[str] | str, commit: str, path: str) -> Document | None:
-    """The file at ``path`` in ``commit`` loaded, or ``None`` when absent.
-
-    Read from git's objects, never the working tree, with the loader's size
-    limit checked before anything is read; an oversized or broken file
-    loads with no data (``quartier validate`` says why).
-    """
-    found = _blob(root, commit, path)
-    if found is None:
-        return None
-    object_id, size = found
-    if size > MAX_BYTES:
-        return Document(path)
-    return load_bytes(_git(root, "cat-file", "blob", object_id), path)
+def _contents(root: os.PathLike[str] | str, object_ids: set[str]) -> dict[str, bytes]:
+    """The bytes of each object, from one ``git cat-file --batch`` (ids in, never names)."""
+    if not object_ids:
+        return {}
+    ids = sorted(object_ids)
+    try:
+        result = subprocess.run(
+            ["git", "-C", os.fspath(root), "cat-file", "--batch"],
+            input="".join(f"{oid}\n" for oid in ids).encode(),
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise QuartierError(message("pullrequest.git.unavailable", reason=exc)) from exc
+    out: dict[str, bytes] = {}
+    data, at = result.stdout, 0
+    for oid in ids:
+        end = data.find(b"\n", at)
+        header = data[at:end].split() if end >= 0 else []
+        if len(header) != 3 or header[0].decode() != oid:
+            break  # missing or garbled: the files left list nobody
+        size = int(header[2])
+        out[oid] = data[end + 1 : end + 1 + size]
+        at = end + 1 + size + 1
+    return out
 
 
 def _handles(value: object) -> list[str]:

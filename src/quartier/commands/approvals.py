@@ -6,10 +6,12 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from . import add_root_option, resolve_root
+from . import add_root_option
 
 if TYPE_CHECKING:
     from ..pullrequest import Maintainers, Verdict
@@ -95,6 +97,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(run=run)
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What the reporters show: each verdict, notes for the reviewer, and who acted."""
+
+    verdicts: list[Verdict]
+    notes: list[str]
+    author: str
+    approvers: list[str]
+    directory: Maintainers
+
+    @property
+    def allowed(self) -> bool:
+        return all(v.allowed for v in self.verdicts)
+
+
 def run(args: argparse.Namespace) -> int:
     from .. import approvals, pullrequest
     from ..messages import message
@@ -105,30 +122,32 @@ def run(args: argparse.Namespace) -> int:
     if args.head_sha and not args.reviews:
         raise QuartierError(message("approvals.head_sha_alone"))
     if args.reviews:
-        approvers += approvals.current_approvers(
-            approvals.read_reviews(args.reviews), args.head_sha or None
-        )
-    root = resolve_root(args.root)
+        reviews = approvals.read_reviews(args.reviews)
+        approvers += approvals.current_approvers(reviews, args.head_sha or None)
+    # The repository git knows, found without loading the settings' models (pydantic).
+    root = args.root if args.root is not None else pullrequest.toplevel(Path.cwd())
     if args.files:
         changes = pullrequest.named_changes(root, args.base, args.files)
     else:
         changes = pullrequest.changed_files(root, args.base)
-    directory = pullrequest.directory_maintainers(root, changes.maintainers_at)
+    listed = pullrequest.directory_maintainers(root, changes.maintainers_at)
     members, unread = approvals.read_teams(
-        directory.teams,
+        listed.teams,
         os.environ.get(approvals.TOKEN_ENV),
         os.environ.get("GITHUB_API_URL", "https://api.github.com"),
     )
-    directory = pullrequest.Maintainers(directory.people, directory.teams, members)
-    verdicts = pullrequest.decide(root, changes, author, approvers, directory)
+    directory = pullrequest.Maintainers(listed.people, listed.teams, members)
     notes = [
-        message("approvals.team.unread", team=f"@{t}", reason=why) for t, why in unread.items()
+        message("approvals.team.unread", team=f"@{team}", reason=why)
+        for team, why in unread.items()
     ]
     others = sum(1 for c in changes.items if not c.is_entry and c.path != pullrequest.SETTINGS)
     if others:
         notes.append(message("approvals.other_files", count=others))
-    REPORTERS[args.format](verdicts, notes, author, approvers, directory, sys.stdout)
-    return 1 if any(not v.allowed for v in verdicts) else 0
+    verdicts = pullrequest.decide(root, changes, author, approvers, directory)
+    decision = Decision(verdicts, notes, author, list(dict.fromkeys(approvers)), directory)
+    REPORTERS[args.format](decision, sys.stdout)
+    return 0 if decision.allowed else 1
 
 
 def summary(verdicts: Sequence[Verdict]) -> str:
@@ -142,39 +161,26 @@ def summary(verdicts: Sequence[Verdict]) -> str:
     return message("approvals.summary.allowed", count=len(verdicts))
 
 
-def text(
-    verdicts: Sequence[Verdict],
-    notes: Sequence[str],
-    author: str,
-    approvers: Sequence[str],
-    directory: Maintainers,
-    out: TextIO,
-) -> None:
+def text(decision: Decision, out: TextIO) -> None:
+    """``path: reason`` per file, refusals first; notes go to standard error."""
     from ..problems import printable
 
-    for note in notes:
+    for note in decision.notes:
         print(f"quartier: {printable(note)}", file=sys.stderr)
-    for v in sorted(verdicts, key=lambda v: (v.allowed, v.path)):
+    for v in sorted(decision.verdicts, key=lambda v: (v.allowed, v.path)):
         out.write(f"{printable(v.path)}: {printable(v.reason)}\n")
-    out.write(summary(verdicts) + "\n")
+    out.write(summary(decision.verdicts) + "\n")
 
 
-def as_json(
-    verdicts: Sequence[Verdict],
-    notes: Sequence[str],
-    author: str,
-    approvers: Sequence[str],
-    directory: Maintainers,
-    out: TextIO,
-) -> None:
+def as_json(decision: Decision, out: TextIO) -> None:
     from ..problems import printable
 
     payload = {
-        "allowed": all(v.allowed for v in verdicts),
-        "author": author,
-        "approved_by": list(dict.fromkeys(approvers)),
-        "directory_maintainers": [*directory.people, *directory.teams],
-        "notes": list(notes),
+        "allowed": decision.allowed,
+        "author": decision.author,
+        "approved_by": decision.approvers,
+        "directory_maintainers": [*decision.directory.people, *decision.directory.teams],
+        "notes": decision.notes,
         "files": [
             {
                 "path": printable(v.path),
@@ -184,34 +190,31 @@ def as_json(
                 "maintainers": [printable(m) for m in v.maintainers],
                 "line": v.line,
             }
-            for v in sorted(verdicts, key=lambda v: v.path)
+            for v in sorted(decision.verdicts, key=lambda v: v.path)
         ],
     }
     json.dump(payload, out, ensure_ascii=False, indent=2)
     out.write("\n")
 
 
-def github(
-    verdicts: Sequence[Verdict],
-    notes: Sequence[str],
-    author: str,
-    approvers: Sequence[str],
-    directory: Maintainers,
-    out: TextIO,
-) -> None:
+def github(decision: Decision, out: TextIO) -> None:
     """Workflow commands: an error on each file that lacks an approval, on the pull request."""
     from ..problems import printable
     from ..report import _escape_data, _escape_prop
 
-    for note in notes:
+    for note in decision.notes:
         out.write(f"::warning title=approvals::{_escape_data(printable(note))}\n")
-    for v in sorted(verdicts, key=lambda v: v.path):
+    for v in sorted(decision.verdicts, key=lambda v: v.path):
         if v.allowed:
             out.write(f"{printable(v.path)}: {printable(v.reason)}\n")
             continue
         where = f"file={_escape_prop(printable(v.path))},line={v.line},col={v.column}"
         out.write(f"::error {where},title=approvals::{_escape_data(printable(v.reason))}\n")
-    out.write(summary(verdicts) + "\n")
+    out.write(summary(decision.verdicts) + "\n")
 
 
-REPORTERS = {"text": text, "json": as_json, "github": github}
+REPORTERS: dict[str, Callable[[Decision, TextIO], None]] = {
+    "text": text,
+    "json": as_json,
+    "github": github,
+}
