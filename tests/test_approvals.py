@@ -300,6 +300,32 @@ def test_an_intake_pull_request_by_a_bot(pr, capsys) -> None:
     assert approvals(capsys, root, bot, "--approved-by", "bob")[0] == 1
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        entry("neu", "Neu", 46.957, "[mallory]") + "#" * (128 * 1024),  # over the size limit
+        "a: &a [mallory]\nmaintainers: *a\n",  # an alias
+        "maintainers: mallory\n",  # not a list
+        "- maintainers: [mallory]\n",  # not a mapping
+        "maintainers: [mallory\n",  # not YAML
+    ],
+)
+def test_a_new_entry_that_cannot_be_read_lists_nobody(pr, capsys, content) -> None:
+    root = pr({NEW: content})
+    code, out, _ = approvals(capsys, root, "mallory")
+    assert code == 1 and "it lists no maintainers, so a directory maintainer" in out
+
+
+def test_a_link_is_no_entry_of_its_own(pr, capsys) -> None:
+    # A symbolic link to another entry would borrow its maintainers: it lists nobody.
+    root = pr({})
+    (root / NEW).symlink_to("velowerk-lorraine.yaml")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "link")
+    code, out, _ = approvals(capsys, root, "lea-brunner")
+    assert code == 1 and f"{NEW}: added by @lea-brunner; it lists no maintainers" in out
+
+
 def test_a_maintainer_may_not_delete_their_entry(pr, capsys) -> None:
     root = pr({VELOWERK: None})
     for author in ("mallory", "lea-brunner"):
