@@ -1,7 +1,9 @@
 """Write every file generated from the models, or check that none has drifted.
 
 The pydantic models in ``src/quartier`` are the one source of the entry
-JSON Schema, the field reference and the pre-commit hook definition;
+JSON Schema, the field reference, the pre-commit hook definition and (with
+directory.yaml) the issue forms in .github/ISSUE_TEMPLATE/, as
+``quartier forms`` writes them;
 ``schema/taxonomy.yaml`` is a copy of the package's taxonomy for readers. Run
 this after changing a model; CI runs it with ``--check``.
 
@@ -37,7 +39,21 @@ def generated() -> dict[Path, str]:
         ROOT / "schema" / "taxonomy.yaml": TAXONOMY_HEADER + TAXONOMY_FILE.read_text("utf-8"),
         ROOT / "schema" / "entry.md": field_reference(),
         ROOT / ".pre-commit-hooks.yaml": precommit_hooks(),
+        **issue_forms(),
     }
+
+
+def issue_forms() -> dict[Path, str]:
+    """The issue forms of this repository's directory.yaml: ``quartier forms --check``'s files."""
+    from quartier.directory import load_context
+    from quartier.intake.forms import issue_forms as forms
+
+    ctx, problems = load_context(ROOT)
+    if ctx is None:
+        for p in problems:
+            print(f"{p.path}:{p.line}:{p.column}: {p.message}", file=sys.stderr)
+        raise SystemExit(1)
+    return {ROOT / rel: text for rel, text in forms(ctx.config, ctx.taxonomy).items()}
 
 
 def main(argv: list[str] | None = None) -> int:

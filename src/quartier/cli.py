@@ -30,6 +30,8 @@ COMMANDS = (
     "mcp",
     "stale",
     "approvals",
+    "forms",
+    "intake",
 )
 
 

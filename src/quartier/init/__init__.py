@@ -36,6 +36,7 @@ from typing import get_args
 from .. import __version__
 from ..config import CONFIG_NAME, LICENSES, DirectoryConfig, SiteSettings
 from ..explain import validate
+from ..intake.texts import LANGUAGES as FORM_LANGUAGES
 from ..load import load_bytes
 from ..problems import Problem, QuartierError
 from . import render as r
@@ -64,6 +65,13 @@ FILES = {
     ".github/workflows/approvals.yml": "checks that an entry's maintainers approve its changes",
     ".github/workflows/pages.yml": "builds the site and deploys it to GitHub Pages",
     ".github/workflows/stale.yml": "weekly: reminds owners whose entry nobody confirmed lately",
+    ".github/workflows/intake.yml": "turns an 'add my business' issue into a pull request",
+    **{
+        f".github/ISSUE_TEMPLATE/add-business-{lang}.yml": f"issue form to add a business ({lang})"
+        for lang in FORM_LANGUAGES
+    },
+    ".github/ISSUE_TEMPLATE/report-problem.yml": "the issue form to report a wrong entry",
+    ".github/ISSUE_TEMPLATE/config.yml": "no blank issues: owners land on the forms",
     ".github/dependabot.yml": "proposes upgrades of quartier and of the actions",
     ".pre-commit-config.yaml": "the same check before each commit",
     ".gitignore": "keeps _site/ and .quartier-cache out of git",
@@ -76,6 +84,7 @@ _PLAIN_TEMPLATES = {
     ".github/workflows/approvals.yml": "github/workflows/approvals.yml",
     ".github/workflows/pages.yml": "github/workflows/pages.yml",
     ".github/workflows/stale.yml": "github/workflows/stale.yml",
+    ".github/workflows/intake.yml": "github/workflows/intake.yml",
     ".github/dependabot.yml": "github/dependabot.yml",
     ".pre-commit-config.yaml": "pre-commit-config.yaml",
     ".gitignore": "gitignore",
@@ -339,7 +348,24 @@ def plan_repository(answers: Answers, today: date | None = None) -> Plan:
             f"quartier {__version__} is not a release: until one is on PyPI, follow "
             "'Before the first release on PyPI' in README.md"
         )
-    return Plan({p: files[p] for p in FILES}, config, example_path, owner_language, notes)
+    files.update(_issue_forms(config, notes))
+    planned = {p: files[p] for p in FILES if p in files}
+    return Plan(planned, config, example_path, owner_language, notes)
+
+
+def _issue_forms(config: DirectoryConfig, notes: list[str]) -> dict[str, str]:
+    """The issue forms in the directory's languages (:mod:`quartier.intake.forms`)."""
+    from ..intake.forms import issue_forms
+    from ..taxonomy import load_taxonomy, with_local
+
+    shared, _ = load_taxonomy()
+    assert shared is not None  # the package's own data; load_context refused a broken one
+    taxonomy, _ = with_local(shared, config.categories)
+    try:
+        return issue_forms(config, taxonomy)
+    except QuartierError as exc:  # Babel missing: the forms can be written later
+        notes.append(f"no issue forms written ({exc}); then run: quartier forms")
+        return {}
 
 
 def _guess_repository(base_url: str) -> str:
