@@ -44,6 +44,8 @@ from .messages import message
 from .problems import QuartierError, printable
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .directory import Directory
 
 DEFAULT_SOON = 30
@@ -138,7 +140,6 @@ def select(
     ``last_verified`` lies after ``today`` is neither (the contract refuses
     future dates; a ``today`` in the past can still see one).
     """
-    from .load import load_path
     from .publish.urls import business_page
 
     config = directory.config
@@ -148,6 +149,8 @@ def select(
     stale: list[Due] = []
     coming: list[Due] = []
     known: dict[str, tuple[str, date]] = {}
+    # validate's warnings give the line of most; the rest are read again (a few).
+    lines = {p.path: p.line for p in directory.problems if p.field == "last_verified"}
     for entry_id, entry in sorted(directory.entries.items()):
         known[entry_id] = (entry.status, entry.last_verified)
         if entry.status == "permanently_closed":
@@ -159,7 +162,7 @@ def select(
         if not now and not is_stale(entry.last_verified, today + timedelta(days=soon), limit):
             continue
         path = directory.paths[entry_id]
-        line, _ = load_path(directory.root / path, display=path).locate(("last_verified",))
+        line = lines.get(path) or _line_of_last_verified(directory.root / path, path)
         due = Due(
             id=entry_id,
             name=entry.name,
@@ -177,6 +180,12 @@ def select(
     return Report(
         today, limit, soon, _oldest_first(stale), _oldest_first(coming), known, tuple(invalid)
     )
+
+
+def _line_of_last_verified(file: Path, path: str) -> int:
+    from .load import load_path
+
+    return load_path(file, display=path).locate(("last_verified",))[0]
 
 
 def _oldest_first(dues: list[Due]) -> tuple[Due, ...]:
