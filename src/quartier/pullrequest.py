@@ -288,9 +288,9 @@ def decide(
     if directory is None:
         directory = directory_maintainers(root, changes.maintainers_at)
     acting = _acting(author, approvers)
-    kept = [c.path for c in changes.items if c.is_entry and c.status != "D"]
-    before = listed_maintainers(root, changes.maintainers_at, kept)
-    after = listed_maintainers(root, changes.head, kept)
+    present = [c.path for c in changes.items if c.is_entry and c.status != "D"]
+    before = listed_maintainers(root, changes.maintainers_at, present)
+    after = listed_maintainers(root, changes.head, present)
     out = []
     for change in changes.items:
         if change.path == SETTINGS:
