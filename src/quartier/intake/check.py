@@ -25,6 +25,7 @@ from ..directory import entry_paths, read_entries, relative_path
 from ..explain import validate
 from ..load import load_bytes, load_path
 from ..model import Entry, address_country
+from ..parallel import long_lived
 from ..problems import Problem
 from .form import field_of
 from .results import Reading, code
@@ -43,7 +44,8 @@ def check_text(root: Path, rel: str, text: str, ctx: Context) -> list[Problem]:
     stem = Path(rel).stem
     problems = doc.problems + check_entry(entry, doc, stem, ctx)
     others = [p for p in entry_paths(root) if relative_path(p, root) != rel]
-    keys = [k for _, _, _, k in read_entries(others, root, ctx, keep_entries=False) if k]
+    with long_lived():  # as quartier validate reads them: on every core, no cycle collector
+        keys = [k for _, _, _, k in read_entries(others, root, ctx, keep_entries=False) if k]
     problems += check_tree([*keys, keys_of(entry, doc)], blame={rel})
     return problems
 
