@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
-        "issue",
+        "source",
         type=Path,
         metavar="ISSUE",
         help="the issue body (Markdown, as GitHub delivers it; - for standard input), "
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from ..problems import QuartierError
 
     limit = MAX_JSON_BYTES if args.json else MAX_BODY * 4
-    raw = _read(args.issue, limit)
+    raw = _read(args.source, limit)
     if args.json:
         issue = read_issue_json(raw)
         reason = intake_issue(issue)
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             issue = Issue(body=raw.decode("utf-8"))
         except UnicodeDecodeError:
-            raise QuartierError(f"{args.issue} is not UTF-8 text") from None
+            raise QuartierError(f"{args.source} is not UTF-8 text") from None
     author = args.author or issue.author
     if not author:
         raise QuartierError("who opened the issue? give --author LOGIN (it becomes the maintainer)")

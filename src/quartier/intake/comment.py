@@ -75,7 +75,11 @@ def pull_request(outcome: Outcome) -> PullRequest:
     title = text(lang, f"pull_request.title_{kind}", name=_title_text(name))
     lines = [
         text(
-            lang, f"pull_request.intro_{kind}", name=code(name), author=author, issue=outcome.issue
+            lang,
+            f"pull_request.intro_{kind}",
+            name=inert(code(name)),
+            author=author,
+            issue=outcome.issue,
         ),
         "",
         f"Closes #{outcome.issue}",
@@ -113,6 +117,16 @@ def pull_request(outcome: Outcome) -> PullRequest:
         f"{'Update' if outcome.update else 'Add'} {outcome.path} (intake issue #{outcome.issue})"
     )
     return PullRequest(branch_name(outcome.issue), title, "\n".join(lines) + "\n", message)
+
+
+def inert(markdown: str) -> str:
+    """``markdown`` with a zero-width space after every ``@`` and ``#``.
+
+    GitHub reads closing keywords ("Closes #1") in a pull request's body and
+    may read them inside code spans too; an owner's name must close no issue
+    and mention no one when the pull request is merged.
+    """
+    return markdown.replace("@", "@\u200b").replace("#", "#\u200b")
 
 
 def _title_text(name: str) -> str:
