@@ -584,6 +584,18 @@ def test_an_unknown_entry_id_is_a_correction_with_a_suggestion(sample: Path) -> 
     assert "did you mean `velowerk-lorraine`?" in comment(outcome)
 
 
+@pytest.mark.parametrize(
+    "hours", ["Mo-Sa 09:00-18:00; Feb 30 off", "Mon-Sat 9am-6pm, closed Apr 31 for inventory"]
+)
+def test_hours_naming_a_day_that_does_not_exist_are_refused(sample: Path, hours: str) -> None:
+    outcome = intake(sample, render_body({**ANSWERS, "opening_hours": hours}, "en"), "owner-1", 8)
+    assert [(c.field, c.key) for c in outcome.corrections] == [
+        ("opening_hours", "hours_no_such_day")
+    ]
+    day = re.search(r"(Feb 30|Apr 31)", hours)
+    assert day and f"names `{day.group(1)}`, a day that does not exist" in comment(outcome)
+
+
 def test_location_parsing() -> None:
     assert read_point("46°56'56\"N 7°26'16\"E") != "unreadable"
     assert read_point("https://maps.app.goo.gl/xyz") == "link"

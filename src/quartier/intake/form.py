@@ -327,7 +327,25 @@ def _opening_hours(a: Answering, value: str) -> None:
             "opening_hours", "hours", proposal, value=code(value), proposal=code(proposal)
         )
         return
+    day = _impossible_day(proposal or joined)
+    if day is not None:
+        a.correct("opening_hours", "hours_no_such_day", value=code(value), day=code(day))
+        return
     a.correct("opening_hours", "hours", value=code(value))
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_DAY = re.compile(r"\b(" + "|".join(_MONTHS) + r")\s*0*(\d{1,2})\b")
+# The longest each month gets (Feb 29 in a leap year: OSM dates have no year).
+_DAYS_IN = dict(zip(_MONTHS, (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), strict=True))
+
+
+def _impossible_day(hours: str) -> str | None:
+    """``"Feb 30"`` when OSM-looking hours name a day no calendar has, else None."""
+    for month, day in _MONTH_DAY.findall(hours):
+        if not 1 <= int(day) <= _DAYS_IN[month]:
+            return f"{month} {day}"
+    return None
 
 
 def propose_hours(value: str) -> str | None:
