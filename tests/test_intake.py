@@ -750,7 +750,14 @@ def test_which_issues_are_intake_issues() -> None:
 
 
 @pytest.mark.parametrize(
-    "content", [b"{not json", b"[1, 2]", b'{"body": 5}', b"x" * (3 * 1024 * 1024)]
+    "content",
+    [
+        b"{not json",
+        b"[1, 2]",
+        b'{"body": 5}',
+        b'{"body": "### Name", "user": {"login": 5}}',  # no author: usage error, not a crash
+        b"x" * (3 * 1024 * 1024),
+    ],
 )
 def test_json_that_is_no_issue_is_a_usage_error(
     sample: Path, tmp_path: Path, content: bytes
@@ -783,6 +790,17 @@ def test_cli_prints_the_entry_or_the_comment_with_exit_status(
     assert said.startswith(MARKER) and "**E-Mail**: `nope` ist keine E-Mail-Adresse." in said
     assert main(["intake", str(good), "--root", str(sample)]) == 2  # who is the author?
     assert main(["intake", str(good), "--author", "not a login", "--root", str(sample)]) == 2
+
+
+def test_cli_reads_the_body_from_standard_input(
+    sample: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    body = render_body(ANSWERS, "fr").encode("utf-8")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(body)))
+    assert main(["intake", "-", "--author", "owner-1", "--root", str(sample)]) == 0
+    assert "name: Velo Flick" in capsys.readouterr().out
 
 
 def test_cli_writes_the_file_once_and_the_workflow_outputs(tmp_path: Path) -> None:

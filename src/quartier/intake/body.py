@@ -145,6 +145,7 @@ def read_issue_json(raw: bytes) -> Issue:
     if not isinstance(data, dict) or not isinstance(data.get("body", ""), str | None):
         raise QuartierError("the JSON is not a GitHub issue (no 'body' text)")
     user = data.get("user") or data.get("author") or {}
+    login = user.get("login") if isinstance(user, dict) else None
     given = data.get("labels")
     labels = (
         tuple(str(item.get("name")) if isinstance(item, dict) else str(item) for item in given)
@@ -154,7 +155,7 @@ def read_issue_json(raw: bytes) -> Issue:
     number = data.get("number")
     return Issue(
         body=data.get("body") or "",
-        author=user.get("login") if isinstance(user, dict) else None,
+        author=login if isinstance(login, str) else None,
         number=number if isinstance(number, int) and not isinstance(number, bool) else None,
         labels=labels,
         state=str(data.get("state") or "open").lower(),
