@@ -609,6 +609,9 @@ def test_a_hostile_name_mentions_nobody_and_fakes_no_marker(name: str) -> None:
     assert title.endswith(" (velowerk)")
     mentioned, html, links = _rendered(body)
     assert mentioned == {"lea-brunner", "sina-graf"}
+    # Not even inside code: no other @name or #number anywhere in the text.
+    rest = body.replace("Hello @lea-brunner @sina-graf,", "")
+    assert not re.search(r"@[A-Za-z0-9]|#[0-9]", rest), rest
     assert html == ["<!-- quartier-stale:velowerk -->\n"]
     assert all(
         link.startswith((REPO + "/", "https://quartier-dev.github.io/quartier/")) for link in links
@@ -630,7 +633,8 @@ def test_only_valid_logins_are_mentioned() -> None:
 @pytest.mark.parametrize(
     ("text", "span"),
     [
-        ("@everyone", "`@everyone`"),
+        ("@everyone", "`@\u200beveryone`"),
+        ("#12", "`#\u200b12`"),
         ("a`b", "``a`b``"),
         ("`x`", "`` `x` ``"),
         ("a\n\nb", "`a b`"),
@@ -876,7 +880,7 @@ def test_the_workflow_runs_the_plan_one_api_call_per_action(
     opened = calls[2][1]
     assert opened["title"] == "Please confirm: @\u200beveryone's $(touch PWNED) `shop` (old)"
     assert opened["labels"] == ["stale"]
-    assert "`` @everyone's $(touch PWNED) `shop` ``" in opened["body"]
+    assert "`` @\u200beveryone's $(touch PWNED) `shop` ``" in opened["body"]
     assert not (root / "PWNED").exists()
     assert (
         "https://github.com/quartier-dev/quartier/edit/main/entries/ch/bern/old.yaml"

@@ -511,24 +511,31 @@ def inert(text: str) -> str:
 
     One line, control and direction characters shown as escapes, and a fence
     of more backticks than the text holds in a row (CommonMark's rule), so
-    that no text ends the span early: ``inert("@everyone")`` is
-    ```` `@everyone` ````, ``inert("a`b")`` is ```` ``a`b`` ````.
+    that no text ends the span early: ``inert("a`b")`` is ```` ``a`b`` ````.
+    GitHub finds no mention or issue link inside code; ``@`` and ``#`` are
+    broken as well (:func:`_broken`), in case a renderer ever does.
     """
-    text = printable(" ".join(text.split())) or "-"
+    text = _broken(printable(" ".join(text.split())) or "-")
     fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def inert_title(text: str) -> str:
-    """``text`` for an issue title: one printable line, shortened, ``@`` and ``#`` broken.
-
-    A zero-width space after each ``@`` and ``#`` keeps "@everyone" from
-    mentioning and "#12" from linking while it still reads the same.
-    """
+    """``text`` for an issue title: one printable line, shortened, ``@`` and ``#`` broken."""
     text = printable(" ".join(text.split()))
     if len(text) > TITLE_LENGTH:
         text = text[: TITLE_LENGTH - 1] + "…"
+    return _broken(text)
+
+
+def _broken(text: str) -> str:
+    """``text`` with a zero-width space after each ``@`` and ``#``.
+
+    "@everyone" then mentions no one and "#12" links nothing, and both read
+    the same. A zero-width space the text brought itself was already made
+    visible by ``printable``, so it cannot undo this.
+    """
     return re.sub("([@#])", "\\1" + _ZERO_WIDTH_SPACE, text)
 
 
