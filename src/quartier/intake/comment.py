@@ -32,12 +32,14 @@ def comment(outcome: Outcome) -> str:
     lang = outcome.language
     intro = "comment.intro_update" if outcome.update else "comment.intro"
     lines = [MARKER, text(lang, intro), ""]
+    told: set[str] = set()  # each other entry's "write its id to update it" once
     for number, correction in enumerate(outcome.corrections, 1):
         what = (
             text(lang, "form.name") if correction.field == "form" else label(correction.field, lang)
         )
         say = text(lang, f"problems.{correction.key}", **correction.values)
-        if correction.key.startswith("duplicate_"):
+        if correction.key.startswith("duplicate_") and correction.values["other"] not in told:
+            told.add(correction.values["other"])
             say += " " + text(lang, "problems.duplicate_fix", **correction.values)
         if correction.example:
             say += " " + text(lang, "comment.example", example=code(correction.example))

@@ -464,16 +464,17 @@ READERS: dict[str, Callable[[Answering, str], None]] = {
 }
 
 
-def examples(config: DirectoryConfig, language: str) -> dict[str, str]:
+def examples(config: DirectoryConfig, language: str, area: Area | None = None) -> dict[str, str]:
     """The values the form's texts show as examples, from the directory's own settings.
 
     A city's form shows its own town, country, a point in its region and a
-    phone number in its country's format, never the sample's.
+    phone number in its country's format, never the sample's. A comment to an
+    owner uses the owner's area (``area``), the form the directory's first.
     """
     from .ids import slug
     from .location import centre
 
-    area = config.areas[0]
+    area = area or config.areas[0]
     country = area.countries[0]
     point = centre(area.bbox)
     return {
@@ -488,6 +489,15 @@ def examples(config: DirectoryConfig, language: str) -> dict[str, str]:
         "languages": ", ".join(display_language(tag, language) for tag in config.languages),
         "example_id": slug(text(language, "form.fields.name.placeholder"), language),
     }
+
+
+def home_area(config: DirectoryConfig, answers: dict[str, str]) -> Area:
+    """The area an owner's answers point to (their town, else their country), for examples."""
+    town = fold(answers.get("locality", ""))
+    by_town = next((a for a in config.areas if town and fold(a.name).startswith(town)), None)
+    country = country_code(answers.get("country", ""), config.languages)
+    by_country = next((a for a in config.areas if country in a.countries), None)
+    return by_town or by_country or config.areas[0]
 
 
 def example_phone(country: str) -> str:

@@ -107,7 +107,7 @@ def intake(
         ctx.config,
         ctx.taxonomy,
         language,
-        form.examples(ctx.config, language),
+        form.examples(ctx.config, language, form.home_area(ctx.config, answers.values)),
         # An update (even of an entry not found) needs no answer the entry already has.
         update=existing[1] if existing else ({} if asked else None),
     )
