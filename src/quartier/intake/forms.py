@@ -12,9 +12,10 @@
   language, whose field ``entry`` a business page fills in from the link
   ``issues/new?template=report-problem.yml&entry=<id>``;
 - ``config.yml``: blank issues are turned off, so owners and customers land
-  on the forms; a link points to the directory's site. Maintainers who need
-  a plain issue open one from the site's link or the API, or edit this file
-  (and then leave ``quartier forms --check`` out of their workflow).
+  on the forms (an empty issue gets no check and no help); a link points to
+  the directory's site. Maintainers still open other issues with
+  ``gh issue create``; a directory that wants blank issues edits this file
+  and leaves ``quartier forms --check`` out of its workflow.
 
 Generated files start with a header saying so; ``quartier forms --check``
 fails naming every file that differs (drift), as the JSON Schema's check
