@@ -8,6 +8,7 @@ loading the models stays cheap.
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date
 from functools import lru_cache
@@ -272,15 +273,36 @@ def check_not_future(day: date) -> date:
 
 
 def check_opening_hours(text: str) -> str:
-    text = " ".join(text.split())
-    problem = _hours_problem(text)
+    """The hours as OSM ``opening_hours``, or a ValueError that says what to write.
+
+    When the text is an owner's spelling (``Mo: 8-18 Uhr``), the fix is the
+    exact value that means the same, from :func:`quartier.hours_fix.propose`
+    (imported only then, so valid files never load it).
+    """
+    written, text = text, " ".join(text.split())
+    problem = hours_problem(text)
     if problem is not None:
-        raise ValueError(_explain_hours(text, problem), message("fields.hours.fix"))
+        from .hours_fix import propose  # only for invalid values: validating stays instant
+
+        proposal = propose(written)  # with its line breaks, which separate rules
+        fix = (
+            message("fields.hours.proposal.fix", proposal=proposal)
+            if proposal
+            else message("fields.hours.fix")
+        )
+        raise ValueError(_explain_hours(text, problem), fix)
+    impossible = impossible_date(text)
+    if impossible is not None:
+        written, month, days = impossible
+        raise ValueError(
+            message("fields.hours.impossible_date", text=text, date=written, days=days),
+            message("fields.hours.impossible_date.fix", month=month, days=days),
+        )
     return text
 
 
 @lru_cache(maxsize=4096)
-def _hours_problem(text: str) -> str | None:
+def hours_problem(text: str) -> str | None:
     """The parser's complaint about ``text``, or None; most directories repeat a few strings."""
     import opening_hours  # a Rust parser, loaded on first use
 
@@ -289,6 +311,53 @@ def _hours_problem(text: str) -> str | None:
     # ParserError is missing from the package's own stub.
     except opening_hours.ParserError as exc:  # type: ignore[attr-defined]
         return str(exc)
+    return None
+
+
+# Days per month (February in a leap year).
+_MONTH_DAYS = {
+    "Jan": 31,
+    "Feb": 29,
+    "Mar": 31,
+    "Apr": 30,
+    "May": 31,
+    "Jun": 30,
+    "Jul": 31,
+    "Aug": 31,
+    "Sep": 30,
+    "Oct": 31,
+    "Nov": 30,
+    "Dec": 31,
+}
+# A month and its day ('Feb 30'), with a year before ('2023 Feb 29') or a last day after
+# ('Apr 01-31'); not a time ('Dec 24 10:00' is the 24th).
+_MONTH_DAY = re.compile(
+    r"(?:(?<![\d:])(\d{4}) ?)?(?<![A-Za-z])(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    r" ?(\d{1,2})(?![\d:])(?: ?- ?(\d{1,2})(?![\d:]))?"
+)
+_QUOTED = re.compile(r'"[^"]*"')  # comments may say anything
+
+
+def impossible_date(text: str) -> tuple[str, str, int] | None:
+    """The first day in ``text`` that no calendar has: as written, its month, the month's days.
+
+    The parser accepts ``Feb 30`` and ``Apr 01-31``; no shop opens on those
+    days, and an owner who wrote one meant another. ``2023 Feb 29`` is
+    impossible too (2023 is no leap year); ``Feb 29`` alone is not.
+
+    Example: ``impossible_date("Mo-Fr 10:00-18:00; Apr 31 off")`` is ``('Apr 31', 'Apr', 30)``.
+    """
+    if not any(month in text for month in _MONTH_DAYS):
+        return None
+    for found in _MONTH_DAY.finditer(_QUOTED.sub('""', text)):
+        year, month, first, last = found.groups()
+        days = _MONTH_DAYS[month]
+        if year and month == "Feb" and not calendar.isleap(int(year)):
+            days = 28
+        for day in (first, last):
+            if day is not None and int(day) > days:
+                written = f"{year} {month} {day}" if year else f"{month} {day}"
+                return written, month, days
     return None
 
 
