@@ -22,7 +22,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urlsplit
 
 from .config import DirectoryConfig
@@ -33,6 +33,7 @@ from .load import Document
 from .messages import message
 from .model import Entry
 from .problems import Problem, Severity
+from .stale import is_stale
 from .steering import steering_texts
 from .taxonomy import Taxonomy
 
@@ -320,8 +321,7 @@ def check_entry(entry: Entry, doc: Document, stem: str, ctx: Context) -> list[Pr
                 message("checks.no_contact.fix"),
                 Severity.WARNING,
             )
-        limit = timedelta(days=ctx.config.stale_after_days)
-        if ctx.today - entry.last_verified > limit:
+        if is_stale(entry.last_verified, ctx.today, ctx.config.stale_after_days):
             add(
                 ("last_verified",),
                 "last_verified",

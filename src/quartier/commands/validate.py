@@ -19,9 +19,11 @@ fail unless --strict.
 On a pull request, --changed-since asks git what changed (names are never
 passed through a shell): only added or modified entries are checked against
 the whole tree; a deleted or renamed entry, or any other changed file, checks
-the whole tree. With --author, maintainers are read from the base version:
-a new entry may list only its author, and only an entry's maintainers (or
-the directory's, in directory.yaml) may change who maintains it.
+the whole tree. With --author, what `quartier approvals` would decide for
+the author alone is shown as warnings (approvals by reviewers are not
+visible here; the approvals workflow checks them); deleting an entry stays
+an error unless the author is a directory maintainer. Maintainers are read
+from the base version, so a pull request cannot make its author one.
 
 examples:
   quartier validate                      # the whole entries/ tree
