@@ -955,3 +955,99 @@ def test_docs_explain_the_one_setting() -> None:
         "quartier intake",
     ):
         assert needed in docs
+
+
+def test_the_propose_step_pushes_the_branch_then_opens_or_updates_the_pull_request(
+    tmp_path: Path,
+) -> None:
+    """The workflow's shell step, run as written with a stand-in ``gh`` that records its calls."""
+    git = shutil.which("git")
+    bash = shutil.which("bash")
+    if git is None or bash is None:
+        pytest.skip("needs git and bash")
+    remote, work = tmp_path / "remote.git", sample_repo(tmp_path / "work")
+
+    def run(*args: str, cwd: Path = work) -> str:
+        return subprocess.run(args, cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+    run(git, "init", "--quiet", "--bare", str(remote), cwd=tmp_path)
+    run(git, "init", "--quiet", "--initial-branch=main")
+    run(git, "-c", "user.name=t", "-c", "user.email=t@example.org", "add", ".")
+    run(git, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "sample")
+    run(git, "remote", "add", "origin", str(remote))
+    run(git, "push", "--quiet", "origin", "main")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log, open_pr = tmp_path / "gh.log", tmp_path / "open-pr"
+    fake_gh = bin_dir / "gh"
+    fake_gh.write_text(
+        "#!/bin/sh\n"  # each call: its arguments separated by US, calls by RS
+        f'for a in "$@"; do printf "%s\\037" "$a"; done >> "{log}"; printf "\\036" >> "{log}"\n'
+        f'if [ "$1 $2" = "pr list" ] && [ -f "{open_pr}" ]; then cat "{open_pr}"; fi\n',
+        "utf-8",
+    )
+    fake_gh.chmod(0o755)
+    step = next(
+        s
+        for s in yaml.safe_load(WORKFLOW.read_text("utf-8"))["jobs"]["propose"]["steps"]
+        if "git push" in s.get("run", "")
+    )
+    event = tmp_path / "event.json"
+    issue = {
+        "number": 21,
+        "state": "open",
+        "user": {"login": "owner-1"},
+        "labels": [{"name": INTAKE_LABEL}],
+        "body": render_body(ANSWERS, "de"),
+    }
+    event.write_text(json.dumps({"action": "opened", "issue": issue}), "utf-8")
+
+    def propose() -> None:
+        run(git, "checkout", "--quiet", "main")
+        run(git, "reset", "--quiet", "--hard", "origin/main")
+        out = tmp_path / "out"
+        out.write_text("", "utf-8")
+        args = ["intake", "--json", str(event), "--write", "--github-output", str(out)]
+        assert main([*args, "--root", str(work)]) == 0
+        values = parse_github_output(out.read_text("utf-8"))
+        env = {
+            "PATH": f"{bin_dir}:/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "GH_TOKEN": "t",
+            "GH_REPO": "city/directory",
+            "BASE": "main",
+            "BRANCH": values["branch"],
+            "ENTRY": values["path"],
+            "TITLE": values["title"],
+            "BODY": values["body"],
+            "MESSAGE": values["commit_message"],
+        }
+        subprocess.run([bash, "-e", "-c", step["run"]], cwd=work, env=env, check=True)
+
+    def calls() -> list[list[str]]:
+        return [c.split("\x1f")[:-1] for c in log.read_text("utf-8").split("\x1e")[:-1]]
+
+    propose()
+    files = run(git, "ls-tree", "-r", "--name-only", "intake/issue-21", cwd=remote)
+    assert "entries/ch/bern/velo-flick.yaml" in files.split()
+    assert calls()[0] == ["auth", "setup-git"]
+    create = calls()[-1]
+    assert create[:8] == [
+        "pr",
+        "create",
+        "--base",
+        "main",
+        "--head",
+        "intake/issue-21",
+        "--title",
+        "Add Velo Flick",
+    ]
+    assert create[8] == "--body" and "Closes #21" in create[9]
+    # The issue is edited: the same branch is replaced and the open pull request updated.
+    issue["body"] = render_body({**ANSWERS, "phone": "079 308 44 13"}, "de")
+    event.write_text(json.dumps({"action": "edited", "issue": issue}), "utf-8")
+    open_pr.write_text("5\n", "utf-8")
+    propose()
+    assert calls()[-1][:5] == ["pr", "edit", "5", "--title", "Add Velo Flick"]
+    entry = run(git, "show", "intake/issue-21:entries/ch/bern/velo-flick.yaml", cwd=remote)
+    assert "079 308 44 13" in entry
