@@ -61,6 +61,13 @@ ACCEPTED_REFUSED_CEILING = 301  # 300 + '2015 Feb 29' (the reference warns; 2015
 REFUSED_ACCEPTED_CEILING = 17  # - Feb 30, Apr 31, Jun 31, Sep 31, Nov 31, Feb 30-Aug 02
 # test.js appends these rules to many values; the two libraries read a rule of times alone
 # after a day's rule differently (the reference adds it, opening-hours-py replaces the day).
+# Where Quartier reads a value as people mean it and the reference reads it literally: a pm
+# written once, at the end, is the afternoon's for both times.
+DELIBERATE = {
+    "4-10 pm": "16:00-22:00",  # the reference: 04:00-22:00
+    "4:00-10:00 pm": "16:00-22:00",  # the reference: 04:00-22:00
+    "2 a 6 pm": "14:00-18:00",  # Spanish 'a': to; the reference: 02:00-18:00
+}
 SUFFIXES = (
     '; 00:23-00:42 unknown "warning at correct position?"',
     '; 00:01-00:02 closed "warning at correct position?"',
@@ -166,6 +173,7 @@ class Figures:
     correct: list[str] = field(default_factory=list)
     wrong: list[tuple[str, str, str]] = field(default_factory=list)  # value, proposal, reference
     no_proposal: list[str] = field(default_factory=list)
+    deliberate: list[str] = field(default_factory=list)  # read as people mean it: DELIBERATE
     accepted_refused: int = 0  # the reference accepts them; Quartier refuses them
     accepted_refused_with_proposal: int = 0
     refused_accepted: list[str] = field(default_factory=list)
@@ -196,6 +204,8 @@ def figures() -> Figures:
         out.warned_refused += 1
         if proposal is None:
             out.no_proposal.append(value)
+        elif DELIBERATE.get(value) == proposal:
+            out.deliberate.append(value)
         elif good:
             out.correct.append(value)
         else:
@@ -217,6 +227,7 @@ def test_the_reference_data_names_its_source_and_is_complete() -> None:
 
 def test_no_proposal_changes_the_meaning() -> None:
     assert len(figures().wrong) <= WRONG_CEILING, figures().wrong
+    assert sorted(figures().deliberate) == sorted(DELIBERATE)
 
 
 def test_warned_values_get_a_correct_proposal() -> None:
@@ -286,6 +297,11 @@ OWNERS = [
     ("Tue-Sun 11am-7pm", "Tu-Su 11:00-19:00"),
     ("Thu-Sat 10 a.m. - 5 p.m.", "Th-Sa 10:00-17:00"),
     ("Fri & Sat 6pm-2am", "Fr,Sa 18:00-02:00"),
+    ("Wed-Fri 2-7pm, Sat 11am-5pm", "We-Fr 14:00-19:00; Sa 11:00-17:00"),
+    ("Mon-Fri 9-5pm", "Mo-Fr 09:00-17:00"),
+    ("Tue-Sat 10am-6", "Tu-Sa 10:00-18:00"),
+    ("Fri-Sat 8pm-2", "Fr-Sa 20:00-02:00"),
+    ("Mon–Fri 10:00–18:00 / Sat 10:00–15:00", "Mo-Fr 10:00-18:00; Sa 10:00-15:00"),
     ("Mo 12:00 to 14:00", "Mo 12:00-14:00"),
     ("Monday to Friday 08:00-18:00; public holidays closed", "Mo-Fr 08:00-18:00; PH off"),
     ("weekends 10-16", "Sa-Su 10:00-16:00"),
@@ -314,7 +330,6 @@ def test_owners_spellings(written: str, expected: str) -> None:
 UNCLEAR = [
     "9-5",  # nine to five, or 09:00-05:00?
     "Mo-Fr 12-8",
-    "4-10 pm",  # 16:00-22:00 or 04:00-22:00?
     "Su 8-8",
     "Mo-Sa 9-18, Sa 9-14",  # shorter on Saturday, or a second opening?
     "Mo Tu Fr 10:00-12:00",

@@ -10,9 +10,10 @@ value to use, or None when it cannot tell::
     propose("Lu-Ve 7h-18h30, sa 7h-16h")      # 'Mo-Fr 07:00-18:30; Sa 07:00-16:00'
     propose("Mo – Fr: 9 – 12 Uhr und Mo, Di, Do: 15 – 18 Uhr")
     # 'Mo-Fr 09:00-12:00, Mo,Tu,Th 15:00-18:00' (the afternoon is added, not replacing)
+    propose("Wed-Fri 2-7pm")                   # 'We-Fr 14:00-19:00'
     propose("9-5")                             # None: 09:00-05:00, or nine to five?
 
-It never guesses: a text it cannot read whole (an unknown word, ``4-10 pm``,
+It never guesses: a text it cannot read whole (an unknown word, ``11-6``,
 ``Do`` in a text that does not say whether it is German or Spanish) gets no
 proposal, and every proposal is parsed by the same parser that validates
 entries. ``quartier validate`` shows it as the fix of the error ("did you
@@ -48,7 +49,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 # Longer texts get no proposal: the field holds 1,000 characters, and owners'
@@ -340,6 +341,8 @@ def _tokens(text: str) -> list[_Token]:
             else:
                 token, pos = _time_token(found, code, pos)
                 tokens.append(token)
+                if code[found.end() : pos].strip(" .").lower().endswith("uhr"):
+                    tokens.append(_Token("word", "uhr"))  # says the text is German
     return tokens
 
 
@@ -565,7 +568,7 @@ class _Reader:
                 self.take()
                 separator = kind if rules else ""
                 continue
-            if kind in (",", "and", "newline") and rules:
+            if kind in (",", "and", "newline", "/") and rules:
                 self.take()
                 separator = separator or kind
                 continue
@@ -629,7 +632,7 @@ class _Reader:
                 (rule.always and not rule.state) or (rule.state and self.kind(1) == "comment")
             ):
                 self.take()  # '24/7: closed: "always closed"'
-            elif kind in (",", "and", ";", "||", "newline"):
+            elif kind in (",", "and", ";", "||", "newline", "/"):
                 break
             else:
                 raise _CannotTell
@@ -839,11 +842,7 @@ def _span(first: _Point, last: _Point) -> tuple[str, bool]:
     """'HH:MM-HH:MM' for two points, and whether it runs past midnight; or _CannotTell."""
     if first.text or last.text:
         return f"{first.text or _clock(_hour24(first))}-{last.text or _clock(_hour24(last))}", False
-    if bool(first.ampm) != bool(last.ampm):
-        plain = last if first.ampm else first
-        # '4-10 pm' is 16:00-22:00 or 04:00-22:00; '14:00-6pm' is clear.
-        if not (plain.named or (plain.exact and not 60 <= plain.minutes < 13 * 60)):
-            raise _CannotTell
+    first, last = _share_ampm(first, last)
     start, end = _hour24(first), _hour24(last)
     if last.midnight or (last.ampm == "a" and end == 0):
         end = 24 * 60
@@ -860,6 +859,32 @@ def _span(first: _Point, last: _Point) -> tuple[str, bool]:
         if not past_midnight:
             raise _CannotTell
     return f"{_clock(start)}-{_clock(end)}", end < start or end > 24 * 60
+
+
+def _share_ampm(first: _Point, last: _Point) -> tuple[_Point, _Point]:
+    """'2-7pm' is 14:00-19:00, '9-5pm' 09:00-17:00, '10am-6' 10:00-18:00, as people mean them.
+
+    The time without its am or pm is the one, of its two readings, that comes
+    first after (or, for the start, before) the other time; '14:00-6pm' is
+    already clear. (The reference reads '4-10 pm' as 04:00-22:00.)
+    """
+    if bool(first.ampm) == bool(last.ampm):
+        return first, last
+    marked, plain = (first, last) if first.ampm else (last, first)
+    hour = plain.minutes // 60
+    if plain.named or not 1 <= hour <= 12:
+        return first, last  # 24-hour time, noon or midnight: nothing to share
+    other = "a" if marked.ampm == "p" else "p"
+    anchor = _hour24(marked)
+    for ampm in (marked.ampm, other):
+        guess = replace(plain, ampm=ampm)
+        if (first is plain and _hour24(guess) < anchor) or (
+            last is plain and _hour24(guess) > anchor
+        ):
+            return (guess, last) if first is plain else (first, guess)
+    if last is plain and marked.ampm == "p":  # '8pm-2': two in the night
+        return first, replace(plain, ampm="a")
+    raise _CannotTell
 
 
 def _hour24(point: _Point) -> int:
