@@ -110,11 +110,13 @@ _WORDS = {
     "state unknown": "en: unknown",
     "holiday PH": "en: ph holiday holidays|de: feiertag feiertage feiertags feiertagen|"
     "fr: feries|it: festivi|es: festivos",
-    "holiday SH": "en: sh schoolholiday schoolholidays|de: schulferien ferien",
+    # Not 'Ferien' alone: a shop's 'Ferien' are its own holidays as often as the schools'.
+    "holiday SH": "en: sh schoolholiday schoolholidays|de: schulferien",
     "everyday": "en: daily everyday|de: taglich",
     "weekend": "en: weekend weekends|de: wochenende",
     "weekdays": "en: weekdays workdays",
-    "always": "en: always nonstop anytime|de: durchgehend",
+    # Not 'durchgehend': 'durchgehend geöffnet' is as often 'no lunch break' as 'always'.
+    "always": "en: always nonstop anytime",
     "openend": "en: late openend",
     "noon": "en: noon midday|de: mittag|fr: midi|it: mezzogiorno|es: mediodia",
     "midnight": "en: midnight|de: mitternacht|fr: minuit|it: mezzanotte|es: medianoche",
@@ -746,7 +748,7 @@ class _Reader:
                     self.take()
                     month = self.value()
                     item += f"-{month}"
-                    if self.day_of_month():
+                    if " " in item and self.day_of_month():  # 'Jan 05-Mar 10', not 'Mai-Sep 10-18'
                         item += f" {self.take().hour:02d}"
                 elif self.kind() == "range" and " " in item and self.day_of_month(1):
                     self.take()
@@ -779,7 +781,7 @@ class _Reader:
     def times(self, rule: _Rule) -> None:
         while True:
             rule.times.append(self.span(rule))
-            if self.kind() in (",", "and", "/") and self.time_starts(1):
+            if self.kind() in (",", "and", "/", "+") and self.time_starts(1):
                 self.take()
                 continue
             if self.time_starts():
@@ -799,6 +801,10 @@ class _Reader:
             last = self.point()
             text, overnight = _span(first, last)
             rule.overnight |= overnight
+            if self.kind() == "+" and self.time_starts(1):
+                return text  # '8-12 + 14-18': plus, another time
+            if self.kind() == "+" and not (first.exact and last.exact):
+                raise _CannotTell  # '10-18+': open after 18:00, or a typo? ('11:00-24:00+' is OSM)
             if self.kind() in ("+", "openend"):
                 self.take()
                 text += "+"
