@@ -529,3 +529,11 @@ def test_quartier_validate_names_the_file_the_line_and_the_value_to_write(
     assert code == 1
     assert "names Apr 31, a day that does not exist (that month has 30 days)" in out
     assert "(fix: write a day that exists, e.g. 'Apr 30' for the month's last day)" in out
+
+
+def test_long_texts_are_checked_but_not_kept() -> None:
+    from quartier.fields import _parse_hours
+
+    before = _parse_hours.cache_info().currsize
+    assert not accepted("Mo 10:00-12:00, " * 10_000)  # 160 KB from an issue body
+    assert _parse_hours.cache_info().currsize == before

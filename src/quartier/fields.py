@@ -301,9 +301,17 @@ def check_opening_hours(text: str) -> str:
     return text
 
 
-@lru_cache(maxsize=4096)
 def hours_problem(text: str) -> str | None:
-    """The parser's complaint about ``text``, or None; most directories repeat a few strings."""
+    """The parser's complaint about ``text``, or None; most directories repeat a few strings.
+
+    Texts longer than the field's limit (the intake checks issue answers of any
+    length) are parsed without being kept: 4,096 of them could hold gigabytes.
+    """
+    return _parse_hours(text) if len(text) <= 1000 else _parse_hours.__wrapped__(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_hours(text: str) -> str | None:
     import opening_hours  # a Rust parser, loaded on first use
 
     try:

@@ -758,8 +758,9 @@ class _Reader:
             else:
                 raise _CannotTell
             items.append(item)
+            # 'Jan 01,3' is Jan 01 and Jan 03; 'Feb, 24' names no day of February before it.
             after_comma = self.kind(1) == "month" or (
-                month and self.day_of_month(1) and self.kind(2) != "range"
+                " " in item and self.day_of_month(1) and self.kind(2) != "range"
             )
             if self.kind() == "," and after_comma:
                 self.take()
