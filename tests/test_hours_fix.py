@@ -410,6 +410,7 @@ def test_a_valid_value_is_its_own_proposal() -> None:
         ("Apr 01-31 10:00-12:00", "Apr 31", 30),
         ("Feb 30-Aug 02", "Feb 30", 29),
         ("2023 Feb 29 off", "2023 Feb 29", 28),
+        ("2100 Feb 29 off", "2100 Feb 29", 28),  # a century: no leap year unless by 400
     ],
 )
 def test_impossible_dates_are_refused(value: str, date: str, days: int) -> None:
@@ -427,6 +428,7 @@ def test_impossible_dates_are_refused(value: str, date: str, days: int) -> None:
     [
         "Feb 29",
         "2024 Feb 29",
+        "2000 Feb 29",
         "Jan 31",
         "Dec 24-26 off",
         'Mo 10:00-12:00 "closed Feb 30"',
