@@ -141,9 +141,19 @@ def fresh(lausanne: Path, tmp_path: Path) -> Path:
 # What is created
 
 
+def _files_for(languages: tuple[str, ...]) -> list[str]:
+    """What init writes for a city: an add-business form only in the city's own languages."""
+    form = ".github/ISSUE_TEMPLATE/add-business-"
+    return [p for p in FILES if not p.startswith(form) or p[len(form) : -4] in languages]
+
+
+LAUSANNE_LANGUAGES = ("fr", "de", "en")
+
+
 def test_creates_every_file_and_nothing_of_the_tool(lausanne: Path) -> None:
     made = sorted(p.relative_to(lausanne).as_posix() for p in lausanne.rglob("*") if p.is_file())
-    assert made == sorted(FILES)
+    assert made == sorted(_files_for(LAUSANNE_LANGUAGES))
+    assert ".github/ISSUE_TEMPLATE/add-business-it.yml" not in made
     for tool_file in ("mkdocs.yml", "schema", "site", "src", "pyproject.toml"):
         assert not (lausanne / tool_file).exists()
 
@@ -225,8 +235,9 @@ def test_prints_the_files_and_the_next_steps(
     assert init(tmp_path / "city") == 0
     out = capsys.readouterr().out
     assert out.startswith(f"Created Quartier Lausanne in {tmp_path / 'city'}:")
-    for rel in FILES:
+    for rel in _files_for(LAUSANNE_LANGUAGES):
         assert f"  {rel} " in out
+    assert "add-business-es.yml" not in out
     for step in ("quartier validate", "quartier build", "quartier serve", "ma-boulangerie.yaml"):
         assert step in out
     assert "note:" not in out
