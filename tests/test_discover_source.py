@@ -15,6 +15,7 @@ import pytest
 from quartier.directory import read_directory
 from quartier.discover import SearchQuery, open_index, search
 from quartier.discover.source import base_url, published_base
+from quartier.model import CONTRACT_VERSION
 from quartier.problems import QuartierError
 from quartier.publish import build
 
@@ -138,10 +139,10 @@ def test_broken_settings_are_a_clear_error(make_root) -> None:
     [
         (
             "2.0",
-            "publishes entry contract 2.0; this quartier .* reads 1.x up to 1.0 .*pip install -U",
+            "publishes entry contract 2.0; this quartier .* reads 1.x up to 1.1 .*pip install -U",
         ),
         ("1.99", "publishes entry contract 1.99; .*pip install -U quartier"),
-        ("0.9", "publishes entry contract 0.9; this quartier .* reads 1.x up to 1.0$"),
+        ("0.9", "publishes entry contract 0.9; this quartier .* reads 1.x up to 1.1$"),
         ("1.0; rm -rf /", "contract_version: .* is not MAJOR.MINOR"),
         (["1", "0"], "contract_version: .* is not MAJOR.MINOR"),
     ],
@@ -156,7 +157,7 @@ def test_a_directory_of_an_unknown_contract_is_refused_before_its_records(
     build(read_directory(sample_root), out)
     settings = out / "api" / "v1" / "directory.json"
     data = json.loads(settings.read_text("utf-8"))
-    assert data["contract_version"] == "1.0"
+    assert data["contract_version"] == CONTRACT_VERSION
     data["contract_version"] = published
     settings.write_text(json.dumps(data), "utf-8")
     with pytest.raises(QuartierError, match=message):

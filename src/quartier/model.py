@@ -45,7 +45,7 @@ from .fields import (
 )
 from .messages import message
 
-CONTRACT_VERSION = "1.0"
+CONTRACT_VERSION = "1.1"
 """Version of the entry contract: what an entry YAML file may contain.
 
 It is published in the JSON Schema (``x-quartier-contract-version``, and in
