@@ -52,6 +52,10 @@ LAUSANNE = [
     "de",
     "--language",
     "en",
+    "--maintainer",
+    "anne-exemple",
+    "--maintainer",
+    "lausanne/annuaire",
 ]
 VERIFIED = (date.today() - timedelta(days=10)).isoformat()
 # Three small businesses inside the Lausanne bounding box.
@@ -227,6 +231,23 @@ def test_maintainer_readme_says_how_to_join_review_preview_and_upgrade(lausanne:
     assert "## The directory's settings: `directory.yaml`" in (ROOT / "README.md").read_text(
         "utf-8"
     )
+
+
+def test_the_maintainers_own_the_workflows_the_tool_and_the_settings(lausanne: Path) -> None:
+    """A pull request runs the workflows it changes: CODEOWNERS makes such a change theirs."""
+    owners = (lausanne / ".github" / "CODEOWNERS").read_text("utf-8")
+    rules = [line.split() for line in owners.splitlines() if line and not line.startswith("#")]
+    assert rules == [
+        [path, "@anne-exemple", "@lausanne/annuaire"]
+        for path in ("/.github/", "/requirements.txt", "/directory.yaml")
+    ]
+
+
+def test_without_maintainers_no_codeowners_is_written(tmp_path: Path) -> None:
+    args = [a for a in LAUSANNE if a not in ("--maintainer", "anne-exemple", "lausanne/annuaire")]
+    assert main(["init", str(tmp_path / "city"), *args]) == 0
+    assert not (tmp_path / "city" / ".github" / "CODEOWNERS").exists()
+    assert "maintainers: []" in (tmp_path / "city" / "directory.yaml").read_text("utf-8")
 
 
 def test_prints_the_files_and_the_next_steps(

@@ -73,6 +73,7 @@ FILES = {
     ".github/ISSUE_TEMPLATE/report-problem.yml": "the issue form to report a wrong entry",
     ".github/ISSUE_TEMPLATE/config.yml": "no blank issues: owners land on the forms",
     ".github/dependabot.yml": "proposes upgrades of quartier and of the actions",
+    ".github/CODEOWNERS": "the maintainers own the workflows, the pinned tool and the settings",
     ".pre-commit-config.yaml": "the same check before each commit",
     ".gitignore": "keeps _site/ and .quartier-cache out of git",
 }
@@ -349,8 +350,30 @@ def plan_repository(answers: Answers, today: date | None = None) -> Plan:
             "'Before the first release on PyPI' in README.md"
         )
     files.update(_issue_forms(config, notes))
+    if config.maintainers:  # without any, README.md says to add both later
+        files[".github/CODEOWNERS"] = codeowners(config.maintainers)
     planned = {p: files[p] for p in FILES if p in files}
     return Plan(planned, config, example_path, owner_language, notes)
+
+
+def codeowners(maintainers: list[str]) -> str:
+    """``.github/CODEOWNERS``: the directory's maintainers own what decides the checks.
+
+    A pull request runs the workflow files it changes, so one that edits
+    ``.github/`` could make its own approvals check pass; with "require
+    review from Code Owners" in the branch protection, such a change needs a
+    maintainer's review. ``codeowners(["lea", "org/team"])`` gives each of
+    ``/.github/``, ``/requirements.txt`` and ``/directory.yaml`` to
+    ``@lea @org/team``.
+    """
+    owners = " ".join(f"@{m}" for m in maintainers)
+    lines = [
+        "# The workflows, the pinned quartier and the settings decide what the checks",
+        "# accept: only the directory's maintainers may change them. Turn on",
+        '# "Require review from Code Owners" in the branch protection of main.',
+        *(f"{path} {owners}" for path in ("/.github/", "/requirements.txt", "/directory.yaml")),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _issue_forms(config: DirectoryConfig, notes: list[str]) -> dict[str, str]:
