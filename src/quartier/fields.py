@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -336,13 +336,18 @@ _MONTH_DAYS = {
     "Nov": 30,
     "Dec": 31,
 }
-# A month and its day ('Feb 30'), with a year before ('2023 Feb 29') or a last day after
-# ('Apr 01-31'); not a time ('Dec 24 10:00' is the 24th).
-_MONTH_DAY = re.compile(
-    r"(?:(?<![\d:])(\d{4}) ?)?(?<![A-Za-z])(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-    r" ?(\d{1,2})(?![\d:])(?: ?- ?(\d{1,2})(?![\d:]))?"
-)
-_QUOTED = re.compile(r'"[^"]*"')  # comments may say anything
+
+
+@cache
+def _month_day() -> re.Pattern[str]:
+    """A month and its day: 'Feb 30', '2023 Feb 29', 'Apr 01-31' (but 'Dec 24 10:00' is the 24th).
+
+    Compiled (1 ms) only when a value names a month.
+    """
+    return re.compile(
+        r"(?:(?<![\d:])(\d{4}) ?)?(?<![A-Za-z])(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+        r" ?(\d{1,2})(?![\d:])(?: ?- ?(\d{1,2})(?![\d:]))?"
+    )
 
 
 def _leap(year: int) -> bool:
@@ -361,7 +366,8 @@ def impossible_date(text: str) -> tuple[str, str, int] | None:
     """
     if not any(month in text for month in _MONTH_DAYS):
         return None
-    for found in _MONTH_DAY.finditer(_QUOTED.sub('""', text)):
+    code = re.sub(r'"[^"]*"', '""', text)  # comments may say anything
+    for found in _month_day().finditer(code):
         year, month, first, last = found.groups()
         days = _MONTH_DAYS[month]
         if year and month == "Feb" and not _leap(int(year)):
