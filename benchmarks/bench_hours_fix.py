@@ -35,6 +35,9 @@ from collections.abc import Callable
 
 from quartier import hours_fix
 from quartier.fields import check_opening_hours
+from quartier.hours_fix._reading import _phrases, _senses, _tokens
+from quartier.hours_fix._rules import _Reader
+from quartier.hours_fix._words import _CannotTell
 
 TARGET_S = 0.1
 TARGET_GROWTH = 20.0  # linear is 10; quadratic would be 100
@@ -83,9 +86,8 @@ def best(call: Callable[[], object]) -> tuple[float, object]:
 def reader(value: str) -> str | None:
     """propose's reading without the length limit or the parser's check."""
     try:
-        tokens = hours_fix._tokens(value)
-        return hours_fix._Reader(hours_fix._senses(hours_fix._phrases(tokens), None)).rules()
-    except hours_fix._CannotTell:
+        return _Reader(_senses(_phrases(_tokens(value)), None)).rules()
+    except _CannotTell:
         return None
 
 
