@@ -23,7 +23,13 @@ from typing import Any, Literal
 
 from ..config import Area, DirectoryConfig
 from ..fields import _CONTROL as CONTROL  # the contract's refused characters, one definition
-from ..fields import check_email, check_opening_hours, check_url, normalize_phone
+from ..fields import (
+    check_email,
+    check_opening_hours,
+    check_url,
+    impossible_date,
+    normalize_phone,
+)
 from ..taxonomy import Taxonomy
 from .location import Point, read_point
 from .names import country_code, country_name, display_language, fold, language_codes
@@ -320,42 +326,32 @@ def _opening_hours(a: Answering, value: str) -> None:
     if _valid_hours(joined):
         a.set(("opening_hours",), joined)
         return
-    proposal = propose_hours(value) or (propose_hours(joined) if joined != value else None)
+    proposal = propose_hours(value, a.language) or (
+        propose_hours(joined, a.language) if joined != value else None
+    )
     if proposal is not None and _valid_hours(proposal):
         a.set(("opening_hours",), proposal)
         a.reading.note(
             "opening_hours", "hours", proposal, value=code(value), proposal=code(proposal)
         )
         return
-    day = _impossible_day(proposal or joined)
-    if day is not None:
+    impossible = impossible_date(proposal or joined)
+    if impossible is not None:
+        day = impossible[0]
         a.correct("opening_hours", "hours_no_such_day", value=code(value), day=code(day))
         return
     a.correct("opening_hours", "hours", value=code(value))
 
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_MONTH_DAY = re.compile(r"\b(" + "|".join(_MONTHS) + r")\s*0*(\d{1,2})\b")
-# The longest each month gets (Feb 29 in a leap year: OSM dates have no year).
-_DAYS_IN = dict(zip(_MONTHS, (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), strict=True))
+def propose_hours(value: str, language: str | None = None) -> str | None:
+    """Hours as the owner wrote them -> the OSM value (:func:`quartier.hours_fix.propose`).
 
+    ``language`` (the answers' language) settles words several languages
+    share, such as ``Do`` (German Thursday, or not a day at all).
+    """
+    from ..hours_fix import propose
 
-def _impossible_day(hours: str) -> str | None:
-    """``"Feb 30"`` when OSM-looking hours name a day no calendar has, else None."""
-    for month, day in _MONTH_DAY.findall(hours):
-        if not 1 <= int(day) <= _DAYS_IN[month]:
-            return f"{month} {day}"
-    return None
-
-
-def propose_hours(value: str) -> str | None:
-    """``quartier.hours_fix.propose`` when installed: hours as written -> OSM, or None."""
-    try:
-        from ..hours_fix import propose  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        return None
-    result = propose(value)
-    return result if isinstance(result, str) else None
+    return propose(value, language=language)
 
 
 def _valid_hours(value: str) -> bool:
