@@ -48,6 +48,7 @@ from quartier.load import load_bytes
 from quartier.model import Entry, address_country
 
 from .conftest import CASES, ROOT, SAMPLE, sample_repo
+from .test_init import LAUSANNE
 from .test_workflows import actionlint, zizmor
 
 INTAKE_CASES = CASES / "intake"
@@ -896,29 +897,7 @@ def test_the_workflow_passes_zizmor_and_actionlint() -> None:
 
 def test_init_writes_the_forms_and_the_workflow(tmp_path: Path) -> None:
     repo = tmp_path / "quartier-lausanne"
-    flags = [
-        "--name",
-        "Quartier Lausanne",
-        "--base-url",
-        "https://example.github.io/quartier-lausanne/",
-        "--area",
-        "lausanne",
-        "--area-name",
-        "Lausanne",
-        "--bbox",
-        "6.55,46.49,6.72,46.57",
-        "--country",
-        "CH",
-        "--timezone",
-        "Europe/Zurich",
-        "--language",
-        "fr",
-        "--language",
-        "de",
-        "--language",
-        "en",
-    ]
-    assert main(["init", str(repo), *flags]) == 0
+    assert main(["init", str(repo), *LAUSANNE]) == 0
     folder = repo / ".github" / "ISSUE_TEMPLATE"
     assert sorted(p.name for p in folder.iterdir()) == [
         "add-business-de.yml",

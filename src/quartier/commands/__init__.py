@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..problems import QuartierError
+
+if TYPE_CHECKING:
+    from ..checks import Context
 
 
 def add_root_option(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +35,20 @@ def resolve_root(root: Path | None, near: Path | None = None) -> Path:
             "or pass --root PATH"
         )
     return found.parent
+
+
+def settings_of(root: Path) -> Context:
+    """The directory's settings and taxonomy, or the first error in them as a usage error.
+
+    For commands that need only the settings (``schema``, ``forms``), not the entries.
+    """
+    from ..directory import load_context
+
+    ctx, problems = load_context(root)
+    if ctx is None:
+        first = next(p for p in problems if p.is_error)
+        raise QuartierError(f"{first.path}:{first.line}: {first.message}")
+    return ctx
 
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import add_root_option, resolve_root
+from . import add_root_option, resolve_root, settings_of
 
 HELP = """\
 Write the GitHub issue forms of the directory into .github/ISSUE_TEMPLATE/:
@@ -38,15 +38,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..directory import load_context
     from ..intake.forms import drifted, issue_forms, write
-    from ..problems import QuartierError
 
     root = resolve_root(args.root)
-    ctx, problems = load_context(root)
-    if ctx is None:
-        first = next(p for p in problems if p.is_error)
-        raise QuartierError(f"{first.path}:{first.line}: {first.message}")
+    ctx = settings_of(root)
     files = issue_forms(ctx.config, ctx.taxonomy)
     if args.check:
         stale = drifted(root, files)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import add_root_option, resolve_root
+from . import add_root_option, resolve_root, settings_of
 
 HELP = """\
 Print the JSON Schema (2020-12) of an entry file, with the directory's
@@ -29,15 +29,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..directory import load_context
-    from ..problems import QuartierError
     from ..schema import dumps, entry_json_schema
 
     root = resolve_root(args.root)
-    ctx, problems = load_context(root)
-    if ctx is None:
-        first = next(p for p in problems if p.is_error)
-        raise QuartierError(f"{first.path}:{first.line}: {first.message}")
+    ctx = settings_of(root)
     taxonomy = ctx.taxonomy
     sys.stdout.write(dumps(entry_json_schema(taxonomy)))
     return 0
