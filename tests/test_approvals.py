@@ -771,7 +771,8 @@ def test_the_workflow_gathers_and_passes_with_least_privilege(path: Path) -> Non
     text = path.read_text("utf-8")
     # PyYAML reads the key `on` as True (YAML 1.1).
     assert flow[True] == {
-        "pull_request": {"types": ["opened", "synchronize", "reopened"]},
+        # edited: a pull request moved to another base branch is decided again.
+        "pull_request": {"types": ["opened", "synchronize", "reopened", "edited"]},
         "pull_request_review": {"types": ["submitted", "dismissed"]},
     }
     assert "pull_request_target" not in [*flow[True]]

@@ -875,7 +875,10 @@ def test_the_workflow_has_least_privilege_and_no_expression_in_commands() -> Non
             if "actions/checkout@" in step.get("uses", ""):
                 assert step["with"]["persist-credentials"] is False
     text_ = WORKFLOW.read_text("utf-8")
-    assert "secrets.INTAKE_TOKEN || github.token" in text_
+    # The App's token or the workflow's own, never a person's: a maintainer's token would
+    # author every intake pull request as someone the approvals check trusts.
+    assert "GH_TOKEN: ${{ steps.app.outputs.token || github.token }}" in text_
+    assert "INTAKE_TOKEN" not in text_
     assert (
         "actions/create-github-app-token@1b10c78c7865c340bc4f6099eb2f838309f1e8c3 # v3.1.1" in text_
     )
@@ -923,7 +926,7 @@ def test_docs_explain_the_one_setting() -> None:
     for needed in (
         "INTAKE_APP_CLIENT_ID",
         "INTAKE_APP_PRIVATE_KEY",
-        "INTAKE_TOKEN",
+        "Not a personal access token",
         "add-business",
         "quartier forms",
         "quartier intake",
@@ -957,7 +960,7 @@ def test_the_propose_step_pushes_the_branch_then_opens_or_updates_the_pull_reque
     fake_gh.write_text(
         "#!/bin/sh\n"  # each call: its arguments separated by US, calls by RS
         f'for a in "$@"; do printf "%s\\037" "$a"; done >> "{log}"; printf "\\036" >> "{log}"\n'
-        f'if [ "$1 $2" = "pr list" ] && [ -f "{open_pr}" ]; then cat "{open_pr}"; fi\n',
+        f'if [ "$1" = "api" ] && [ -f "{open_pr}" ]; then cat "{open_pr}"; fi\n',
         "utf-8",
     )
     fake_gh.chmod(0o755)
@@ -1023,5 +1026,9 @@ def test_the_propose_step_pushes_the_branch_then_opens_or_updates_the_pull_reque
     open_pr.write_text("5\n", "utf-8")
     propose()
     assert calls()[-1][:5] == ["pr", "edit", "5", "--title", "Add Velo Flick"]
+    # The open pull request is looked up by owner:branch: a fork's pull request from a
+    # branch named intake/issue-21 is never the one edited.
+    lookup = calls()[-2]
+    assert lookup[:2] == ["api", "repos/city/directory/pulls?state=open&head=city:intake/issue-21"]
     entry = run(git, "show", "intake/issue-21:entries/ch/bern/velo-flick.yaml", cwd=remote)
     assert "079 308 44 13" in entry
