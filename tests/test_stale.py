@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -661,8 +662,10 @@ def test_the_repository_must_be_an_address() -> None:
 
 def test_the_form_is_the_sites_language_when_it_has_one() -> None:
     assert form_language("de", ["de", "fr"]) == "de"
-    assert form_language("fr", ["de"]) == "en"  # no French form in a German directory
-    assert form_language("en", ["de"]) == "en"
+    assert form_language("fr", ["de"]) == "de"  # no French form in a German directory
+    assert form_language("en", ["de"]) == "de"  # nor an English one: only its languages'
+    assert form_language("it", ["ja"]) == "en"  # no form text in Japanese: English
+    assert form_language("es", ["en", "es"]) == "es"
     body = plan(report([due("velowerk")]), [], replace(SETTINGS, form_language="de"))
     assert "template=add-business-de.yml&entry_id=velowerk" in body.actions[0].payload["body"]
 
@@ -983,3 +986,18 @@ def test_lists_mark_stale_entries(stale_site: Path) -> None:
     assert "q-stale" not in records["tidepool-records"]  # closed for good: nothing to check
     home = _items(stale_site / "index.html")
     assert home and not any("q-stale" in v for v in home.values())  # only recent ones there
+
+
+@pytest.mark.parametrize(
+    ("languages", "site"),
+    [(["de"], "en"), (["de", "fr"], "fr"), (["ja"], "en"), (["en", "es"], "it"), (["it"], "it")],
+)
+def test_the_form_linked_is_always_one_quartier_forms_writes(
+    languages: list[str], site: str
+) -> None:
+    """Reminders and the site's page link a form that exists (a review found an -en link
+    in a German directory, which gets only add-business-de.yml)."""
+    from quartier.intake.forms import form_languages
+
+    config = SimpleNamespace(languages=languages)
+    assert form_language(site, languages) in form_languages(config)  # type: ignore[arg-type]

@@ -251,13 +251,14 @@ def repository_url(text: str) -> str:
 def form_language(site_language: str, languages: Sequence[str]) -> str:
     """The language of the add-business form to link: the site's, when a form exists for it.
 
-    Forms exist for the directory's languages that Quartier has texts for,
-    and always in English: ``form_language("de", ["de", "fr"])`` is ``"de"``,
-    ``form_language("it", ["de"])`` is ``"en"``.
+    Forms exist for the directory's languages that Quartier has texts for
+    (``quartier forms``), in English only when there is none of those:
+    ``form_language("de", ["de", "fr"])`` is ``"de"``,
+    ``form_language("en", ["de"])`` is ``"de"`` (no English form is written),
+    ``form_language("it", ["ja"])`` is ``"en"``.
     """
-    if site_language == "en" or (site_language in languages and site_language in FORM_LANGUAGES):
-        return site_language
-    return "en"
+    available = [lang for lang in languages if lang in FORM_LANGUAGES] or ["en"]
+    return site_language if site_language in available else available[0]
 
 
 @dataclass(frozen=True)

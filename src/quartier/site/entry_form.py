@@ -25,6 +25,7 @@ from typing import Any
 from ..init.render import SUMMARIES
 from ..model import Entry
 from ..publish.context import BuildContext
+from ..stale import form_language as stale_form_language
 from ..taxonomy import Category, Taxonomy
 from .i18n import Strings, endonym, strings
 
@@ -169,7 +170,7 @@ def context(ctx: BuildContext) -> dict[str, Any]:
     )
     countries = list(dict.fromkeys(c for a in settings.areas for c in a.countries))
     repo = settings.repository.rstrip("/") if settings.repository else None
-    form_language = lang if lang in settings.languages or lang == "en" else "en"
+    form_language = stale_form_language(lang, settings.languages)
     first_country = countries[0]
     data = {
         "lang": lang,
