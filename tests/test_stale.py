@@ -1001,3 +1001,10 @@ def test_the_form_linked_is_always_one_quartier_forms_writes(
 
     config = SimpleNamespace(languages=languages)
     assert form_language(site, languages) in form_languages(config)  # type: ignore[arg-type]
+
+
+def test_the_directory_maintainers_team_is_mentioned_but_never_from_an_entry() -> None:
+    """A directory may list only a team; an entry's maintainers are people (the contract)."""
+    assert mentions(["quartier-bern/stewards", "lea"], teams=True) == "@quartier-bern/stewards @lea"
+    assert mentions(["quartier-bern/stewards", "lea"]) == "@lea"
+    assert mentions(["a/b/c", "x/../y", "@org/team", "org/"], teams=True) == ""

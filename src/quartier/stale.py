@@ -446,7 +446,7 @@ def _maybe_decide(issue: Issue, due: Due, today: date, settings: Reminders) -> l
         return []
     note = message(
         "stale.decide",
-        mentions=mentions(settings.maintainers) or message("stale.decide.nobody"),
+        mentions=mentions(settings.maintainers, teams=True) or message("stale.decide.nobody"),
         id=inert(due.id),
         grace=settings.grace_days,
         day=due.last_verified.isoformat(),
@@ -498,11 +498,18 @@ def body(due: Due, report: Report, settings: Reminders) -> str:
     )
 
 
-def mentions(logins: Iterable[str]) -> str:
-    """``@lea-brunner @sina-graf``: each valid GitHub login once; anything else is left out."""
+_TEAM_RE = GITHUB_RE.removesuffix("$") + r"/[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
+
+
+def mentions(logins: Iterable[str], teams: bool = False) -> str:
+    """``@lea-brunner @sina-graf``: each valid GitHub login once; anything else is left out.
+
+    With ``teams``, ``org/team-slug`` (a directory's maintainers may be a
+    team) is mentioned too, as GitHub notifies a team: ``@quartier-bern/stewards``.
+    """
     seen: dict[str, str] = {}
     for login in logins:
-        if re.fullmatch(GITHUB_RE, login):
+        if re.fullmatch(GITHUB_RE, login) or (teams and re.fullmatch(_TEAM_RE, login)):
             seen.setdefault(login.casefold(), login)
     return " ".join(f"@{login}" for login in seen.values())
 
