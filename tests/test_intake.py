@@ -561,7 +561,23 @@ def test_an_update_changes_only_the_answered_lines(sample: Path) -> None:
         "twint",
     ]
     pr = pull_request(outcome)
-    assert pr.title == "Update Velowerk Lorraine" and "- Opening hours" in pr.body
+    assert pr.title == "Update Velowerk Lorraine (velowerk-lorraine)"
+    assert "- Opening hours" in pr.body
+
+
+def test_an_update_that_renames_an_entry_is_titled_by_the_entry_it_changes(sample: Path) -> None:
+    """A stranger answering with someone's id and a new name: the reviewer sees whose entry."""
+    answers = {
+        "entry_id": "velowerk-lorraine",
+        "name": "Brotwerk Wyler",
+        "answers_language": "de",
+        "consent": True,
+    }
+    outcome = intake(sample, render_body(answers, "de"), "mallory", 10, today=date(2026, 11, 20))
+    assert outcome.valid and outcome.update and "name" in outcome.changed
+    pr = pull_request(outcome)
+    assert pr.title == "Update Velowerk Lorraine (velowerk-lorraine)"
+    assert "Brotwerk Wyler" not in pr.title
 
 
 def test_an_update_by_someone_else_tells_the_reviewers(sample: Path) -> None:

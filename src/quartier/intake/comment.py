@@ -72,6 +72,8 @@ def pull_request(outcome: Outcome) -> PullRequest:
         raise ValueError("a pull request needs the issue's number and a valid entry")
     lang = text_language(outcome.directory_language)
     name = outcome.name or outcome.entry_id
+    if outcome.update:
+        name = f"{name} ({outcome.entry_id})"  # whose entry changes, whatever the answers say
     author = code(f"@{outcome.author}") if outcome.author else "?"
     kind = "update" if outcome.update else "new"
     title = text(lang, f"pull_request.title_{kind}", name=_title_text(name))

@@ -173,8 +173,10 @@ def _update(
     outcome.changed = list(dict.fromkeys(form.field_of(".".join(p)) or p[0] for p in changes))
     changes[("last_verified",)] = today
     outcome.text = update_text(old_text, data, changes)
-    name = reading.values.get(("name",))
-    outcome.name = name if isinstance(name, str) else outcome.name
+    # The entry as it is now names the pull request: a stranger's answers may rename it,
+    # and a reviewer must see whose entry changes ("name" is then among the changes).
+    current = data.get("name")
+    outcome.name = current if isinstance(current, str) else outcome.name
 
 
 def _new(
