@@ -815,8 +815,8 @@ def test_cli_reads_the_body_from_standard_input(
     assert "name: Velo Flick" in capsys.readouterr().out
 
 
-def test_cli_writes_the_file_once_and_the_workflow_outputs(tmp_path: Path) -> None:
-    root = sample_repo(tmp_path / "repo")
+def _issue_event(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    """GitHub's event for issue 21, opened by owner-1 with the form: its file and the issue."""
     event = tmp_path / "event.json"
     issue = {
         "number": 21,
@@ -826,6 +826,12 @@ def test_cli_writes_the_file_once_and_the_workflow_outputs(tmp_path: Path) -> No
         "body": render_body(ANSWERS, "de"),
     }
     event.write_text(json.dumps({"action": "opened", "issue": issue}), "utf-8")
+    return event, issue
+
+
+def test_cli_writes_the_file_once_and_the_workflow_outputs(tmp_path: Path) -> None:
+    root = sample_repo(tmp_path / "repo")
+    event, _ = _issue_event(tmp_path)
     out = tmp_path / "out"
     args = [
         "intake",
@@ -985,15 +991,7 @@ def test_the_propose_step_pushes_the_branch_then_opens_or_updates_the_pull_reque
         for s in yaml.safe_load(WORKFLOW.read_text("utf-8"))["jobs"]["propose"]["steps"]
         if "git push" in s.get("run", "")
     )
-    event = tmp_path / "event.json"
-    issue = {
-        "number": 21,
-        "state": "open",
-        "user": {"login": "owner-1"},
-        "labels": [{"name": INTAKE_LABEL}],
-        "body": render_body(ANSWERS, "de"),
-    }
-    event.write_text(json.dumps({"action": "opened", "issue": issue}), "utf-8")
+    event, issue = _issue_event(tmp_path)
 
     def propose() -> None:
         run(git, "checkout", "--quiet", "main")
