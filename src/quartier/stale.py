@@ -62,7 +62,6 @@ MAX_NEW = 20
 MAX_ISSUES_BYTES = 64 * 1024 * 1024
 TITLE_LENGTH = 120
 # Forms exist for these languages (quartier forms); English always.
-FORM_LANGUAGES = ("en", "de", "fr", "it", "es")
 _ZERO_WIDTH_SPACE = "\u200b"
 
 
@@ -257,7 +256,9 @@ def form_language(site_language: str, languages: Sequence[str]) -> str:
     ``form_language("en", ["de"])`` is ``"de"`` (no English form is written),
     ``form_language("it", ["ja"])`` is ``"en"``.
     """
-    available = [lang for lang in languages if lang in FORM_LANGUAGES] or ["en"]
+    from .intake.texts import written_in  # not at import: validate imports this module
+
+    available = written_in(languages)
     return site_language if site_language in available else available[0]
 
 

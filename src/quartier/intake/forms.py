@@ -43,7 +43,7 @@ from ..taxonomy import Taxonomy
 from . import form
 from .github import INTAKE_LABEL, REPORT_LABEL
 from .names import display_language
-from .texts import LANGUAGES, text
+from .texts import text, written_in
 
 FOLDER = ".github/ISSUE_TEMPLATE"
 HEADER = (
@@ -55,7 +55,7 @@ REPORT_PROBLEMS = ("closed", "moved", "wrong_hours", "wrong_contact", "other")
 
 def form_languages(config: DirectoryConfig) -> list[str]:
     """The languages the add-business form is generated in: the directory's, as far as written."""
-    return [lang for lang in config.languages if lang in LANGUAGES] or ["en"]
+    return written_in(config.languages)
 
 
 def answer_languages(config: DirectoryConfig) -> list[str]:

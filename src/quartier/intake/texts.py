@@ -15,7 +15,7 @@ braces in an owner's answer stay braces.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +23,15 @@ FOLDER = Path(__file__).parent / "texts"
 # The languages the intake's texts are written in (and the issue forms exist in).
 LANGUAGES = ("en", "de", "fr", "it", "es")
 FALLBACK = "en"
+
+
+def written_in(languages: Sequence[str]) -> list[str]:
+    """Which of a directory's languages the texts (and so the issue forms) exist in.
+
+    ``written_in(["de", "rm"])`` is ``["de"]``; a directory with none of them
+    gets English: ``written_in(["ja"])`` is ``["en"]``.
+    """
+    return [lang for lang in languages if lang in LANGUAGES] or [FALLBACK]
 
 
 class TextsError(Exception):

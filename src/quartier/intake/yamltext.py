@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from ..explain import model_in
 from ..load import load_bytes
 from ..model import Entry
 
@@ -72,7 +73,7 @@ def ordered(data: dict[str, Any], model: type[BaseModel] = Entry, at: Path = ())
         if key not in data:
             continue
         value = data[key]
-        sub = _model_of(fields[key].annotation) if key in fields else None
+        sub = model_in(fields[key].annotation) if key in fields else None
         if isinstance(value, dict) and sub is not None:
             value = ordered(value, sub, (*at, key))
         elif isinstance(value, list) and sub is not None:
@@ -81,16 +82,6 @@ def ordered(data: dict[str, Any], model: type[BaseModel] = Entry, at: Path = ())
             value = _Flow(value) if isinstance(value, dict) else _FlowList(value)
         out[key] = value
     return out
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def new_entry_text(data: dict[str, Any]) -> str:
@@ -227,7 +218,7 @@ def _model_order(path: Path) -> list[str]:
     for key in path:
         if model is None or key not in model.model_fields:
             return []
-        model = _model_of(model.model_fields[key].annotation)
+        model = model_in(model.model_fields[key].annotation)
     return list(model.model_fields) if model is not None else []
 
 
