@@ -322,11 +322,18 @@ def _who(login: str, role: str) -> str:
     return message(_WHO[role], login=f"@{login}")
 
 
-def _settings(change: Change, acting: list[tuple[str, str]], directory: Maintainers) -> Verdict:
+def _directory_acts(acting: list[tuple[str, str]], directory: Maintainers) -> str | None:
+    """Why the change is allowed when a directory maintainer opened or approved it, else None."""
     for login, role in acting:
         if directory.includes(login):
-            why = message("pullrequest.ok.directory", who=_who(login, role))
-            return Verdict(change.path, "settings", True, why)
+            return message("pullrequest.ok.directory", who=_who(login, role))
+    return None
+
+
+def _settings(change: Change, acting: list[tuple[str, str]], directory: Maintainers) -> Verdict:
+    allowed = _directory_acts(acting, directory)
+    if allowed is not None:
+        return Verdict(change.path, "settings", True, allowed)
     why = message(
         "pullrequest.refused.settings",
         count=len(acting),
@@ -344,11 +351,10 @@ def _entry(
     directory: Maintainers,
 ) -> Verdict:
     def by_directory(kind: str) -> Verdict | None:
-        for login, role in acting:
-            if directory.includes(login):
-                why = message("pullrequest.ok.directory", who=_who(login, role))
-                return Verdict(change.path, kind, True, why, (), line, column)
-        return None
+        allowed = _directory_acts(acting, directory)
+        return (
+            None if allowed is None else Verdict(change.path, kind, True, allowed, (), line, column)
+        )
 
     line, column = 1, 1
     if change.status == "D":
