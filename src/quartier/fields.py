@@ -300,6 +300,16 @@ def check_opening_hours(text: str) -> str:
     return text
 
 
+def hours_accepted(text: str) -> bool:
+    """Whether :func:`check_opening_hours` accepts ``text``, without its message or a proposal.
+
+    For callers that propose a correction themselves (the intake): building
+    the error would run :func:`quartier.hours_fix.propose` once more for nothing.
+    """
+    text = " ".join(text.split())
+    return hours_problem(text) is None and impossible_date(text) is None
+
+
 def hours_problem(text: str) -> str | None:
     """The parser's complaint about ``text``, or None; most directories repeat a few strings.
 

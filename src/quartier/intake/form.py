@@ -25,8 +25,8 @@ from ..config import Area, DirectoryConfig
 from ..fields import _CONTROL as CONTROL  # the contract's refused characters, one definition
 from ..fields import (
     check_email,
-    check_opening_hours,
     check_url,
+    hours_accepted,
     impossible_date,
     normalize_phone,
 )
@@ -323,13 +323,13 @@ def _country(a: Answering, value: str) -> None:
 def _opening_hours(a: Answering, value: str) -> None:
     lines = [" ".join(line.split()) for line in value.split("\n") if line.strip()]
     joined = "; ".join(lines)
-    if _valid_hours(joined):
+    if hours_accepted(joined):
         a.set(("opening_hours",), joined)
         return
     proposal = propose_hours(value, a.language) or (
         propose_hours(joined, a.language) if joined != value else None
     )
-    if proposal is not None and _valid_hours(proposal):
+    if proposal is not None and hours_accepted(proposal):
         a.set(("opening_hours",), proposal)
         a.reading.note(
             "opening_hours", "hours", proposal, value=code(value), proposal=code(proposal)
@@ -352,14 +352,6 @@ def propose_hours(value: str, language: str | None = None) -> str | None:
     from ..hours_fix import propose
 
     return propose(value, language=language)
-
-
-def _valid_hours(value: str) -> bool:
-    try:
-        check_opening_hours(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _phone(a: Answering, value: str) -> None:
