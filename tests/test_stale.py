@@ -1008,3 +1008,16 @@ def test_the_directory_maintainers_team_is_mentioned_but_never_from_an_entry() -
     assert mentions(["quartier-bern/stewards", "lea"], teams=True) == "@quartier-bern/stewards @lea"
     assert mentions(["quartier-bern/stewards", "lea"]) == "@lea"
     assert mentions(["a/b/c", "x/../y", "@org/team", "org/"], teams=True) == ""
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--days", "abc"), ("--days", "0"), ("--soon", "-3")]
+)
+def test_a_wrong_number_of_days_is_a_clear_usage_error(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["stale", f"{option}={value}"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}: '{value}' is not a number" in err and "_positive" not in err

@@ -118,16 +118,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a number of days of 1 or more")
-    return value
+    return _whole(text, 1, "a number of days of 1 or more")
 
 
 def _not_negative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a number of 0 or more")
+    return _whole(text, 0, "a number of 0 or more")
+
+
+def _whole(text: str, minimum: int, what: str) -> int:
+    # A word, a sign or a fraction is as wrong as a number below the minimum: one
+    # message naming the option's meaning, not argparse's "invalid _positive value".
+    value = int(text) if text.strip().isdigit() else -1
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
     return value
 
 
