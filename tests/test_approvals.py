@@ -784,3 +784,12 @@ def test_the_workflow_gathers_and_passes_with_least_privilege(path: Path) -> Non
     for step in job["steps"]:
         if "actions/checkout@" in step.get("uses", ""):
             assert step["with"]["persist-credentials"] is False
+
+
+def test_outside_a_git_repository_the_command_says_where_to_run_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["approvals", "--base", "main", "--author", "octocat"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path} is not in a git repository" in err and "pass --root" in err

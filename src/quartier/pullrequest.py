@@ -125,7 +125,10 @@ def _commit(root: os.PathLike[str] | str, revision: str) -> str:
 
 def toplevel(near: os.PathLike[str] | str) -> str:
     """The top folder of the git repository that holds ``near``."""
-    return _git(near, "rev-parse", "--show-toplevel").decode().rstrip("\n")
+    found = _run(os.fspath(near), ("rev-parse", "--show-toplevel"))
+    if found.returncode != 0:
+        raise QuartierError(message("pullrequest.not_a_repository", folder=os.fspath(near)))
+    return found.stdout.decode().rstrip("\n")
 
 
 def changed_files(root: os.PathLike[str] | str, base: str, head: str = "HEAD") -> Changes:
