@@ -217,8 +217,15 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
 
 
-def check_entry(entry: Entry, doc: Document, stem: str, ctx: Context) -> list[Problem]:
-    """Checks of one valid entry against the file name, the region and the taxonomy."""
+def check_entry(
+    entry: Entry, doc: Document, stem: str, ctx: Context, *, federated: bool = False
+) -> list[Problem]:
+    """Checks of one valid entry against the file name, the region and the taxonomy.
+
+    ``federated`` is for a record an aggregate took from a member (``quartier
+    federate``): it has no file, so the file-name rules are skipped, and its
+    id is ``<member>--<id>``; every other check is the same as for a local entry.
+    """
     out: list[Problem] = []
 
     def add(
@@ -231,7 +238,16 @@ def check_entry(entry: Entry, doc: Document, stem: str, ctx: Context) -> list[Pr
         line, column = doc.locate(loc)
         out.append(Problem(doc.path, line, column, field, text, hint, severity))
 
-    if entry.id != stem:
+    if federated:
+        pass  # no file name; the id was made by federate from the member's id
+    elif "--" in entry.id:
+        add(
+            ("id",),
+            "id",
+            message("checks.id_federated", id=entry.id),
+            message("checks.id_federated.fix", id=entry.id.replace("--", "-")),
+        )
+    elif entry.id != stem:
         valid_stem = re.fullmatch(SLUG_RE, stem) is not None and not windows_reserved(stem)
         add(
             ("id",),

@@ -29,9 +29,30 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
-from .fields import CountryCode, Email, LanguageTag, ShortText, Slug, Url
+from .fields import (
+    SLUG_RE,
+    CategoryId,
+    CountryCode,
+    Email,
+    LanguageTag,
+    ShortText,
+    Slug,
+    Url,
+    check_plain_line,
+    check_slug,
+    check_url,
+)
 from .messages import message
 from .taxonomy import LocalCategory
 
@@ -41,6 +62,14 @@ LICENSES = {
     "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
     "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
     "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
+}
+License = Literal["CC0-1.0", "CC-BY-4.0", "ODbL-1.0"]
+# Which members' licenses a directory's own license can include: a CC0 directory
+# only public-domain data; CC BY adds attribution; ODbL (share-alike) takes all.
+ACCEPTS: dict[str, tuple[str, ...]] = {
+    "CC0-1.0": ("CC0-1.0",),
+    "CC-BY-4.0": ("CC0-1.0", "CC-BY-4.0"),
+    "ODbL-1.0": ("CC0-1.0", "CC-BY-4.0", "ODbL-1.0"),
 }
 
 
@@ -99,6 +128,75 @@ class Area(_Model):
     def contains(self, lat: float, lon: float) -> bool:
         west, south, east, north = self.bbox
         return west <= lon <= east and south <= lat <= north
+
+
+def check_member_url(text: str) -> str:
+    """An http(s) base URL ending in '/', or a folder path (kept as written)."""
+    if text.startswith(("http://", "https://")):
+        check_url(text)
+        if not text.endswith("/"):
+            raise ValueError(
+                message("config.member_url.slash", url=text),
+                message("config.member_url.slash.fix", url=text),
+            )
+        return text
+    if not text or (":" in text.split("/", 1)[0] and len(text.split(":", 1)[0]) > 1):
+        # 'ftp://x', 'https:x', 'mailto:x' (a Windows drive 'C:' has one letter)
+        raise ValueError(message("config.member_url", value=text), message("config.member_url.fix"))
+    check_plain_line(text)
+    return text
+
+
+# A member's id is the prefix of its businesses' ids ('thun--x'): a slug, so it
+# never holds '--', and short, so the ids it makes stay readable.
+MemberId = Annotated[
+    str,
+    StringConstraints(pattern=SLUG_RE, min_length=2, max_length=32),
+    AfterValidator(check_slug),
+    Field(examples=["thun"]),
+]
+
+
+class Member(_Model):
+    """Another Quartier directory whose published businesses this one includes."""
+
+    id: MemberId = Field(
+        description="Short stable id of the member, 2-32 characters, e.g. 'thun'; its "
+        "businesses get the ids '<member id>--<their id>' (thun--baeckerei-mueller), so never "
+        "change it."
+    )
+    url: Annotated[str, StringConstraints(max_length=2000), AfterValidator(check_member_url)] = (
+        Field(
+            description="Base URL of the member's published build, ending in '/', e.g. "
+            "https://thun.example.org/; or a folder holding one (quartier build's output), "
+            "relative to directory.yaml or absolute, e.g. ../thun/_site/."
+        )
+    )
+    license: License = Field(
+        description="The member's data license as this directory expects it (SPDX id); "
+        "it must be one this directory's license can include, and a member that publishes "
+        "another is not updated (its last good copy stays in use)."
+    )
+    name: ShortText | None = Field(
+        None, description="Name shown for the member; default: the name it publishes."
+    )
+    areas: list[Slug] = Field(
+        default_factory=list,
+        description="Only businesses inside these areas of the member (the member's area ids); "
+        "default: all.",
+    )
+    categories: list[CategoryId] = Field(
+        default_factory=list,
+        description="Only businesses with one of these categories or a child of one; default: all.",
+    )
+
+    @property
+    def is_remote(self) -> bool:
+        return self.url.startswith(("http://", "https://"))
+
+    def folder(self, root: Path) -> Path:
+        """A local member's folder: ``url`` relative to the directory's root, or absolute."""
+        return (root / self.url).resolve()
 
 
 Color = Literal[
@@ -182,9 +280,7 @@ class DirectoryConfig(_Model):
     languages: list[LanguageTag] = Field(
         min_length=1, description="Languages the directory expects, first is the default."
     )
-    license: Literal["CC0-1.0", "CC-BY-4.0", "ODbL-1.0"] = Field(
-        description="License of the data (SPDX id)."
-    )
+    license: License = Field(description="License of the data (SPDX id).")
     stale_after_days: int = Field(
         365, ge=30, le=3650, description="Entries verified longer ago than this are warned about."
     )
@@ -210,6 +306,40 @@ class DirectoryConfig(_Model):
         description="The directory's own categories, each under a parent of the shared "
         "taxonomy; they validate and publish like shared ones (marked local).",
     )
+
+    members: list[Member] = Field(
+        default_factory=list,
+        description="Other Quartier directories whose published businesses this one includes "
+        "(quartier federate mirrors them; docs/federation.md).",
+    )
+
+    @field_validator("members")
+    @classmethod
+    def _members(cls, members: list[Member], info: ValidationInfo) -> list[Member]:
+        ids = [m.id for m in members]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(
+                message("config.member_ids", ids=", ".join(dupes)),
+                message("config.member_ids.fix"),
+            )
+        own = info.data.get("license")
+        if own is None:
+            return members  # the license itself is wrong: reported at its own line
+        errors = [
+            {
+                "type": "value_error",
+                "loc": (i, "license"),
+                "input": m.license,
+                "ctx": {"error": ValueError(*_license_problem(own, m))},
+            }
+            for i, m in enumerate(members)
+            if m.license not in ACCEPTS[own]
+        ]
+        if errors:
+            # Raised with the member's own path, so the error is at its license: line.
+            raise ValidationError.from_exception_data("members", errors)  # type: ignore[arg-type]
+        return members
 
     @field_validator("areas")
     @classmethod
@@ -240,6 +370,20 @@ class DirectoryConfig(_Model):
     @property
     def license_url(self) -> str:
         return LICENSES[self.license]
+
+
+def _license_problem(own: str, member: Member) -> tuple[str, str]:
+    needed = next(lic for lic, accepted in ACCEPTS.items() if member.license in accepted)
+    return (
+        message("config.member_license", member=member.id, license=member.license, aggregate=own),
+        message(
+            "config.member_license.fix",
+            aggregate=own,
+            accepted=", ".join(ACCEPTS[own]),
+            needed=needed,
+            member=member.id,
+        ),
+    )
 
 
 def find_config(start: Path) -> Path | None:

@@ -19,6 +19,11 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 from .messages import message
 
 SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# A published record's id: a slug, or slugs joined by '--' for a business an
+# aggregate took from a member ('thun--baeckerei-mueller', and from an
+# aggregate of aggregates 'canton--thun--baeckerei-mueller'). A slug never
+# holds '--', so the member's id is what stands before the first '--'.
+RECORD_ID_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:--[a-z0-9]+(?:-[a-z0-9]+)*)*$"
 CATEGORY_RE = r"^[a-z][a-z0-9_]*$"
 GITHUB_RE = r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$"
 LANG_RE = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$"
@@ -439,6 +444,14 @@ Slug = Annotated[
     StringConstraints(pattern=SLUG_RE, min_length=2, max_length=80),
     AfterValidator(check_slug),
     Field(examples=["velowerk-lorraine"]),
+]
+# Entry.id and Entry.superseded_by: a local file's id is still a Slug (its file
+# name, checked by checks.check_entry); a federated record's is '<member>--<id>'.
+RecordId = Annotated[
+    str,
+    StringConstraints(pattern=RECORD_ID_RE, min_length=2, max_length=200),
+    AfterValidator(check_slug),
+    Field(examples=["velowerk-lorraine", "thun--baeckerei-mueller"]),
 ]
 CategoryId = Annotated[
     str, StringConstraints(pattern=CATEGORY_RE, max_length=60), Field(examples=["bicycle_repair"])

@@ -36,8 +36,8 @@ from .fields import (
     OpeningHoursText,
     PartialDate,
     PastDate,
+    RecordId,
     ShortText,
-    Slug,
     Tri,
     Url,
     check_text,
@@ -45,7 +45,7 @@ from .fields import (
 )
 from .messages import message
 
-CONTRACT_VERSION = "1.1"
+CONTRACT_VERSION = "1.2"
 """Version of the entry contract: what an entry YAML file may contain.
 
 It is published in the JSON Schema (``x-quartier-contract-version``, and in
@@ -326,9 +326,11 @@ class Entry(_Model):
         json_schema_extra={"$comment": "Generated from quartier.model; do not edit by hand."},
     )
 
-    id: Slug = Field(
+    id: RecordId = Field(
         description="Permanent lowercase id, equal to the file name without .yaml. Never changes. "
-        "Not a name Windows reserves for a device (con, prn, aux, nul, com0-com9, lpt0-lpt9)."
+        "Not a name Windows reserves for a device (con, prn, aux, nul, com0-com9, lpt0-lpt9). "
+        "'--' is kept for businesses an aggregate takes from its members: there the id is "
+        "'<member id>--<id at the member>', e.g. thun--baeckerei-mueller."
     )
     name: ShortText = Field(description="The name as the business itself uses it.")
     names: LangLine | None = Field(
@@ -338,7 +340,7 @@ class Entry(_Model):
         description="Lifecycle: open, temporarily_closed or permanently_closed. "
         "Closed entries are kept, not deleted."
     )
-    superseded_by: Slug | None = Field(
+    superseded_by: RecordId | None = Field(
         None,
         description="Id of the entry that replaces this one after a move or merger "
         "(closed entries only).",
