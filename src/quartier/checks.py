@@ -467,40 +467,12 @@ def check_tree(
                 message("checks.superseded.unknown.fix"),
             )
 
-    def replaces(old: Keys, new_id: str) -> bool:
-        """Whether ``new_id`` is reached from ``old`` through superseded_by."""
-        seen: set[str] = set()
-        current = old.superseded_by
-        while current and current not in seen:
-            if current == new_id:
-                return True
-            seen.add(current)
-            current = chain.get(current)
-        return False
+    related = _related(chain)
 
-    def related(a: Keys, b: Keys) -> bool:
-        # A move or merger legitimately repeats phone, host and name: only
-        # between the old entry and the one that replaces it.
-        return a.id == b.id or replaces(a, b.id) or replaces(b, a.id)
+    def pairs(values: Callable[[Keys], Iterable[str | None]]) -> list[_Pair]:
+        return _sharing(items, values, related)
 
-    Pair = tuple[Keys, int, Keys, int]
-
-    def pairs(values: Callable[[Keys], Iterable[str | None]]) -> list[Pair]:
-        """Unrelated entries sharing a value, once per pair, with the index of that value."""
-        groups: dict[str, list[tuple[Keys, int]]] = defaultdict(list)
-        for k in items:
-            for i, value in enumerate(values(k)):
-                if value:
-                    groups[value].append((k, i))
-        found: dict[tuple[int, int], Pair] = {}
-        for group in groups.values():
-            for j, (b, bi) in enumerate(group):
-                for a, ai in group[:j]:
-                    if a is not b and (id(a), id(b)) not in found and not related(a, b):
-                        found[(id(a), id(b))] = (a, ai, b, bi)
-        return list(found.values())
-
-    def blamed(pair: Pair) -> Pair:
+    def blamed(pair: _Pair) -> _Pair:
         # Blame the later file, or the one being checked when only some are.
         a, ai, b, bi = pair
         if blame is not None and b.path not in blame:
@@ -560,6 +532,91 @@ def check_tree(
             hint = message("checks.nearby_name.fix")
             report(k, pos, field, text, hint, Severity.WARNING)
     return out
+
+
+_Pair = tuple[Keys, int, Keys, int]
+
+
+def _related(chain: dict[str, str]) -> Callable[[Keys, Keys], bool]:
+    """Whether two entries may share a phone, host or name: one replaces the other.
+
+    A move or merger legitimately repeats them, but only between the old
+    entry and the one that replaces it (through a chain of superseded_by).
+    """
+
+    def replaces(old: Keys, new_id: str) -> bool:
+        seen: set[str] = set()
+        current = old.superseded_by
+        while current and current not in seen:
+            if current == new_id:
+                return True
+            seen.add(current)
+            current = chain.get(current)
+        return False
+
+    def related(a: Keys, b: Keys) -> bool:
+        return a.id == b.id or replaces(a, b.id) or replaces(b, a.id)
+
+    return related
+
+
+def _sharing(
+    items: list[Keys],
+    values: Callable[[Keys], Iterable[str | None]],
+    related: Callable[[Keys, Keys], bool],
+) -> list[_Pair]:
+    """Unrelated entries sharing a value, once per pair, with the index of that value."""
+    groups: dict[str, list[tuple[Keys, int]]] = defaultdict(list)
+    for k in items:
+        for i, value in enumerate(values(k)):
+            if value:
+                groups[value].append((k, i))
+    found: dict[tuple[int, int], _Pair] = {}
+    for group in groups.values():
+        for j, (b, bi) in enumerate(group):
+            for a, ai in group[:j]:
+                if a is not b and (id(a), id(b)) not in found and not related(a, b):
+                    found[(id(a), id(b))] = (a, ai, b, bi)
+    return list(found.values())
+
+
+def same_business(keys: Iterable[Keys]) -> list[list[Keys]]:
+    """Groups of entries that are one business, by the rule :func:`check_tree` reports.
+
+    Two entries are the same business when they share a phone or a website
+    host, or a name within :data:`DUPLICATE_DISTANCE_M`, unless one replaces
+    the other; a group is closed under that relation. An aggregate merges
+    each group holding a member's record into one (see
+    :mod:`quartier.publish.members`); inside one directory each pair is an
+    error. Groups come sorted by their smallest id, each sorted by id.
+    """
+    items = sorted(keys, key=lambda k: k.id)
+    chain = {k.id: k.superseded_by for k in items if k.superseded_by}
+    related = _related(chain)
+    parent = list(range(len(items)))
+    index = {id(k): i for i, k in enumerate(items)}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    links = _sharing(items, lambda k: (k.phone,), related)
+    links += _sharing(items, lambda k: (k.host,), related)
+    links += [
+        pair
+        for pair in _sharing(items, lambda k: k.names, related)
+        if distance_m(pair[0].lat, pair[0].lon, pair[2].lat, pair[2].lon) <= DUPLICATE_DISTANCE_M
+    ]
+    for a, _, b, _ in links:
+        ra, rb = root(index[id(a)]), root(index[id(b)])
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[Keys]] = defaultdict(list)
+    for i, k in enumerate(items):
+        groups[root(i)].append(k)
+    return [group for _, group in sorted(groups.items()) if len(group) > 1]
 
 
 def _involving(items: list[Keys], blame: set[str]) -> list[Keys]:
