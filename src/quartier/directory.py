@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -45,6 +45,10 @@ from .parallel import fork_map, long_lived
 from .problems import Problem, QuartierError
 from .taxonomy import Taxonomy, load_taxonomy, with_local
 
+if TYPE_CHECKING:
+    from .federation.mirror import Gone
+    from .publish.members import Merged
+
 ENTRIES_DIR = "entries"
 CACHE_FILE = Path(".quartier-cache") / "keys-v3.json"
 # entries/<country>/<place>/<id>.yaml: deeper folders are refused, not walked.
@@ -62,6 +66,11 @@ class Directory:
     paths: dict[str, str] = field(default_factory=dict)  # id -> path relative to root
     problems: list[Problem] = field(default_factory=list)
     checked_files: int = 0
+    # With members (see quartier.publish.members): provenance of every business a
+    # member contributes to, by id; the members' tombstones; notes on their copies.
+    federated: dict[str, Merged] = field(default_factory=dict)
+    gone: list[Gone] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -175,11 +184,8 @@ def read_directory(
     models back from the workers saves a fifth of its time.
     """
     given = os.path.abspath(root)
-    root = root.resolve()
-    ctx, problems = load_context(root, today)
-    directory = Directory(
-        root, ctx.config if ctx else None, ctx.taxonomy if ctx else None, problems=problems
-    )
+    ctx, directory = open_directory(root, today)
+    root = directory.root
     if ctx is None:
         return directory
     files = entry_paths(root)
@@ -193,16 +199,7 @@ def read_directory(
                 directory.checked_files += 1
             elif path not in targets:  # entries/x.yaml ./entries/x.yaml: one file
                 targets.append(path)
-    keys: list[Keys] = []
-    with long_lived():
-        for rel, entry, file_problems, k in read_entries(targets, root, ctx, keep_entries):
-            directory.problems += file_problems
-            directory.checked_files += 1
-            if k is not None:
-                if entry is not None:
-                    directory.entries.setdefault(entry.id, entry)
-                directory.paths.setdefault(k.id, rel)
-                keys.append(k)
+    keys = read_local(directory, ctx, targets, keep_entries)
     blame = None
     if only is not None:
         target_set = set(targets)
@@ -214,6 +211,40 @@ def read_directory(
         directory.problems += check_tree(keys)
     directory.problems.sort(key=Problem.sort_key)
     return directory
+
+
+def open_directory(root: Path, today: date | None = None) -> tuple[Context | None, Directory]:
+    """The settings stage: ``root`` resolved, its settings and taxonomy, or their problems.
+
+    The :class:`Directory` returned holds only those problems; the other
+    stages add entries, problems and keys to it.
+    """
+    root = root.resolve()
+    ctx, problems = load_context(root, today)
+    config, taxonomy = (ctx.config, ctx.taxonomy) if ctx else (None, None)
+    return ctx, Directory(root, config, taxonomy, problems=problems)
+
+
+def read_local(
+    directory: Directory, ctx: Context, files: Sequence[PathLike], keep_entries: bool = True
+) -> list[Keys]:
+    """The local entries stage: read ``files`` into ``directory``, return their keys.
+
+    Each file's problems are added to ``directory`` and each valid entry
+    (with ``keep_entries``) to its entries; the first file of an id keeps
+    it, the cross-entry checks report the others.
+    """
+    keys: list[Keys] = []
+    with long_lived():
+        for rel, entry, file_problems, k in read_entries(files, directory.root, ctx, keep_entries):
+            directory.problems += file_problems
+            directory.checked_files += 1
+            if k is not None:
+                if entry is not None:
+                    directory.entries.setdefault(entry.id, entry)
+                directory.paths.setdefault(k.id, rel)
+                keys.append(k)
+    return keys
 
 
 Read = tuple[str, Entry | None, list[Problem], Keys | None]

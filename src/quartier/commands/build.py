@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -86,22 +85,25 @@ def check_output_folder(out: Path, root: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from ..publish.context import git_commit
+    from ..publish.pipeline import build
 
     root = resolve_root(args.root).resolve()
     out = check_output_folder((args.out or root / "_site").resolve(), root)
     commit = args.commit or git_commit(root)
     bar = _ProgressBar(quiet=args.quiet)
+    site = _with_site(args)
     try:
-        if _with_site(args):
-            return _build_with_site(root, out, commit, bar)
-        return _build_machine_outputs(root, out, commit, bar)
+        directory, result = build(root, out, commit=commit, site=site, progress=bar.start)
     except OSError as exc:
         from ..problems import QuartierError
 
         where = exc.filename or out
         raise QuartierError(f"cannot write {where}: {exc.strerror or exc}") from None
     finally:
-        bar.close()
+        bar.close()  # before the summary, so that the finished bar stays above it
+    if result is None:
+        return _refuse(directory)
+    return _report(directory, result, site=site)
 
 
 def _with_site(args: argparse.Namespace) -> bool:
@@ -116,37 +118,12 @@ def _with_site(args: argparse.Namespace) -> bool:
     return True
 
 
-def _build_machine_outputs(root: Path, out: Path, commit: str | None, bar: _ProgressBar) -> int:
-    """Validate and publish in one pass (see :mod:`quartier.publish.stream`)."""
-    from ..publish.stream import build_tree
-
-    directory, result = build_tree(root, out, commit=commit, progress=bar.start)
-    bar.close()  # before the summary, so that the finished bar stays above it
-    if result is None:
-        return _refuse(directory)
-    return _report(directory, result, site=False)
-
-
-def _build_with_site(root: Path, out: Path, commit: str | None, bar: _ProgressBar) -> int:
-    """Read the whole directory (the site's pages need every entry), then publish."""
-    from ..directory import read_directory
-    from ..publish import build
-    from ..site import build_site
-
-    directory = read_directory(root)
-    if directory.errors:
-        return _refuse(directory)
-    tick = bar.start(len(directory.entries))
-    site = functools.partial(build_site, tick=tick)
-    result = build(directory, out, commit=commit, extras=(site,))
-    bar.close()
-    return _report(directory, result, site=True)
-
-
 def _refuse(directory: Directory) -> int:
     from ..report import text
 
     text(directory.problems, directory.checked_files, sys.stdout)
+    for note in directory.notes:
+        print(f"note: {note}", file=sys.stderr)
     print("nothing published: fix the errors above first", file=sys.stderr)
     return 1
 
@@ -156,7 +133,7 @@ def _report(directory: Directory, result: BuildResult, site: bool) -> int:
 
     # Warnings do not stop publishing; they are shown with the summary line.
     text(directory.warnings, directory.checked_files, sys.stdout)
-    for note in result.notes:
+    for note in [*directory.notes, *result.notes]:
         print(f"note: {note}", file=sys.stderr)
     size = sum(n for _, n in result.files.values())
     print(

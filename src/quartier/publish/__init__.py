@@ -10,7 +10,9 @@ sorted everything, the commit taken from git or given).
 
 :func:`build` publishes a directory already read (the site needs every
 entry in memory); :func:`quartier.publish.stream.build_tree` validates and
-publishes in one pass and never holds every entry.
+publishes in one pass and never holds every entry. Which one a build takes,
+and every stage in order, is decided in one place:
+:mod:`quartier.publish.pipeline`.
 
 Example::
 
@@ -94,5 +96,14 @@ def build(
             for running in pending:  # nothing may keep writing into a folder being removed
                 running.cancel()
             raise
-        api.write_index(ctx, output, sink.listings)
+        finish(ctx, output, sink)
     return BuildResult(out, dict(output.files), sink.notes, len(sink))
+
+
+def finish(ctx: BuildContext, output: Output, sink: Sink) -> None:
+    """The end of the publish stage, after every other file: the manifest, written last.
+
+    It covers every file written before it, so a reader that polls it never
+    sees a half-published build.
+    """
+    api.write_index(ctx, output, sink.listings)

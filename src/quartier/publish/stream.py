@@ -14,6 +14,9 @@ Compared with reading the directory and then publishing it, no validated
 model travels between processes or stays in memory, and files are written
 while workers still validate (measured in ``benchmarks/bench_build.py``).
 
+It is the one-pass way through the stages of
+:mod:`quartier.publish.pipeline`, which decides when to take it.
+
 Example::
 
     directory, result = build_tree(Path("."), Path("_site"))
@@ -33,14 +36,13 @@ from ..directory import (
     PARALLEL_MIN,
     Directory,
     entry_paths,
-    load_context,
     read_entry,
     relative_path,
     stem_of,
 )
 from ..parallel import fork_imap, long_lived
 from ..problems import Problem
-from . import BuildResult, api
+from . import BuildResult, finish
 from .context import BuildContext
 from .entry import Published, publish_entry
 from .sink import Sink, collect
@@ -48,6 +50,7 @@ from .writer import Output
 
 # One file's outcome from a worker: its problems, keys, and what it publishes if valid.
 Outcome = tuple[list[Problem], Keys | None, Published | None]
+Progress = Callable[[int], Callable[[], None] | None]
 
 
 class _Invalid(Exception):
@@ -58,12 +61,14 @@ def build_tree(
     root: Path,
     out: Path,
     commit: str | None = None,
-    progress: Callable[[int], Callable[[], None] | None] | None = None,
+    progress: Progress | None = None,
     feed_page_size: int = 500,
     today: date | None = None,
 ) -> tuple[Directory, BuildResult | None]:
     """Validate ``root`` and publish its machine outputs into ``out`` if it is valid.
 
+    The build's stages as :func:`quartier.publish.pipeline.build` runs them
+    without the site: in one pass here when the directory has no members.
     ``progress``, given the number of files, returns a function to call once
     per file read (a progress bar) or None. Returns the directory's problems
     (as :func:`~quartier.directory.read_directory` finds them, without the
@@ -71,13 +76,28 @@ def build_tree(
     and the build's result, or ``None`` when errors kept anything from
     being published.
     """
-    root = root.resolve()
-    check, problems = load_context(root, today)
-    directory = Directory(
-        root, check.config if check else None, check.taxonomy if check else None, problems=problems
+    from .pipeline import build
+
+    return build(
+        root, out, commit=commit, progress=progress, feed_page_size=feed_page_size, today=today
     )
-    if check is None:
-        return directory, None
+
+
+def publish_in_one_pass(
+    directory: Directory,
+    check: Context,
+    out: Path,
+    commit: str | None = None,
+    progress: Progress | None = None,
+    feed_page_size: int = 500,
+) -> BuildResult | None:
+    """Stages 2, 4 and 5 of a build in one pass over the local files of ``directory``.
+
+    ``directory`` comes from the settings stage
+    (:func:`~quartier.directory.open_directory`); its problems grow here.
+    Returns None, and leaves ``out`` as it was, when there are errors.
+    """
+    root = directory.root
     # Id order is file-name order: a valid entry's id is its file name.
     named = sorted((stem_of(path), path) for path in entry_paths(root))
     files = [path for _, path in named]
@@ -94,7 +114,7 @@ def build_tree(
     try:
         with long_lived(freeze=True), Output(out) as output:
             with collect(ctx, output) as sink:
-                run = _Pass(directory, sink, failed=any(p.is_error for p in problems))
+                run = _Pass(directory, sink, failed=any(p.is_error for p in directory.problems))
                 for chunk in fork_imap(work, files, minimum=PARALLEL_MIN):
                     for outcome in chunk:
                         run.take(outcome)
@@ -105,12 +125,12 @@ def build_tree(
                     raise _Invalid
                 if run.unwritable is not None:
                     raise run.unwritable
-            api.write_index(ctx, output, sink.listings)
+            finish(ctx, output, sink)
         result = BuildResult(out, dict(output.files), sink.notes, len(sink))
     except _Invalid:
         pass
     directory.problems.sort(key=Problem.sort_key)
-    return directory, result
+    return result
 
 
 @dataclass

@@ -8,9 +8,11 @@ puts the package's theme files before Material's, adds the package's pages
 (those the directory's ``site/`` does not replace) and the generated ones
 (categories, places, map, the business shell) and fills the home page's
 ``<!-- quartier:home -->``. Run by plain ``mkdocs build`` or
-``mkdocs serve``, it also writes the machine outputs, the business pages
-and the search index after MkDocs is done; run inside ``quartier build``,
-that command does those steps itself.
+``mkdocs serve`` (and so ``quartier serve``), it reads the directory
+through the build's stages (:func:`quartier.publish.pipeline.read`) and,
+after MkDocs is done, publishes the machine outputs
+(:func:`quartier.publish.pipeline.publish`), the business pages and the
+search index; run inside ``quartier build``, the pipeline does those steps.
 """
 
 from __future__ import annotations
@@ -127,14 +129,14 @@ class QuartierPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         if self.embedded:
             return
         assert self.ctx is not None
-        from ..publish import build
+        from ..publish.pipeline import publish
         from ..publish.writer import Output
         from . import finish_site
 
         site_dir = Path(config.site_dir)
-        # The machine outputs, then the business pages, all into MkDocs' folder.
+        # The publish stage, then the business pages, all into MkDocs' folder.
         with tempfile.TemporaryDirectory() as tmp:
-            result = build(self.ctx.directory, Path(tmp) / "out", commit=self.ctx.commit)
+            result = publish(self.ctx.directory, Path(tmp) / "out", commit=self.ctx.commit)
             with Output(site_dir, in_place=True) as out:
                 for rel in result.files:
                     out.write_bytes(rel, (Path(tmp) / "out" / rel).read_bytes())
@@ -191,10 +193,11 @@ def _use_package_theme(config: MkDocsConfig) -> None:
 
 
 def _read(root: Path) -> BuildContext:
-    from ..directory import read_directory
+    """The stages of a build up to the checks across all (see :mod:`quartier.publish.pipeline`)."""
+    from ..publish.pipeline import read
     from ..report import summary
 
-    directory = read_directory(root)
+    directory = read(root)
     if directory.errors:
         lines = [f"{p.path}:{p.line}:{p.column}: {p.field}: {p.message}" for p in directory.errors]
         raise PluginError(
