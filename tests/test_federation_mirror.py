@@ -81,8 +81,12 @@ def test_records_are_sorted_by_federated_id_with_ids_rewritten(tmp_path: Path) -
 
 
 def test_copies_follow_the_settings_and_gone_is_sorted(tmp_path: Path) -> None:
-    tomb = Gone(id="thun--b", member="thun", original_id="b", since="2026-11-20", until="2026-12-20")
-    tomb2 = Gone(id="biel--a", member="biel", original_id="a", since="2026-11-01", until="2026-12-01")
+    tomb = Gone(
+        id="thun--b", member="thun", original_id="b", since="2026-11-20", until="2026-12-20"
+    )
+    tomb2 = Gone(
+        id="biel--a", member="biel", original_id="a", since="2026-11-01", until="2026-12-01"
+    )
     mirror.write(tmp_path, _state("thun", gone=[tomb]), [_row("a")])
     mirror.write(tmp_path, _state("biel", gone=[tomb2], error="HTTP 500"), [])
     config = _config("thun", "biel", "never-fetched")
