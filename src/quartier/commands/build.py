@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +26,14 @@ Invalid data is never published: errors are reported as by
 `quartier validate` and the command exits 1. Two builds of the same input
 are byte-identical. The output replaces the folder only once complete.
 
+The changes feed (api/v1/changes/) continues the previous build's sequence:
+the one in --previous (a folder or the published site's URL), else the
+output folder's, else it starts at 1.
+
 examples:
   quartier build                    # into _site/
   quartier build --out public/ --commit "$GITHUB_SHA"
+  quartier build --previous https://quartier.example.org/   # in CI
 """
 
 
@@ -49,6 +55,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--no-site",
         action="store_true",
         help="machine outputs only, without the HTML site (which needs quartier[site])",
+    )
+    previous = p.add_mutually_exclusive_group()
+    previous.add_argument(
+        "--previous",
+        metavar="PATH_OR_URL",
+        default=None,
+        help="the published build whose changes feed this one continues: its folder or base "
+        "URL; a URL that has no api/v1/index.json (404) starts at sequence 1 "
+        "(default: the output folder's previous build)",
+    )
+    previous.add_argument(
+        "--no-previous",
+        action="store_true",
+        help="start the changes feed anew at sequence 1, whatever was published before",
     )
     add_root_option(p)
     p.set_defaults(run=run)
@@ -86,14 +106,20 @@ def check_output_folder(out: Path, root: Path) -> Path:
 def run(args: argparse.Namespace) -> int:
     from ..publish.context import git_commit
     from ..publish.pipeline import build
+    from ..publish.previous import open_previous
 
     root = resolve_root(args.root).resolve()
     out = check_output_folder((args.out or root / "_site").resolve(), root)
     commit = args.commit or git_commit(root)
     bar = _ProgressBar(quiet=args.quiet)
     site = _with_site(args)
+    # Read before the build: the output folder is the default, and the build replaces it.
+    reading = nullcontext(None) if args.no_previous else open_previous(args.previous, out)
     try:
-        directory, result = build(root, out, commit=commit, site=site, progress=bar.start)
+        with reading as previous:
+            directory, result = build(
+                root, out, commit=commit, site=site, progress=bar.start, previous=previous
+            )
     except OSError as exc:
         from ..problems import QuartierError
 

@@ -30,7 +30,7 @@ from typing import Protocol
 
 from ..directory import Directory
 from ..parallel import long_lived
-from . import api
+from . import api, changes
 from .context import BuildContext
 from .sink import Sink, collect, write_entries
 from .writer import Output
@@ -67,6 +67,7 @@ def build(
     tick: Callable[[], None] | None = None,
     extras: tuple[Extra, ...] = (),
     feed_page_size: int = 500,
+    previous: changes.Base | None = None,
 ) -> BuildResult:
     """Write every machine output of a valid, already read ``directory`` into ``out``.
 
@@ -79,7 +80,7 @@ def build(
     """
     if directory.errors:
         raise ValueError("refusing to publish a directory with errors; validate it first")
-    ctx = BuildContext(directory, commit=commit, feed_page_size=feed_page_size)
+    ctx = BuildContext(directory, commit=commit, feed_page_size=feed_page_size, previous=previous)
     with long_lived(freeze=True), Output(out) as output:
         pending: list[Pending] = []
         try:
@@ -101,9 +102,11 @@ def build(
 
 
 def finish(ctx: BuildContext, output: Output, sink: Sink) -> None:
-    """The end of the publish stage, after every other file: the manifest, written last.
+    """The end of the publish stage, after every other file: the changes feed, the manifest.
 
-    It covers every file written before it, so a reader that polls it never
-    sees a half-published build.
+    The feed compares this build's entry files with ``ctx.previous``'s. The
+    manifest covers every file written before it, so a reader that polls it
+    never sees a half-published build.
     """
-    api.write_index(ctx, output, sink.listings)
+    head = changes.write(output, ctx.config.base_url, ctx.previous)
+    api.write_index(ctx, output, sink.listings, changes=head)

@@ -107,8 +107,14 @@ def _write_list(
     )
 
 
-def write_index(ctx: BuildContext, out: Output, listings: Listings) -> None:
-    """The manifest; written last so that it covers every other file."""
+def write_index(
+    ctx: BuildContext, out: Output, listings: Listings, changes: dict[str, object] | None = None
+) -> None:
+    """The manifest; written last so that it covers every other file.
+
+    ``changes`` is where the changes feed stands, ``{"sequence", "lineage"}``
+    (see :mod:`.changes`).
+    """
     status = listings.status
     files = {
         rel: {"sha256": digest, "bytes": size} for rel, (digest, size) in sorted(out.files.items())
@@ -125,6 +131,7 @@ def write_index(ctx: BuildContext, out: Output, listings: Listings) -> None:
                 "license_url": ctx.config.license_url,
             },
             "source_commit": ctx.commit,
+            **({"changes": changes} if changes is not None else {}),
             "counts": {
                 "entries": len(listings.rows),
                 "open": status.get("open", 0),

@@ -21,6 +21,7 @@ from ..model import Entry
 from ..placename import common_spelling
 from ..taxonomy import Taxonomy
 from . import urls
+from .changes import Base
 from .jsonld import Site, pick
 from .public import entry_dump, public_entry
 
@@ -34,6 +35,8 @@ class BuildContext:
     directory: Directory
     commit: str | None = None
     feed_page_size: int = 500
+    # The previous build's changes feed, which this build continues (None: sequence 1).
+    previous: Base | None = None
     _ids: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:

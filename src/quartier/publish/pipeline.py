@@ -44,6 +44,7 @@ from ..directory import Directory, entry_paths, open_directory, read_local
 from ..problems import Problem
 from . import BuildResult, Extra
 from . import build as publish_read
+from .changes import Base
 from .members import Federated, merge_duplicates, read_members
 
 # Given the number of businesses, the function to call once per business (a progress bar).
@@ -59,11 +60,14 @@ def build(
     progress: Progress | None = None,
     feed_page_size: int = 500,
     today: date | None = None,
+    previous: Base | None = None,
 ) -> tuple[Directory, BuildResult | None]:
     """Every stage into ``out``: the directory's problems, and the result or None.
 
     None means errors kept anything from being published (``out`` is left
     as it was). ``site`` adds the HTML pages (``quartier[site]``).
+    ``previous`` is the previous build's changes feed, which this one
+    continues (:func:`~quartier.publish.previous.open_previous`).
     """
     ctx, directory = open_directory(root, today)  # 1. settings
     if ctx is None:
@@ -71,7 +75,9 @@ def build(
     if not site and not _members(ctx):
         from .stream import publish_in_one_pass  # 2, 4, 5 in one pass
 
-        result = publish_in_one_pass(directory, ctx, out, commit, progress, feed_page_size)
+        result = publish_in_one_pass(
+            directory, ctx, out, commit, progress, feed_page_size, previous
+        )
         return directory, result
     _read_stages(directory, ctx)  # 2, 3, 4
     if directory.errors:
@@ -82,7 +88,7 @@ def build(
         from ..site import build_site  # 6. the site, its pages with the businesses
 
         extras = (functools.partial(build_site, tick=tick),)
-    result = publish(directory, out, commit, extras, tick, feed_page_size)  # 5.
+    result = publish(directory, out, commit, extras, tick, feed_page_size, previous)  # 5.
     return directory, result
 
 
@@ -104,10 +110,17 @@ def publish(
     extras: tuple[Extra, ...] = (),
     tick: Callable[[], None] | None = None,
     feed_page_size: int = 500,
+    previous: Base | None = None,
 ) -> BuildResult:
     """Stage 5 for a directory read by :func:`read`: machine outputs, changes, manifest."""
     return publish_read(
-        directory, out, commit=commit, tick=tick, extras=extras, feed_page_size=feed_page_size
+        directory,
+        out,
+        commit=commit,
+        tick=tick,
+        extras=extras,
+        feed_page_size=feed_page_size,
+        previous=previous,
     )
 
 

@@ -43,6 +43,7 @@ from ..directory import (
 from ..parallel import fork_imap, long_lived
 from ..problems import Problem
 from . import BuildResult, finish
+from .changes import Base
 from .context import BuildContext
 from .entry import Published, publish_entry
 from .sink import Sink, collect
@@ -90,6 +91,7 @@ def publish_in_one_pass(
     commit: str | None = None,
     progress: Progress | None = None,
     feed_page_size: int = 500,
+    previous: Base | None = None,
 ) -> BuildResult | None:
     """Stages 2, 4 and 5 of a build in one pass over the local files of ``directory``.
 
@@ -103,7 +105,7 @@ def publish_in_one_pass(
     files = [path for _, path in named]
     for stem, path in named:
         directory.paths.setdefault(stem, relative_path(path, root))
-    ctx = BuildContext(directory, commit=commit, feed_page_size=feed_page_size)
+    ctx = BuildContext(directory, commit=commit, feed_page_size=feed_page_size, previous=previous)
     tick = progress(len(files)) if progress else None
     ctx.site  # noqa: B018 - computed once, before forking
 
