@@ -39,9 +39,7 @@ import hashlib
 import json
 import os
 import re
-import socket
 import tempfile
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -49,6 +47,9 @@ from typing import Any
 import orjson
 
 from .. import __version__
+from ..fetch import Deadline, get, opener
+from ..fetch import Refused as _Refused
+from ..fetch import size_text as _size
 from ..problems import QuartierError
 from ..taxonomy import TAXONOMY_FILE
 from .index import (
@@ -73,11 +74,13 @@ MAX_BYTES = {
     f"{API}/taxonomy.json": 8 << 20,
     "data/entries.ndjson": 512 << 20,
 }
-FETCH_TIMEOUT_S = 30  # to connect, and for each read
 # For the whole fetch of a site (its three files): a server that sends a byte now and
 # then never times a read out. 512 MiB in ten minutes is 7 Mbit/s.
 FETCH_DEADLINE_S = 600.0
-READ_CHUNK = 1 << 16
+# The safe HTTP client lives in quartier.fetch (federate uses it too); these names
+# stay for the modules that imported them from here (publish.previous).
+_Deadline, _opener = Deadline, opener
+__all__ = ["_Deadline", "_Refused", "_opener", "_size", "open_index"]
 # Invalid records described on stderr; the others are counted.
 REPORT_SKIPPED = 10
 _announce: Callable[[str], None] | None = None
@@ -352,14 +355,6 @@ def _check_contract(published: object, where: str) -> None:
         )
 
 
-def _size(n: int) -> str:
-    """1 MiB, 800 GiB, 1.5 KiB, 300 bytes."""
-    power = min(4, (n.bit_length() - 1) // 10) if n > 0 else 0
-    if power == 0:
-        return f"{n} bytes"
-    return f"{n / 1024**power:.4g} {('KiB', 'MiB', 'GiB', 'TiB')[power - 1]}"
-
-
 def _fetch(base: str) -> Path:
     """Mirror the three published files of ``base`` into the cache; unchanged ones are kept.
 
@@ -376,19 +371,23 @@ def _fetch(base: str) -> Path:
         state = {}
     fetched: dict[str, tuple[Path, dict[str, str]]] = {}
     try:
-        with _Deadline(FETCH_DEADLINE_S) as deadline:
-            opener = _opener(deadline)
+        with Deadline(FETCH_DEADLINE_S) as deadline:
+            web = opener(deadline)
             for name in PUBLISHED_FILES:
                 target = folder / name
-                headers = {"User-Agent": f"quartier/{__version__}"}
                 known = state.get(name, {}) if target.is_file() else {}
-                if known.get("etag"):
-                    headers["If-None-Match"] = known["etag"]
-                if known.get("modified"):
-                    headers["If-Modified-Since"] = known["modified"]
-                got = _download(opener, base + name, target, headers, deadline)
+                part = target.with_name(target.name + ".part")
+                got = get(
+                    web,
+                    base + name,
+                    deadline,
+                    limit=MAX_BYTES[name],
+                    etag=known.get("etag", ""),
+                    modified=known.get("modified", ""),
+                    into=part,
+                )
                 if got is not None:
-                    fetched[name] = got
+                    fetched[name] = (part, {"etag": got.etag, "modified": got.modified})
         for name in PUBLISHED_FILES[:2]:
             if name in fetched:
                 _settings(fetched[name][0].read_bytes(), base + name)
@@ -400,170 +399,6 @@ def _fetch(base: str) -> Path:
             part.unlink(missing_ok=True)
     state_path.write_text(json.dumps(state), "utf-8")
     return folder
-
-
-def _download(
-    opener: Any, url: str, target: Path, headers: dict[str, str], deadline: _Deadline
-) -> tuple[Path, dict[str, str]] | None:
-    """``url`` into ``target``'s ``.part`` file: (that file, its validators), None if unchanged."""
-    import http.client
-    import urllib.error
-    import urllib.request
-
-    limit = MAX_BYTES[next(n for n in PUBLISHED_FILES if url.endswith(n))]
-    part = target.with_name(target.name + ".part")
-    deadline.check(url)
-    try:
-        request = urllib.request.Request(url, headers=headers)
-        with opener.open(request, timeout=FETCH_TIMEOUT_S) as r:
-            length = (r.headers.get("Content-Length") or "").strip()
-            announced = int(length) if length.isdigit() else None
-            if announced is not None and announced > limit:
-                raise QuartierError(
-                    f"{url}: its size ({_size(announced)}) is more than the limit of "
-                    f"{_size(limit)} for this file; the cached copy is kept"
-                )
-            part.parent.mkdir(parents=True, exist_ok=True)
-            size = 0
-            with part.open("wb") as f:
-                while chunk := r.read(READ_CHUNK):
-                    size += len(chunk)
-                    if size > limit:
-                        raise QuartierError(
-                            f"{url}: more than {_size(limit)}, the limit for this file; "
-                            "the cached copy is kept"
-                        )
-                    f.write(chunk)
-                    deadline.check(url)
-            deadline.check(url)  # the reads may have ended because time was up
-            if announced is not None and size != announced:
-                raise QuartierError(
-                    f"{url}: the connection ended after {size} of {announced} bytes; "
-                    "the cached copy is kept"
-                )
-            validators = {
-                "etag": r.headers.get("ETag") or "",
-                "modified": r.headers.get("Last-Modified") or "",
-            }
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        part.unlink(missing_ok=True)
-        if exc.code == 304:
-            return None
-        deadline.check(url)
-        raise QuartierError(f"{url}: HTTP {exc.code} {printable(str(exc.reason))}") from None
-    except _Refused as exc:
-        part.unlink(missing_ok=True)
-        raise QuartierError(f"{url}: {exc}") from None
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-        part.unlink(missing_ok=True)
-        deadline.check(url)
-        raise QuartierError(f"{url}: cannot fetch it: {printable(str(exc))}") from None
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-    return part, validators
-
-
-class _Refused(Exception):
-    """A redirect the fetch does not follow."""
-
-
-class _Deadline:
-    """The end of a fetch: then every connection it opened is shut down, whatever it waits
-    for (a connection, a TLS handshake, a header line, the body)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.expired = False
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Deadline:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            for sock in self._sockets:
-                _shut(sock)
-
-    def watch(self, sock: Any) -> Any:
-        """Shut ``sock`` down when time is up; returns it."""
-        with self._lock:
-            self._sockets.append(sock)
-            if self.expired:
-                _shut(sock)
-        return sock
-
-    def check(self, url: str) -> None:
-        if self.expired:
-            raise QuartierError(
-                f"{url}: not fetched within {self.seconds:g} s, the time allowed for a "
-                "published directory; the cached copy is kept"
-            )
-
-
-def _shut(sock: socket.socket) -> None:
-    # Not sock.shutdown(): an SSLSocket's would drop its TLS state under the reading thread.
-    # A socket closed meanwhile has no descriptor any more: nothing to shut.
-    with contextlib.suppress(OSError):
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-
-def _opener(deadline: _Deadline) -> Any:
-    """A urllib opener whose connections ``deadline`` can end, that redirects to http(s) only."""
-    import http.client
-    import ssl
-    import urllib.parse
-    import urllib.request
-
-    def watched(cls: Any) -> Any:
-        class Watched(cls):  # type: ignore[misc]
-            def __init__(self, *args: Any, **kwargs: Any) -> None:
-                super().__init__(*args, **kwargs)
-                self._create_connection = lambda *a, **k: deadline.watch(
-                    socket.create_connection(*a, **k)
-                )
-
-        return Watched
-
-    class WatchedTLS(ssl.SSLSocket):
-        def do_handshake(self, block: bool = False) -> None:
-            deadline.watch(self)  # the TLS socket replaces the plain one before the handshake
-            super().do_handshake(block)
-
-    context = ssl.create_default_context()
-    context.set_alpn_protocols(["http/1.1"])
-    context.sslsocket_class = WatchedTLS
-    plain, tls = watched(http.client.HTTPConnection), watched(http.client.HTTPSConnection)
-
-    class Http(urllib.request.HTTPHandler):
-        def http_open(self, req: Any) -> Any:
-            return self.do_open(plain, req)
-
-    class Https(urllib.request.HTTPSHandler):
-        def https_open(self, req: Any) -> Any:
-            return self.do_open(tls, req, context=context)
-
-    class Redirects(urllib.request.HTTPRedirectHandler):
-        def redirect_request(
-            self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
-        ) -> Any:
-            if urllib.parse.urlsplit(newurl).scheme not in ("http", "https"):
-                fp.close()
-                raise _Refused(
-                    f"redirected to {printable(newurl)}: only http and https are followed"
-                )
-            return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-    return urllib.request.build_opener(Http, Https, Redirects)
 
 
 # -- the on-disk cache
