@@ -688,3 +688,55 @@ def test_the_previous_build_is_read_in_a_private_folder_removed_afterwards(
     assert build(root, tmp_path / "fresh", "--previous", str(out)) == 0
     assert list(temp.glob("quartier-changes-*")) == []
     shutil.rmtree(tmp_path / "fresh")
+
+
+# --- The pages workflows continue the published sequence -------------------------
+
+
+def _build_step(workflow: str) -> dict[str, Any]:
+    """The step of a pages workflow that runs quartier build."""
+    import yaml
+
+    steps = yaml.safe_load(workflow)["jobs"]["build"]["steps"]
+    (found,) = [s for s in steps if "quartier build" in s.get("run", "")]
+    result: dict[str, Any] = found
+    return result
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["https://example.github.io/quartier-lausanne/", 'https://x.example.org/it\'s$HOME/"a"/'],
+)
+def test_a_new_directorys_pages_workflow_passes_its_published_site_as_previous(
+    base_url: str,
+) -> None:
+    from quartier.init import Answers, plan_repository
+
+    plan = plan_repository(
+        Answers(
+            path="lausanne",
+            name="Quartier Lausanne",
+            base_url=base_url,
+            area="lausanne",
+            area_name="Lausanne",
+            bbox="6.55,46.49,6.72,46.57",
+            countries=["CH"],
+            timezone="Europe/Zurich",
+            languages=["fr"],
+            maintainers=["anne-exemple"],
+        )
+    )
+    step_ = _build_step(plan.files[".github/workflows/pages.yml"])
+    # The URL reaches quartier as one argument, whatever it holds: no shell reads it.
+    assert step_["env"] == {"PUBLISHED": base_url}
+    assert '--previous "$PUBLISHED"' in step_["run"]
+
+
+def test_this_repositorys_pages_workflow_passes_its_published_site_as_previous() -> None:
+    from .conftest import ROOT
+
+    base_url = re.search(r"(?m)^base_url: (\S+)$", (ROOT / "directory.yaml").read_text("utf-8"))
+    assert base_url is not None
+    step_ = _build_step((ROOT / ".github" / "workflows" / "pages.yml").read_text("utf-8"))
+    assert step_["env"] == {"PUBLISHED": base_url.group(1)}
+    assert '--previous "$PUBLISHED"' in step_["run"]

@@ -318,6 +318,7 @@ def plan_repository(answers: Answers, today: date | None = None) -> Plan:
         "description": config.description or "",
         "area_name": area.name,
         "base_url": config.base_url,
+        "base_url_yaml": r.scalar(config.base_url),
         "folder": folder,
         "example_path": example_path,
         "reference_url": f"{config.base_url}reference/entry/",
