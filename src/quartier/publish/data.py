@@ -5,21 +5,30 @@
     data/entries.ndjson     one line per business: {"entry": <public entry>, "url": ...}
     data/entries.geojson    RFC 7946 FeatureCollection, coordinates [lon, lat]
     data/entries.parquet    GeoParquet 1.1 (WKB point geometry), for DuckDB, Spark, pandas
-    data/datapackage.json   Frictionless data package describing the three
+    data/parquet/country=CH/area=bern/part-0.parquet
+                            the same rows, hive-partitioned by country and area
+    data/datapackage.json   Frictionless data package describing them
 
 The NDJSON lines hold the entry in the contract's own shape, so a reader can
 validate them with ``Entry.model_validate``; ``quartier search`` and the MCP
 server load a published directory from it. Parquet needs the ``parquet``
-extra (pyarrow); without it the build skips that file and says so.
+extra (pyarrow); without it the build skips those files and says so.
+
+A business's ``area`` is the id of the directory's first area whose bbox
+holds its published point (an aggregate's own areas, for a federated
+business too), or ``other``. The partitioned copy lets DuckDB or Spark read
+a national aggregate as one table and open only the folders a filter on
+``country`` or ``area`` keeps (docs/national.md).
 
 DuckDB example::
 
     SELECT name, locality FROM 'data/entries.parquet' WHERE category = 'bakery';
+    SELECT area, category, count(*) FROM read_parquet('data/parquet/**/*.parquet',
+        hive_partitioning = true) WHERE country = 'CH' GROUP BY ALL;
 """
 
 from __future__ import annotations
 
-import contextlib
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,19 +39,27 @@ import orjson
 from ..model import Entry
 from . import urls
 from .context import BuildContext
+from .parquet import GeoParquetFile, PartitionedGeoParquet, schema
 from .writer import Output, Stream, dumps
 
 NDJSON_PATH = "data/entries.ndjson"
 GEOJSON_PATH = "data/entries.geojson"
 PARQUET_PATH = "data/entries.parquet"
+PARTITIONED_DIR = "data/parquet"
+# Hive partition keys, outermost first: a national query filters on both.
+PARTITION_KEYS = ("country", "area")
+# The area of a business no area of the directory holds (a federated one elsewhere).
+OTHER_AREA = "other"
 PACKAGE_PATH = "data/datapackage.json"
-PARQUET_MISSING = "data/entries.parquet skipped: install quartier[parquet] (pyarrow)"
+PARQUET_MISSING = (
+    "data/entries.parquet and data/parquet/ skipped: install quartier[parquet] (pyarrow)"
+)
 
 
 class DataFiles:
-    """The three data files, written a business at a time (see :func:`streaming`)."""
+    """The data files, written a business at a time (see :func:`streaming`)."""
 
-    def __init__(self, ndjson: Stream, geojson: Stream, parquet: _ParquetStream | None) -> None:
+    def __init__(self, ndjson: Stream, geojson: Stream, parquet: _Parquet | None) -> None:
         self._ndjson, self._geojson, self._parquet = ndjson, geojson, parquet
         self._count = 0
 
@@ -55,17 +72,41 @@ class DataFiles:
         self._count += 1
 
 
+class _Parquet:
+    """``data/entries.parquet`` and its partitioned copy, fed the same rows."""
+
+    def __init__(self, out: Output) -> None:
+        arrow_schema = schema((name, kind) for name, kind, _ in PARQUET_COLUMNS)
+        self.whole = GeoParquetFile(out, PARQUET_PATH, arrow_schema, ROW_GROUP)
+        self.parts = PartitionedGeoParquet(
+            out, PARTITIONED_DIR, arrow_schema, PARTITION_KEYS, ROW_GROUP
+        )
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.whole.add(row)
+        self.parts.add(row)
+
+    def close(self) -> None:
+        self.whole.close()
+        self.parts.close()
+
+    def abort(self) -> None:
+        self.whole.abort()
+        self.parts.abort()
+
+
 @contextmanager
 def streaming(out: Output, notes: list[str]) -> Iterator[DataFiles]:
     """Open the data files for :meth:`DataFiles.add`; complete them when the block ends.
 
-    Parquet is written in row groups of ``ROW_GROUP``, so a 100,000-entry
-    build never holds the three files in memory. Without pyarrow a note is
-    added and Parquet is skipped. On an error the files are left incomplete
-    for the build's :class:`~quartier.publish.writer.Output` to discard.
+    Parquet is written in row groups of ``ROW_GROUP``, and the partitioned
+    copy spills to disk past ``ROW_GROUP`` rows, so a 100,000-entry build
+    never holds the files in memory. Without pyarrow a note is added and
+    Parquet is skipped. On an error the files are left incomplete for the
+    build's :class:`~quartier.publish.writer.Output` to discard.
     """
     try:
-        parquet: _ParquetStream | None = _ParquetStream(out, PARQUET_PATH)
+        parquet: _Parquet | None = _Parquet(out)
     except ImportError:
         parquet = None
         notes.append(PARQUET_MISSING)
@@ -128,6 +169,7 @@ PARQUET_COLUMNS = (
     ("locality", "string", "City or town"),
     ("region", "string", "Canton, state or province"),
     ("country", "string", "ISO 3166-1 alpha-2"),
+    ("area", "string", "Id of the directory's area holding the point, or 'other'"),
     ("lat", "double", "Latitude, WGS84"),
     ("lon", "double", "Longitude, WGS84"),
     ("opening_hours", "string", "OpenStreetMap opening_hours"),
@@ -155,6 +197,7 @@ def row(ctx: BuildContext, e: Entry, data: bytes) -> dict[str, Any]:
         "locality": a.locality,
         "region": a.region,
         "country": a.country,
+        "area": area.id if (area := ctx.config.area_for(g.lat, g.lon)) else OTHER_AREA,
         "lat": g.lat,
         "lon": g.lon,
         "opening_hours": e.opening_hours,
@@ -170,60 +213,6 @@ def row(ctx: BuildContext, e: Entry, data: bytes) -> dict[str, Any]:
 # Line and paragraph separators, as UTF-8.
 _LS, _PS = "\u2028".encode(), "\u2029".encode()
 ROW_GROUP = 20_000
-
-
-class _ParquetStream:
-    """GeoParquet written in row groups; the ``geo`` metadata (with the bbox) at the end."""
-
-    def __init__(self, out: Output, rel: str) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        types = {
-            "string": pa.string(),
-            "double": pa.float64(),
-            "date": pa.date32(),
-            "binary": pa.binary(),
-            "list<string>": pa.list_(pa.string()),
-        }
-        self._pa = pa
-        self._out, self._rel = out, rel
-        self._schema = pa.schema([pa.field(name, types[kind]) for name, kind, _ in PARQUET_COLUMNS])
-        self._writer = pq.ParquetWriter(out.path(rel), self._schema, compression="zstd")
-        self._rows: dict[str, list[Any]] = {name: [] for name, _, _ in PARQUET_COLUMNS}
-        self._bbox: list[float] = []
-
-    def add(self, row: dict[str, Any]) -> None:
-        for name, value in row.items():
-            self._rows[name].append(value)
-        lon, lat = row["lon"], row["lat"]
-        b = self._bbox or [lon, lat, lon, lat]
-        self._bbox = [min(b[0], lon), min(b[1], lat), max(b[2], lon), max(b[3], lat)]
-        if len(self._rows["id"]) >= ROW_GROUP:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._rows["id"]:
-            self._writer.write_table(self._pa.table(self._rows, schema=self._schema))
-            self._rows = {name: [] for name in self._rows}
-
-    def close(self) -> None:
-        self._flush()
-        geo = {
-            "version": "1.1.0",
-            "primary_column": "geometry",
-            "columns": {
-                "geometry": {"encoding": "WKB", "geometry_types": ["Point"], "bbox": self._bbox}
-            },
-        }
-        self._writer.add_key_value_metadata({"geo": dumps(geo, pretty=False)})
-        self._writer.close()
-        self._out.record(self._rel)
-
-    def abort(self) -> None:
-        """Close the file without completing it (the build is failing)."""
-        with contextlib.suppress(Exception):  # the error being raised matters, not this one
-            self._writer.close()
 
 
 def write_package(ctx: BuildContext, out: Output) -> None:
@@ -287,6 +276,18 @@ def _datapackage(ctx: BuildContext, out: Output) -> dict[str, Any]:
                 },
             )
         )
+        for rel in sorted(filter(_is_part, out.files)):
+            name, description, keys = _partition(rel)
+            resources.append(
+                resource(
+                    rel,
+                    name,
+                    "parquet",
+                    "application/vnd.apache.parquet",
+                    description=description,
+                    partition=keys,
+                )
+            )
     return {
         "profile": "data-package",
         "name": urls.slug(ctx.config.name),
@@ -300,3 +301,23 @@ def _datapackage(ctx: BuildContext, out: Output) -> dict[str, Any]:
         ],
         "resources": resources,
     }
+
+
+def _is_part(rel: str) -> bool:
+    return rel.startswith(PARTITIONED_DIR + "/") and rel.endswith(".parquet")
+
+
+def _partition(rel: str) -> tuple[str, str, dict[str, str]]:
+    """The package's name, description and keys of one partition's file.
+
+    Every file is a table of its own (the columns of ``entries``), so each is
+    a resource; ``partition`` gives its keys, as its folder names do.
+    """
+    keys = dict(part.split("=", 1) for part in rel.split("/")[2:-1])
+    where = " and ".join(f"{k} {v}" for k, v in keys.items())
+    return (
+        "entries-" + "-".join(keys.values()).lower(),
+        f"The rows of entries.parquet with {where} (GeoParquet 1.1); "
+        "read data/parquet/ as one hive-partitioned dataset.",
+        keys,
+    )
