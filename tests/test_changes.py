@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -644,7 +645,7 @@ def _loop(h: http.server.BaseHTTPRequestHandler) -> None:
         (MANIFEST, _status(500), "api/v1/index.json: HTTP 500"),
         (f"{CHANGES}/state.json", _status(404), "state.json: not found, although"),
         (f"{CHANGES}/1.json", _status(503), "1.json: HTTP 503"),
-        (f"{CHANGES}/state.json", _truncated, "the connection ended after 22 of 5000 bytes"),
+        (f"{CHANGES}/state.json", _truncated, "state.json: the connection ended before the whole"),
         (MANIFEST, _to_file, "file:///etc/passwd"),
         (MANIFEST, _loop, "redirect"),
     ],
@@ -662,6 +663,45 @@ def test_a_failing_previous_site_is_refused_with_the_fix(
         site.routes[path] = route
         err = refused(root, tmp_path / "fresh", capsys, "--previous", site.url)
     assert expected in err and FIX in err, err
+
+
+def _trickle(h: http.server.BaseHTTPRequestHandler) -> None:
+    """A byte now and then: no read ever times out, the whole read never ends."""
+    h.send_response(200)
+    h.end_headers()
+    for _ in range(200):  # gives up after some 20 s, so a reader without a deadline fails
+        h.wfile.write(b" ")
+        h.wfile.flush()
+        time.sleep(0.1)
+
+
+def _not_modified(h: http.server.BaseHTTPRequestHandler) -> None:
+    h.send_response(304)
+    h.end_headers()
+
+
+def test_a_previous_site_that_never_finishes_is_cut_off_at_the_deadline(
+    two: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root, out = two
+    monkeypatch.setattr(previous, "DEADLINE_S", 1.0)
+    with serve(out) as site:
+        site.routes[f"{CHANGES}/1.json"] = _trickle
+        err = refused(root, tmp_path / "fresh", capsys, "--previous", site.url)
+    assert "1.json: the previous build was not read within 1 s" in err and FIX in err
+
+
+def test_a_previous_site_answering_not_modified_unasked_is_refused(
+    two: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, out = two
+    with serve(out) as site:
+        site.routes[MANIFEST] = _not_modified
+        err = refused(root, tmp_path / "fresh", capsys, "--previous", site.url)
+    assert "index.json: HTTP 304 Not Modified, to a request that asked for the file" in err
 
 
 def test_an_unreachable_previous_site_is_an_error_not_an_empty_start(

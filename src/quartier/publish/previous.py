@@ -16,9 +16,9 @@ read within limits and checked before anything is written:
 Anything else is one clear error naming the file and the fix (``pass
 --no-previous to start a new sequence``). A URL whose manifest answers 404,
 an empty folder, or a build made before the feed existed mean no previous
-build: the feed starts at sequence 1. A URL is fetched with the search's
-fetcher (http(s) redirects only, every file within its limit, the whole
-read within :data:`DEADLINE_S`) and asks caches for a fresh copy.
+build: the feed starts at sequence 1. A URL is fetched with :mod:`quartier.fetch`
+(http(s) only, redirects within the site, every file within its limit, the
+whole read within :data:`DEADLINE_S`) and asks caches for a fresh copy.
 
 Example::
 
@@ -30,10 +30,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import re
 import shutil
-import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,7 +39,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from .. import __version__
+from .. import fetch
 from ..fields import RECORD_ID_RE
 from ..messages import message
 from ..problems import QuartierError, printable
@@ -53,9 +51,7 @@ MANIFEST = f"{urls.API}/index.json"
 # business (some 250 bytes): 512 MiB is two million businesses. Sequence 1 lists every
 # business once (some 100 bytes each).
 MAX_BYTES = {"manifest": 512 << 20, "state": 64 << 10, "sequence": 512 << 20}
-FETCH_TIMEOUT_S = 30  # to connect, and for each read
 DEADLINE_S = 600.0  # for the whole previous build, whatever a slow server does
-_READ_CHUNK = 1 << 16
 _MOST = 10**15  # a sequence number past any build's
 _ID = re.compile(RECORD_ID_RE)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -93,10 +89,10 @@ def open_previous(spec: str | Path | None, out: Path) -> Iterator[Base | None]:
 
 
 def _from_url(url: str, kept: Path) -> Base | None:
-    from ..discover.source import _Deadline, _opener, base_url
+    from ..discover.source import base_url
 
-    with _Deadline(DEADLINE_S) as deadline:
-        return _read(_Url(base_url(url), _opener(deadline), deadline), kept)
+    with fetch.Deadline(DEADLINE_S) as deadline:
+        return _read(_Url(base_url(url), deadline), kept)
 
 
 def _read(reader: _Reader, kept: Path) -> Base | None:
@@ -265,7 +261,7 @@ def _shown(text: str, most: int = 80) -> str:
     return printable(text if len(text) <= most else text[: most - 1] + "…")
 
 
-# -- where the files come from
+# -- where the files come from (quartier.fetch: the limits every published file is read within)
 
 
 class _Folder:
@@ -277,107 +273,57 @@ class _Folder:
 
     @classmethod
     def at(cls, root: Path) -> _Folder:
-        """The folder ``root``; refused when it is missing or holds files but no build."""
+        """The folder ``root``; refused when it is missing."""
         if not root.is_dir():
             raise QuartierError(message("changes.previous.no_folder", where=str(root)))
         return cls(root)
 
     def get(self, rel: str, limit: int) -> bytes | None:
         path = self.root / rel
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        except FileNotFoundError:
+        if not path.exists() and not path.is_symlink():
             if rel == MANIFEST and any(self.root.iterdir()):
                 where = self.where
-                raise QuartierError(message("changes.previous.not_build", where=where)) from None
+                raise QuartierError(message("changes.previous.not_build", where=where))
             return None
-        except OSError as exc:
-            raise QuartierError(
-                message("changes.previous.unreadable", where=str(path), reason=exc.strerror)
-            ) from None
-        with os.fdopen(fd, "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise QuartierError(message("changes.previous.not_file", where=str(path)))
-            if info.st_size > limit:
-                raise _too_large(str(path), limit)
-            data = fh.read(limit + 1)
-        if len(data) > limit:  # it grew since
-            raise _too_large(str(path), limit)
-        return data
+        try:
+            return fetch.read_local(self.root, rel, limit=limit)
+        except fetch.FetchError as exc:
+            raise _fault(exc, str(path), limit) from None
 
 
 class _Url:
     """A published site; a 404 is no such file, anything else but 200 an error."""
 
-    def __init__(self, base: str, opener: Any, deadline: Any) -> None:
+    def __init__(self, base: str, deadline: fetch.Deadline) -> None:
         self.where = base
-        self._opener = opener
         self._deadline = deadline
+        self._web = fetch.opener(deadline)
+        # A CDN's copy may be minutes old: the sequence must continue from the newest.
+        self._web.addheaders = [("Cache-Control", "no-cache")]
 
     def get(self, rel: str, limit: int) -> bytes | None:
-        import http.client
-        import urllib.error
-        import urllib.request
-
-        from ..discover.source import _Refused
-
         url = self.where + rel
-        headers = {
-            "User-Agent": f"quartier/{__version__}",
-            # A CDN's copy may be minutes old: the sequence must continue from the newest.
-            "Cache-Control": "no-cache",
-        }
-        self._check(url)
         try:
-            with self._opener.open(
-                urllib.request.Request(url, headers=headers), timeout=FETCH_TIMEOUT_S
-            ) as r:
-                length = (r.headers.get("Content-Length") or "").strip()
-                if length.isdigit() and int(length) > limit:
-                    raise _too_large(url, limit)
-                chunks, size = [], 0
-                while chunk := r.read(_READ_CHUNK):
-                    size += len(chunk)
-                    if size > limit:
-                        raise _too_large(url, limit)
-                    chunks.append(chunk)
-                    self._check(url)
-                self._check(url)
-                if length.isdigit() and size != int(length):
-                    raise QuartierError(
-                        message("changes.previous.truncated", where=url, got=size, length=length)
-                    )
-                return b"".join(chunks)
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            if exc.code == 404:
+            got = fetch.get(self._web, url, self._deadline, limit=limit)
+        except fetch.FetchError as exc:
+            if exc.status == 404:
                 return None
-            self._check(url)
-            raise QuartierError(
-                message(
-                    "changes.previous.http",
-                    where=url,
-                    code=exc.code,
-                    reason=_shown(str(exc.reason)),
-                )
-            ) from None
-        except _Refused as exc:
-            raise QuartierError(
-                message("changes.previous.fetch", where=url, reason=_shown(str(exc)))
-            ) from None
-        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-            self._check(url)
-            raise QuartierError(
-                message("changes.previous.fetch", where=url, reason=_shown(str(exc)))
-            ) from None
-
-    def _check(self, url: str) -> None:
-        if self._deadline.expired:
-            raise QuartierError(message("changes.previous.deadline", where=url, seconds=DEADLINE_S))
+            raise _fault(exc, url, limit) from None
+        if got is None or got.data is None:  # 304 to a request that was not conditional
+            raise QuartierError(message("changes.previous.not_modified", where=url))
+        return got.data
 
 
-def _too_large(where: str, limit: int) -> QuartierError:
-    from ..discover.source import _size
-
-    return QuartierError(message("changes.previous.too_large", where=where, size=_size(limit)))
+def _fault(exc: fetch.FetchError, where: str, limit: int) -> QuartierError:
+    """A fetch's fault as the build says it: what went wrong, and the way out."""
+    if exc.kind == "oversized":
+        return QuartierError(
+            message("changes.previous.too_large", where=where, size=fetch.size_text(limit))
+        )
+    if exc.kind == "truncated":
+        return QuartierError(message("changes.previous.truncated", where=where))
+    if exc.kind == "deadline":
+        return QuartierError(message("changes.previous.deadline", where=where, seconds=DEADLINE_S))
+    if exc.kind == "unreadable":
+        return QuartierError(message("changes.previous.unreadable", problem=str(exc)))
+    return QuartierError(message("changes.previous.fetch", problem=str(exc)))
