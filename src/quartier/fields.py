@@ -33,10 +33,17 @@ _SPACE = re.compile(r"\s")
 # C0 and C1 controls (but tab and newline), carriage returns and Unicode line
 # separators (they move a terminal's cursor or split a line where no one sees it),
 # direction overrides and marks, and noncharacters.
-_CONTROL = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
-    r"\u2066-\u2069\ufdd0-\ufdef\ufffe\uffff]"
+_CONTROL_CHARS = (
+    r"\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+    r"\u2066-\u2069\ufdd0-\ufdef\ufffe\uffff"
 )
+_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
+# The same rules as check_text and check_plain_line, for editors (the JSON Schema,
+# whose regular expressions Python and JavaScript read alike): something visible,
+# no control character, and for a line no line break but in the blanks around it.
+_VISIBLE = rf"[^\s{_CONTROL_CHARS}]"
+TEXT_JSON_RE = rf"^\s*{_VISIBLE}(?:[^{_CONTROL_CHARS}]*{_VISIBLE})?\s*$"
+LINE_JSON_RE = rf"^\s*{_VISIBLE}(?:[^\n{_CONTROL_CHARS}]*{_VISIBLE})?\s*$"
 
 
 # Tags every directory uses, known valid: checking them needs no 60 ms import.
@@ -464,9 +471,19 @@ LanguageTag = Annotated[
 CountryCode = Annotated[
     str, StringConstraints(pattern=COUNTRY_RE), Field(examples=["CH", "US", "NO"])
 ]
-PlainLine = Annotated[str, StringConstraints(max_length=200), AfterValidator(check_plain_line)]
-Text = Annotated[str, StringConstraints(max_length=4000), AfterValidator(check_text)]
-ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(check_plain_line)]
+_LINE_SCHEMA = Field(json_schema_extra={"pattern": LINE_JSON_RE})
+PlainLine = Annotated[
+    str, StringConstraints(max_length=200), AfterValidator(check_plain_line), _LINE_SCHEMA
+]
+Text = Annotated[
+    str,
+    StringConstraints(max_length=4000),
+    AfterValidator(check_text),
+    Field(json_schema_extra={"pattern": TEXT_JSON_RE}),
+]
+ShortText = Annotated[
+    str, StringConstraints(max_length=200), AfterValidator(check_plain_line), _LINE_SCHEMA
+]
 Url = Annotated[
     str,
     StringConstraints(max_length=2000),

@@ -10,6 +10,7 @@ into the repository and the tests fail when a checked-in copy drifts::
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .model import CONTRACT_VERSION, Entry
@@ -45,6 +46,7 @@ def entry_json_schema(taxonomy: Taxonomy | None = None) -> dict[str, Any]:
             "description": "A category id from schema/taxonomy.yaml.",
         }
         _point_categories(schema)
+    _as_editors_read(schema)
     return schema
 
 
@@ -64,6 +66,148 @@ def _point_categories(node: Any) -> None:
                 node[i] = {"$ref": "#/$defs/CategoryId"}
             else:
                 _point_categories(value)
+
+
+# How an editor reads an unquoted value: the YAML 1.2 core schema, as the
+# `yaml` package (2.x) behind the YAML language server implements it. The
+# loader keeps the text instead (quartier.load), so for each field the schema
+# also accepts what the editor makes of the texts the field accepts.
+_YAML_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False}
+_YAML_BOOLS["FALSE"] = False
+_YAML_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_YAML_FLOAT = re.compile(
+    r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)"
+)
+# Texts that stand for a whole number, one way or another, and for one with a
+# fraction: a field that accepts any of them gets a number branch.
+_INTEGER_TEXTS = ("0", "7", "42", "2014", "03013", "0313321122", "+41313321122", "-1")
+_OTHER_INTEGER_TEXTS = ("0x1F", "0o17", "1e3", "1E3", "1.e1")
+_FRACTION_TEXTS = ("1.5", ".5", "-1.5", "1.5e-3")
+# What pydantic reads as a yes/no (any case), and as a number, when the value is text.
+_BOOL_TEXT = (
+    "^(?:"
+    + "|".join(
+        "".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in word)
+        for word in ("true", "false", "yes", "no", "on", "off", "t", "f", "y", "n", "1", "0")
+    )
+    + ")$"
+)
+_NUMBER_TEXT = r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
+_ABOUT = ("description", "title", "default", "examples")
+
+
+def yaml_core_value(text: str) -> object:
+    """What an editor makes of an unquoted ``text``: ``'03013'`` is 3013, ``'yes'`` stays text.
+
+    The YAML 1.2 core schema (null, true/false, integers, floats), as the
+    ``yaml`` package that VS Code's YAML extension uses resolves it.
+    """
+    if text in ("", "~", "null", "Null", "NULL"):
+        return None
+    if text in _YAML_BOOLS:
+        return _YAML_BOOLS[text]
+    if _YAML_INT.fullmatch(text):
+        base = {"0o": 8, "0x": 16}.get(text[:2], 10)
+        return int(text[2:] if base != 10 else text, base)
+    if text in (".nan", ".NaN", ".NAN"):
+        return float("nan")
+    if text.lstrip("+-") in (".inf", ".Inf", ".INF"):
+        return float("-inf") if text.startswith("-") else float("inf")
+    if _YAML_FLOAT.fullmatch(text):
+        return float(text)
+    return text
+
+
+def _as_editors_read(node: Any, wrap: bool = True) -> None:
+    """Let each field accept what an editor reads where ``quartier validate`` reads text.
+
+    ``postal_code: 03013`` and ``founding_date: 2014`` are text to the loader,
+    which the model accepts, and the integers 3013 and 2014 to an editor. So a
+    text field that accepts digits also accepts a whole number (not negative
+    when no text with a minus is allowed, at most 9999 when four digits are),
+    one that accepts ``true`` also accepts true; a number field also accepts a
+    quoted number (``lat: "46.95"``), and a yes/no field the words and 0/1
+    pydantic reads as one (``on``, ``Yes``). Keys are text to both and stay
+    as they are. What the editor cannot see (the leading zero an unquoted
+    number had, or a number's text length) it cannot check.
+    """
+    if isinstance(node, list):
+        for item in node:
+            _as_editors_read(item, wrap)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key != "propertyNames":
+            _as_editors_read(value, key != "anyOf")
+    options = node.get("anyOf")
+    if isinstance(options, list):
+        branches = [branch for option in options for branch in _read_as(option)]
+        if {"type": "string", "pattern": _BOOL_TEXT} in branches:  # a yes/no enum is in it
+            branches = [b for b in branches if not _spelled_yes_no(b)]
+        node["anyOf"] = branches
+    elif wrap and len(branches := _read_as(node)) > 1:
+        about = {k: node.pop(k) for k in _ABOUT if k in node}
+        branches = _read_as(dict(node))
+        node.clear()
+        node.update(about)
+        node["anyOf"] = branches
+
+
+def _spelled_yes_no(schema: Any) -> bool:
+    values = schema.get("enum") if isinstance(schema, dict) else None
+    return isinstance(values, list) and all(
+        isinstance(v, str) and re.fullmatch(_BOOL_TEXT, v) for v in values
+    )
+
+
+def _read_as(schema: Any) -> list[Any]:
+    """``schema`` and the branches an editor's reading of the same texts needs."""
+    if not isinstance(schema, dict):
+        return [schema]
+    kind = schema.get("type")
+    if kind == "number":
+        return [schema, {"type": "string", "pattern": _NUMBER_TEXT}]
+    if kind == "boolean":
+        return [schema, {"enum": [0, 1]}, {"type": "string", "pattern": _BOOL_TEXT}]
+    values = schema.get("enum", [schema["const"]] if "const" in schema else None)
+    if isinstance(values, list):
+        read = [yaml_core_value(v) for v in values if isinstance(v, str)]
+        extra = [v for v in read if v is not None and not isinstance(v, str)]
+        return [schema, {"enum": extra}] if extra else [schema]
+    if kind != "string" or "format" in schema:
+        return [schema]
+    return [schema, *_number_and_bool_branches(schema)]
+
+
+def _number_and_bool_branches(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    def accepts(text: str) -> bool:
+        pattern = schema.get("pattern")
+        return (
+            len(text) <= schema.get("maxLength", len(text))
+            and len(text) >= schema.get("minLength", 0)
+            and (pattern is None or re.search(pattern, text) is not None)
+        )
+
+    branches: list[dict[str, Any]] = []
+    number: dict[str, Any] = {}
+    if any(accepts(t) for t in _FRACTION_TEXTS):
+        number = {"type": "number"}
+    elif any(accepts(t) for t in _INTEGER_TEXTS + _OTHER_INTEGER_TEXTS):
+        number = {"type": "integer"}
+        if not any(accepts(t) for t in (*_OTHER_INTEGER_TEXTS, "-1")):
+            digits = [n for n in range(1, 41) if accepts("9" * n)]
+            if digits and digits[-1] < 40:
+                number["maximum"] = 10 ** digits[-1] - 1
+    if number:
+        if not any(accepts(t) for t in ("-1", "-1.5", "-.5")):
+            number["minimum"] = 0
+        branches.append(number)
+    words = [w for w in _YAML_BOOLS if accepts(w)]
+    if words:
+        values = sorted({_YAML_BOOLS[w] for w in words})
+        branches.append({"type": "boolean"} if len(values) == 2 else {"const": values[0]})
+    return branches
 
 
 def dumps(schema: dict[str, Any]) -> str:
