@@ -74,6 +74,9 @@ from ..parallel import fork_map
 from ..problems import QuartierError
 from ..problems import printable as shown
 from . import bitset
+from .origin import KEYS as ORIGIN_KEYS
+from .origin import Origin, as_origins
+from .origin import checked as checked_origin
 from .places import Gazetteer, named_quarters, street_names
 from .text import TermCache, phrase_key, stem, words
 
@@ -136,7 +139,8 @@ ATTRIBUTE_WORDS = {
 }
 STORY_WORDS = "story geschichte histoire historia storia"
 
-Row = tuple[dict[str, Any], str]  # (public entry JSON, canonical URL)
+# (public entry JSON, its page in the directory, its origin: None for a local business)
+Row = tuple[dict[str, Any], str, list[dict[str, str]] | None]
 
 
 def _texts(value: Any) -> list[str]:
@@ -230,7 +234,7 @@ class NdjsonRows:
         for number, line in enumerate(self.data[: self.size].split(b"\n"), 1):
             checked = check_line(line, number, self.base, self.categories)
             if checked is not None and not isinstance(checked, Skipped):
-                yield checked[0], checked[1]
+                yield checked[0], checked[1], checked[2]
 
 
 class Skipped(NamedTuple):
@@ -244,13 +248,15 @@ class Skipped(NamedTuple):
 
 def check_line(
     line: bytes, number: int, base: str, categories: Container[str] | None = None
-) -> tuple[dict[str, Any], str, bool] | Skipped | None:
-    """One NDJSON line as (public entry, page URL, whether the line is that record as is).
+) -> tuple[dict[str, Any], str, list[dict[str, str]] | None, bool] | Skipped | None:
+    """One NDJSON line as (public entry, page URL, origin, whether the line is that record as is).
 
     The entry is validated with the same model as a local entry, its
     categories must be known (when ``categories`` is given), and what is
     kept is the public view of the valid entry (:func:`~quartier.publish.public.entry_data`),
     so a record that hides its address has no street whatever the line said.
+    An aggregate's line for a member's business has an ``origin`` too, which
+    must be exactly what :func:`~quartier.discover.origin.checked` accepts.
     A line that fails is a :class:`Skipped`; a blank line is None.
     """
     Entry, ValidationError, check_url, entry_data, address_country, field_path = (
@@ -277,6 +283,12 @@ def check_line(
             url = check_url(url)
         except ValueError as exc:
             return Skipped(number, eid, "url", printable(str(exc.args[0])))
+    origin = obj.get("origin")
+    if origin is not None:
+        try:
+            origin = checked_origin(origin)
+        except ValueError as exc:
+            return Skipped(number, eid, "origin", printable(str(exc.args[0])))
     try:
         entry = Entry.model_validate(raw, context={"country": address_country(raw)})
     except ValidationError as exc:
@@ -288,8 +300,9 @@ def check_line(
                 unknown = message("record.unknown_category", category=cat)
                 return Skipped(number, eid, where, printable(unknown))
     public = entry_data(entry)
-    whole = len(obj) == 2 and url is not None and url == obj["url"] and public == raw
-    return public, url or f"{base}businesses/{entry.id}/", whole
+    keys = 2 if origin is None else 3
+    whole = len(obj) == keys and url is not None and url == obj["url"] and public == raw
+    return public, url or f"{base}businesses/{entry.id}/", origin, whole
 
 
 _CHECKS: tuple[Any, ...] = ()
@@ -438,10 +451,16 @@ class _Part:
         self._streets: dict[str, list[str]] = {}
 
     def add(
-        self, doc: int, e: dict[str, Any], url: str, line_at: int = -1, line_len: int = 0
+        self,
+        doc: int,
+        e: dict[str, Any],
+        url: str,
+        origin: list[dict[str, str]] | None = None,
+        line_at: int = -1,
+        line_len: int = 0,
     ) -> None:
         """Index entry ``e`` as document ``doc``; its record is the NDJSON line at ``line_at``
-        (``line_len`` bytes with its newline), or if -1 made here."""
+        (``line_len`` bytes with its newline), or if -1 made here (with ``origin``, if any)."""
         job = self._job
         assert job is not None, "a part is packed once all its documents are in"
         eid = str(e.get("id", ""))
@@ -547,7 +566,7 @@ class _Part:
             self.rec_at.append(line_at)
             self.rec_len.append(line_len)
         else:
-            rec = orjson.dumps({"entry": e, "url": url})
+            rec = _record(e, url, origin)
             self.records.append(rec)
             self.rec_len.append(len(rec))
             if job.data:
@@ -654,14 +673,21 @@ def _field_texts(
     return out
 
 
+def _record(e: dict[str, Any], url: str, origin: list[dict[str, str]] | None) -> bytes:
+    """A business's record in the index: what :meth:`Index.record` returns (see Row)."""
+    if origin is None:
+        return orjson.dumps({"entry": e, "url": url})
+    return orjson.dumps({"entry": e, "url": url, "origin": origin})
+
+
 def _index_rows(chunk: Sequence[int]) -> list[_Part]:
     """Index documents ``chunk`` (a range) of the job's sorted rows."""
     assert _job is not None and isinstance(chunk, range)
     part = _Part(_job, chunk.start)
     rows = _job.rows
     for doc in chunk:
-        e, url = rows[doc]
-        part.add(doc, e, url)
+        e, url, origin = rows[doc]
+        part.add(doc, e, url, origin)
     return [part.pack()]
 
 
@@ -690,15 +716,15 @@ def _index_ndjson(chunk: Sequence[tuple[int, int, int, int]]) -> list[_Part]:
                 if checked is not None:
                     part.skipped.append(checked)
             else:
-                e, url, whole = checked
+                e, url, origin, whole = checked
                 if e["id"] <= last:
                     part.ok = False
                     return [part]
                 last = e["id"]
                 if whole:
-                    part.add(doc, e, url, at, min(len(line) + 1, _job.size - at))
+                    part.add(doc, e, url, origin, at, min(len(line) + 1, _job.size - at))
                 else:
-                    part.add(doc, e, url)
+                    part.add(doc, e, url, origin)
                     part.tidy = False
                 doc += 1
             at += len(line) + 1
@@ -717,8 +743,8 @@ def _check_ndjson(chunk: Sequence[tuple[int, int, int, int]]) -> list[tuple[int,
             if isinstance(checked, Skipped):
                 out.append(checked)
             elif checked is not None:
-                e, url, whole = checked
-                out.append((number, line if whole else orjson.dumps({"entry": e, "url": url})))
+                e, url, origin, whole = checked
+                out.append((number, line if whole else _record(e, url, origin)))
     return out
 
 
@@ -787,23 +813,23 @@ def _renumbered(
 
 def _sorted_ndjson(checked: list[tuple[int, bytes] | Skipped], job: _Job) -> list[Row]:
     """The valid records by id; a repeated id keeps its first line, the others are left out."""
-    found: list[tuple[int, dict[str, Any], str]] = []
+    found: list[tuple[int, dict[str, Any], str, list[dict[str, str]] | None]] = []
     for item in checked:
         if isinstance(item, Skipped):
             job.skipped.append(item)
         else:
             rec = orjson.loads(item[1])
-            found.append((item[0], rec["entry"], rec["url"]))
+            found.append((item[0], rec["entry"], rec["url"], rec.get("origin")))
     found.sort(key=lambda r: (r[1]["id"], r[0]))
     rows: list[Row] = []
     kept = (0, "")  # line and id of the last record kept
-    for number, e, url in found:
+    for number, e, url, origin in found:
         if e["id"] == kept[1]:
             again = message("record.duplicate_id", line=kept[0])
             job.skipped.append(Skipped(number, printable(e["id"], 80), "id", again))
             continue
         kept = (number, e["id"])
-        rows.append((e, url))
+        rows.append((e, url, origin))
     job.skipped.sort()
     return rows
 
@@ -1187,6 +1213,14 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _origin_shape(origin: Any) -> bool:
+    """An origin as written in the index (checked when it was built), or none."""
+    return origin is None or (
+        isinstance(origin, list)
+        and all(isinstance(o, dict) and o.keys() == set(ORIGIN_KEYS) for o in origin)
+    )
+
+
 class IndexUnusable(Exception):
     """The index file is missing, from another version, or damaged: rebuild it."""
 
@@ -1356,7 +1390,8 @@ class Index:
         )
 
     def record(self, doc: int) -> dict[str, Any]:
-        """``{"entry": <public entry JSON>, "url": <page URL>}`` of one business.
+        """``{"entry": <public entry JSON>, "url": <page URL>}`` of one business, and its
+        ``"origin"`` if it is a member's (see :mod:`.origin`).
 
         A record that is not what was written (the file was damaged since it
         was opened, or in a part not checked then) removes the file, so that
@@ -1364,11 +1399,19 @@ class Index:
         """
         try:
             data = orjson.loads(self.records[self.rec_off[doc] : self.rec_off[doc + 1]])
-            if data["entry"]["id"] == self.ids[doc] and isinstance(data["url"], str):
+            if (
+                data["entry"]["id"] == self.ids[doc]
+                and isinstance(data["url"], str)
+                and _origin_shape(data.get("origin"))
+            ):
                 return data  # type: ignore[no-any-return]
         except (orjson.JSONDecodeError, KeyError, TypeError, IndexError):
             pass
         raise self.damaged(f"record {doc} is unreadable")
+
+    def origin(self, doc: int) -> list[Origin] | None:
+        """Where business ``doc`` comes from when it is a member's, else None (a local one)."""
+        return as_origins(self.record(doc).get("origin"))
 
     def categories_of(self, doc: int) -> list[str]:
         """Primary category first."""

@@ -38,7 +38,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..fields import RECORD_ID_RE, SLUG_RE, check_url
 from ..messages import message
 
 if TYPE_CHECKING:
@@ -50,8 +49,9 @@ MAX_SOURCES = 32
 MAX_NAME = 200
 MAX_URL = 2000
 MAX_ID = 200
-_SLUG = re.compile(SLUG_RE)
-_RECORD_ID = re.compile(RECORD_ID_RE)
+# The id rules of quartier.fields (not imported here: reading an index must stay light).
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_RECORD_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:--[a-z0-9]+(?:-[a-z0-9]+)*)*$")
 # Characters that would drive a terminal or reorder text: never in what an answer relays.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 
@@ -96,6 +96,8 @@ def checked(value: Any) -> list[dict[str, str]]:
     two addresses, all within limits and free of control characters; the
     page an http(s) address, the directory's also a file URL.
     """
+    from ..fields import check_url
+
     if not isinstance(value, list) or not 1 <= len(value) <= MAX_SOURCES:
         raise ValueError(message("record.origin.list", most=MAX_SOURCES))
     out = []

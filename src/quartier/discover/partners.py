@@ -46,8 +46,9 @@ from .index import (
     guarded,
     leaf_phrases,
 )
+from .origin import Origin, as_origins
 from .places import distance_km
-from .search import MAX_LIMIT, _did_you_mean, _label, _pick, _tie
+from .search import MAX_LIMIT, _did_you_mean, _label, _pick, _tie, without_empty_origin
 from .text import stem, terms, word_list
 
 CATEGORY_HIT = 1.0
@@ -99,6 +100,7 @@ class Partner:
     score: float
     reasons: list[Reason]
     why: str
+    origin: list[Origin] | None = None  # a member's business: where it comes from (.origin)
 
 
 @dataclass
@@ -109,9 +111,14 @@ class PartnersResult:
     name: str
     partners: list[Partner]
     notes: list[str] = field(default_factory=list)
+    origin: list[Origin] | None = None  # of the business asked about, when a member's
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """As JSON-ready data; no ``origin`` key for a local business."""
+        data = without_empty_origin(asdict(self), "partners")
+        if data["origin"] is None:
+            del data["origin"]
+        return data
 
 
 @dataclass
@@ -134,7 +141,8 @@ def partners(
         raise QuartierError(
             f"unknown business id {business_id!r}" + (f"; {guess}" if guess else "")
         )
-    me = index.record(doc)["entry"]
+    record = index.record(doc)
+    me = record["entry"]
     if index.status[doc] == 2:
         moved = me.get("superseded_by")
         raise QuartierError(
@@ -169,7 +177,8 @@ def partners(
             f"{business_id} lists nothing under collaboration.seeks or provides: "
             "partners come from complementary categories only"
         )
-    return PartnersResult(business_id, index.names[doc], out, notes)
+    origin = as_origins(record.get("origin"))
+    return PartnersResult(business_id, index.names[doc], out, notes, origin)
 
 
 def _phrase_cats(index: Index) -> dict[tuple[str, ...], set[str]]:
@@ -390,4 +399,5 @@ def _partner(
         score=round(score, 4),
         reasons=reasons,
         why=why,
+        origin=as_origins(rec.get("origin")),
     )

@@ -53,6 +53,7 @@ from .index import (
     Index,
     guarded,
 )
+from .origin import Origin, as_origins
 from .places import distance_km
 from .text import STOPWORDS, edits1, stem, words
 
@@ -159,6 +160,9 @@ class Result:
     matched: list[Match]
     score: float
     why: str
+    # A member's business in an aggregate: where it comes from, its canonical page first
+    # (see .origin); None for the directory's own.
+    origin: list[Origin] | None = None
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,16 @@ class SearchResult:
     more: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """As JSON-ready data; a local business's result has no ``origin`` key at all."""
+        return without_empty_origin(asdict(self), "results")
+
+
+def without_empty_origin(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """``data`` with ``origin: None`` dropped from each item of ``data[key]``."""
+    for item in data[key]:
+        if item.get("origin", ...) is None:
+            del item["origin"]
+    return data
 
 
 @dataclass
@@ -861,6 +874,7 @@ def _result(
         matched=matched,
         score=round(rel, 4),
         why="",
+        origin=as_origins(rec.get("origin")),
     )
     return _with_why(result)
 

@@ -229,6 +229,7 @@ def _repository(root: Path, rebuild: bool) -> Index:
         except OSError:
             continue
         h.update(f"{path.relative_to(root).as_posix()}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
+    h.update(_mirror_stamp(root).encode())
     folder = root / CACHE_FILE.parent
     if folder.is_symlink():
         # A .quartier-cache committed as a link would have old indexes deleted and
@@ -238,18 +239,54 @@ def _repository(root: Path, rebuild: bool) -> Index:
     return _cached(folder, h.hexdigest(), str(root), lambda: _repository_rows(root), rebuild)
 
 
-def _repository_rows(root: Path) -> tuple[list[Row], dict[str, Any], dict[str, Any]]:
-    from ..directory import read_directory
-    from ..publish import urls
-    from ..publish.public import entry_data
+def _mirror_stamp(root: Path) -> str:
+    """What identifies the members' copies that ``quartier federate`` keeps, cheaply.
 
-    directory = read_directory(root)
+    Every file of every member's copy by name, inode, mtime and size: federate
+    replaces a member's records file (named by its content's hash) and then
+    its ``state.json`` by rename, so any update changes this, and no record
+    is read to know it. '' without a mirror.
+    """
+    from ..federation import mirror
+
+    lines = []
+    for member in mirror.on_disk(root):
+        folder = mirror.member_folder(root, member)
+        with contextlib.suppress(OSError), os.scandir(folder) as it:
+            for item in sorted(it, key=lambda e: e.name):
+                if item.name.startswith("."):
+                    continue  # a temporary file of an update under way
+                with contextlib.suppress(OSError):
+                    st = item.stat(follow_symlinks=False)
+                    lines.append(
+                        f"{member}/{item.name}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_size}"
+                    )
+    return "members\n" + "\n".join(lines) if lines else ""
+
+
+def _repository_rows(root: Path) -> tuple[list[Row], dict[str, Any], dict[str, Any]]:
+    """Every valid business of the repository, local and (with members) federated.
+
+    The directory is read as a build reads it (:func:`quartier.publish.pipeline.read`):
+    the members' records validated again and the same business merged, each
+    federated one with its origin.
+    """
+    from ..publish import urls
+    from ..publish.pipeline import read
+    from ..publish.public import entry_data
+    from .origin import origin_of
+
+    directory = read(root)
     if directory.config is None or directory.taxonomy is None:
         first = directory.errors[0] if directory.errors else None
         where = f"{first.path}:{first.line}: {first.message}" if first else "unreadable settings"
         raise QuartierError(f"cannot read the directory's settings: {where}")
     base = directory.config.base_url
-    rows = [(entry_data(e), base + urls.business_page(eid)) for eid, e in directory.entries.items()]
+    rows: list[Row] = []
+    for eid, e in directory.entries.items():
+        merged = directory.federated.get(eid)
+        origin = origin_of(merged.sources) if merged and not merged.local else None
+        rows.append((entry_data(e), base + urls.business_page(eid), origin))
     return (
         rows,
         directory.config.model_dump(mode="json"),
