@@ -124,10 +124,22 @@ def streaming(out: Output, notes: list[str]) -> Iterator[DataFiles]:
 
 
 def ndjson_line(ctx: BuildContext, e: Entry, data: bytes) -> bytes:
-    """One NDJSON record (with its newline) of a public entry and its JSON."""
-    line = dumps(
-        {"entry": orjson.Fragment(data), "url": ctx.url(urls.business_page(e.id))}, pretty=False
-    )
+    """One NDJSON record (with its newline) of a public entry and its JSON.
+
+    A member's business in an aggregate also has its ``origin`` (where it comes
+    from, see :mod:`quartier.discover.origin`), which search and MCP over the
+    published build relay.
+    """
+    record: dict[str, Any] = {
+        "entry": orjson.Fragment(data),
+        "url": ctx.url(urls.business_page(e.id)),
+    }
+    merged = ctx.directory.federated.get(e.id)
+    if merged is not None and not merged.local:
+        from ..discover.origin import origin_of
+
+        record["origin"] = origin_of(merged.sources)
+    line = dumps(record, pretty=False)
     # U+2028/2029 are valid inside JSON strings but end a line for many readers
     # (Python's str.splitlines among them): escape them so one line is one record.
     return line.replace(_LS, b"\\u2028").replace(_PS, b"\\u2029") + b"\n"
