@@ -32,6 +32,7 @@ COMMANDS = (
     "approvals",
     "forms",
     "intake",
+    "federate",
 )
 
 
