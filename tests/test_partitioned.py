@@ -33,16 +33,17 @@ from quartier.publish.writer import Output
 from .conftest import TODAY, sample_repo
 
 # The sample's Bern split in two at 7.44 E, and Santa Cruz: three areas, two countries.
+# An area id of digits only (a postal code) must stay a string in both engines.
 AREAS = [
     {"id": "bern-west", "bbox": [7.29, 46.90, 7.44, 47.02], "countries": ["CH"]},
-    {"id": "bern-east", "bbox": [7.44, 46.90, 7.55, 47.02], "countries": ["CH"]},
+    {"id": "3011", "bbox": [7.44, 46.90, 7.55, 47.02], "countries": ["CH"]},
     {"id": "santa-cruz", "bbox": [-122.10, 36.93, -121.93, 37.05], "countries": ["US"]},
 ]
 GLOB = "data/parquet/**/*.parquet"
 # The queries of docs/national.md.
 BY_AREA = (
     "SELECT country, area, category, count(*) AS businesses "
-    "FROM read_parquet('{glob}', hive_partitioning = true) "
+    "FROM read_parquet('{glob}', hive_partitioning = true, hive_types_autocast = false) "
     "{where}GROUP BY country, area, category ORDER BY country, area, category"
 )
 NO_JAVA = (
@@ -52,7 +53,7 @@ NO_JAVA = (
 
 
 def three_areas(dest: Path) -> Path:
-    """The sample directory with its Bern area split into bern-west and bern-east."""
+    """The sample directory with its Bern area split into bern-west and 3011."""
     root = sample_repo(dest)
     settings = yaml.safe_load((root / "directory.yaml").read_text("utf-8"))
     old = {a["id"]: a for a in settings["areas"]}
@@ -110,7 +111,7 @@ def parts(site: Path) -> list[str]:
 
 def test_layout_is_country_then_area(site: Path) -> None:
     assert parts(site) == [
-        "data/parquet/country=CH/area=bern-east/part-0.parquet",
+        "data/parquet/country=CH/area=3011/part-0.parquet",
         "data/parquet/country=CH/area=bern-west/part-0.parquet",
         "data/parquet/country=US/area=santa-cruz/part-0.parquet",
     ]
@@ -118,7 +119,7 @@ def test_layout_is_country_then_area(site: Path) -> None:
 
 def test_duckdb_counts_category_by_area_as_the_ndjson_does(site: Path) -> None:
     expected = expected_counts(site)
-    assert {row[1] for row in expected} == {"bern-west", "bern-east", "santa-cruz"}
+    assert {row[1] for row in expected} == {"bern-west", "3011", "santa-cruz"}
     assert duckdb_counts(site) == expected
     # The single file has the same column, so simple consumers count the same way.
     whole = duckdb.connect().execute(
@@ -235,7 +236,7 @@ def test_a_business_outside_every_area_goes_to_other(root: Path, tmp_path: Path)
     out = tmp_path / "out"
     build(directory, out, commit="0" * 40)
     assert parts(out) == [
-        "data/parquet/country=CH/area=bern-east/part-0.parquet",
+        "data/parquet/country=CH/area=3011/part-0.parquet",
         "data/parquet/country=CH/area=other/part-0.parquet",
         "data/parquet/country=US/area=santa-cruz/part-0.parquet",
     ]
