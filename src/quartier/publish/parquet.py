@@ -163,6 +163,8 @@ class PartitionedGeoParquet:
         # Spilled Arrow IPC chunks of each partition: (offset, length) in the spill file.
         self._chunks: dict[Key, list[tuple[int, int]]] = {}
         self._spill: Any = None
+        # LZ4: the spill is read once, soon; it halves the bytes for little CPU.
+        self._ipc_options = pa.ipc.IpcWriteOptions(compression="lz4")
         self._spilled = 0
         self.paths: list[str] = []  # the files written, in partition order
 
@@ -188,7 +190,7 @@ class PartitionedGeoParquet:
             self._spill = tempfile.TemporaryFile(dir=self._out.root)  # noqa: SIM115 - closed in close/abort
         for key, rows in self._buffers.items():
             sink = pa.BufferOutputStream()
-            with pa.ipc.new_stream(sink, self._schema) as ipc:
+            with pa.ipc.new_stream(sink, self._schema, options=self._ipc_options) as ipc:
                 ipc.write_table(pa.table(rows, schema=self._schema))
             chunk = sink.getvalue()
             self._spill.write(chunk)
