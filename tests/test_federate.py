@@ -538,3 +538,82 @@ def test_wrong_settings_exit_2_and_a_failing_member_exits_0(
     )
     assert main(["federate", "--root", str(root)]) == 2
     assert "cannot include" in capsys.readouterr().err
+
+
+# --- licensing and concurrency ----------------------------------------------------------
+
+
+def test_attribution_and_share_alike(builds: dict[str, Path], tmp_path: Path) -> None:
+    from quartier.federation.licensing import attribution
+
+    root = aggregate(tmp_path, {"aare": str(builds["aare"])})
+    extra = "  - id: thun\n    url: https://thun.example.org/\n    license: CC-BY-4.0\n"
+    settings = (root / "directory.yaml").read_text(encoding="utf-8") + extra
+    (root / "directory.yaml").write_text(
+        settings.replace("\nlicense: CC0-1.0", "\nlicense: ODbL-1.0")
+    )
+    run(root)
+    ctx, _ = load_context(root)
+    assert ctx is not None
+    got = attribution(ctx.config, root)
+    assert got["members"] == [
+        {
+            "id": "aare",
+            "name": "Aare lokal",
+            "url": "https://aare.example.org/",  # its public address, not the folder
+            "license": "CC0-1.0",
+            "license_url": "https://creativecommons.org/publicdomain/zero/1.0/",
+        },
+        {
+            "id": "thun",
+            "name": "thun",
+            "url": "https://thun.example.org/",
+            "license": "CC-BY-4.0",
+            "license_url": "https://creativecommons.org/licenses/by/4.0/",
+        },
+    ]
+    assert [m["id"] for m in got["attribution"]] == ["thun"] and got["share_alike"] is True
+
+
+def test_downloads_are_bounded_per_member_and_in_total(
+    builds: dict[str, Path], tmp_path: Path
+) -> None:
+    import threading
+    import time
+
+    folders = []
+    for name in ("one", "two", "three"):
+        folder = served(builds["aare"], tmp_path, name)
+        data = (folder / "api/v1/entries/kafi-zwischenhalt.json").read_bytes()
+        for i in range(12):  # twelve more files to fetch (their ids do not match: invalid)
+            retouch(folder, f"api/v1/entries/copy-{i}.json", data)
+        folders.append(folder)
+    lock = threading.Lock()
+    now: dict[str, int] = {"all": 0}
+    most: dict[str, int] = {"all": 0}
+
+    def counted(site: Site, name: str):  # type: ignore[no-untyped-def]
+        def route(h):  # type: ignore[no-untyped-def]
+            with lock:
+                for key in (name, "all"):
+                    now[key] = now.get(key, 0) + 1
+                    most[key] = max(most.get(key, 0), now[key])
+            time.sleep(0.05)  # long enough for the others to arrive (no time is asserted)
+            site.serve(h, h.path.lstrip("/"))
+            with lock:
+                for key in (name, "all"):
+                    now[key] -= 1
+
+        return route
+
+    with sites(*folders) as started:
+        for site, name in zip(started, ("one", "two", "three"), strict=True):
+            for i in range(12):
+                site.fault[f"api/v1/entries/copy-{i}.json"] = counted(site, name)
+        root = aggregate(
+            tmp_path,
+            {s: site.url for s, site in zip(("one", "two", "three"), started, strict=True)},
+        )
+        report = run(root)
+    assert [len(o.invalid) for o in report.outcomes] == [12, 12, 12]
+    assert max(most[n] for n in ("one", "two", "three")) <= 4 and most["all"] <= 8

@@ -147,6 +147,7 @@ class State:
     skipped: dict[str, str] = field(default_factory=dict)
     invalid: dict[str, dict[str, Any]] = field(default_factory=dict)
     gone: list[Gone] = field(default_factory=list)
+    base_url: str | None = None  # the member's public address, from its manifest
 
     def copy(self) -> MemberCopy:
         return MemberCopy(

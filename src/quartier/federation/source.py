@@ -57,6 +57,7 @@ class Manifest:
     """What federate needs of a member's ``api/v1/index.json``."""
 
     name: str
+    base_url: str | None
     license: str
     license_url: str
     source_commit: str | None
@@ -148,8 +149,10 @@ def manifest(got: Response, where: str, member: Member) -> Manifest:
     name = directory.get("name")
     commit = raw.get("source_commit")
     license_url = directory.get("license_url")
+    base_url = directory.get("base_url")
     return Manifest(
         name=printable(name)[:200] if isinstance(name, str) and name.strip() else member.id,
+        base_url=base_url if _public(base_url) else None,
         license=member.license,
         license_url=license_url if isinstance(license_url, str) else "",
         source_commit=commit if isinstance(commit, str) and len(commit) <= 80 else None,
@@ -159,6 +162,19 @@ def manifest(got: Response, where: str, member: Member) -> Manifest:
         etag=got.etag,
         modified=got.modified,
     )
+
+
+def _public(url: object) -> bool:
+    """A plain http(s) address to show as the member's (never a script or a local path)."""
+    from ..fields import check_url
+
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        return False
+    try:
+        check_url(url)
+    except ValueError:
+        return False
+    return True
 
 
 def check_contract(published: object, where: str) -> None:

@@ -406,6 +406,7 @@ def _apply(
         skipped=skipped,
         invalid=invalid,
         gone=gone,
+        base_url=man.base_url,
     )
     mirror.write(root, new_state, [rows[oid] for oid in sorted(rows)])
 
