@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any
 
+from .fields import PARTIAL_DATE_RE, RECORD_ID_RE, SLUG_RE, WINDOWS_RESERVED
 from .model import CONTRACT_VERSION, Entry
 from .taxonomy import Taxonomy
 
@@ -46,6 +47,7 @@ def entry_json_schema(taxonomy: Taxonomy | None = None) -> dict[str, Any]:
             "description": "A category id from schema/taxonomy.yaml.",
         }
         _point_categories(schema)
+    _say_what_the_checks_say(schema)
     _as_editors_read(schema)
     return schema
 
@@ -66,6 +68,63 @@ def _point_categories(node: Any) -> None:
                 node[i] = {"$ref": "#/$defs/CategoryId"}
             else:
                 _point_categories(value)
+
+
+# A day the month has (29 February in any year): the model's pattern only
+# checks the form, and check_partial_date the calendar.
+_PARTIAL_DATE_TEXT = (
+    r"^\d{4}(?:-(?:(?:0[13578]|1[02])(?:-(?:0[1-9]|[12]\d|3[01]))?"
+    r"|(?:0[469]|11)(?:-(?:0[1-9]|[12]\d|30))?|02(?:-(?:0[1-9]|1\d|2\d))?))?$"
+)
+# An http(s) address as fields.check_url takes it: any case of the scheme, a
+# dotted host with no user name ('@'), escapes or odd full stops, an optional
+# port, and no blank or control character anywhere.
+_URL_HOST = r"[^\s/?#@\\:.%\u3002\uff0e\uff61\x00-\x1f\x7f-\x9f]+"
+_URL_TEXT = (
+    rf"^[Hh][Tt][Tt][Pp][Ss]?://{_URL_HOST}(?:\.+{_URL_HOST})+(?::[0-9]*)?"
+    r"(?:[/?#][^\s\x00-\x1f\x7f-\x9f]*)?$"
+)
+
+
+def _say_what_the_checks_say(schema: dict[str, Any]) -> None:
+    """Rules the model's own schema leaves out, where JSON Schema can say them.
+
+    A language map's keys are checked (pydantic writes the key pattern as
+    ``patternProperties``, which lets any other key through); an id is not a
+    name Windows reserves; a founding date names a day its month has; a web
+    address has no user name before its host; and only a permanently closed
+    business names the entry that replaces it (checks.check_entry).
+    """
+    _walk_rules(schema)
+    schema["if"] = {
+        "required": ["status"],
+        "properties": {"status": {"const": "permanently_closed"}},
+    }
+    schema["else"] = {"properties": {"superseded_by": {"type": "null"}}}
+
+
+def _walk_rules(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _walk_rules(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for value in node.values():
+        _walk_rules(value)
+    keys = node.get("patternProperties")
+    if isinstance(keys, dict) and len(keys) == 1 and "additionalProperties" not in node:
+        ((pattern, values),) = keys.items()
+        del node["patternProperties"]
+        node["propertyNames"] = {**node.get("propertyNames", {}), "pattern": pattern}
+        node["additionalProperties"] = values
+    pattern = node.get("pattern")
+    if pattern in (RECORD_ID_RE, SLUG_RE):
+        node["not"] = {"enum": sorted(WINDOWS_RESERVED)}
+    elif pattern == PARTIAL_DATE_RE:
+        node["pattern"] = _PARTIAL_DATE_TEXT
+    elif node.get("format") == "uri" and pattern == "^https?://":
+        node["pattern"] = _URL_TEXT
 
 
 # How an editor reads an unquoted value: the YAML 1.2 core schema, as the
@@ -167,7 +226,7 @@ def _read_as(schema: Any) -> list[Any]:
         return [schema]
     kind = schema.get("type")
     if kind == "number":
-        return [schema, {"type": "string", "pattern": _NUMBER_TEXT}]
+        return [schema, {"type": "string", "pattern": _number_text(schema)}]
     if kind == "boolean":
         return [schema, {"enum": [0, 1]}, {"type": "string", "pattern": _BOOL_TEXT}]
     values = schema.get("enum", [schema["const"]] if "const" in schema else None)
@@ -178,6 +237,41 @@ def _read_as(schema: Any) -> list[Any]:
     if kind != "string" or "format" in schema:
         return [schema]
     return [schema, *_number_and_bool_branches(schema)]
+
+
+def _number_text(schema: dict[str, Any]) -> str:
+    """A pattern for a quoted number within the schema's whole-number bounds.
+
+    For ``minimum: -90, maximum: 90`` it takes ``"46.95"`` and ``"-90.0"``, not
+    ``"95"``; for ``exclusiveMinimum: 0, maximum: 500`` ``"5"``, not ``"0"`` or
+    ``"-5"``. Written with an exponent (``"4.6e1"``) or with bounds of another
+    shape, only the form is checked.
+    """
+    low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    high = schema.get("maximum")
+    if not (isinstance(high, int) and high > 0 and low in (-high, 0)):
+        return _NUMBER_TEXT
+    below = _digits_below(high)
+    magnitude = rf"0*(?:(?:{below})(?:\.[0-9]*)?|\.[0-9]+|{high}(?:\.0*)?)"
+    if low == -high:
+        return rf"^[-+]?{magnitude}$"
+    positive = "(?=[^1-9]*[1-9])" if "exclusiveMinimum" in schema else ""
+    return rf"^{positive}\+?{magnitude}$"
+
+
+def _digits_below(limit: int) -> str:
+    """Whole numbers from 0 to ``limit - 1`` without leading zeros: 90 -> ``[0-9]|[1-8][0-9]``."""
+    digits = str(limit)
+    size = len(digits)
+    options = [f"[0-{int(digits[0]) - 1}]" if size == 1 else "[0-9]"]
+    options += [f"[1-9][0-9]{{{n - 1}}}" for n in range(2, size)]
+    for i in range(size if size > 1 else 0):
+        top = int(digits[i]) - 1
+        bottom = 1 if i == 0 else 0
+        if top >= bottom:
+            rest = f"[0-9]{{{size - i - 1}}}" if size - i - 1 else ""
+            options.append(f"{digits[:i]}[{bottom}-{top}]{rest}")
+    return "|".join(options)
 
 
 def _number_and_bool_branches(schema: dict[str, Any]) -> list[dict[str, Any]]:
