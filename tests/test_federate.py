@@ -617,3 +617,22 @@ def test_downloads_are_bounded_per_member_and_in_total(
         report = run(root)
     assert [len(o.invalid) for o in report.outcomes] == [12, 12, 12]
     assert max(most[n] for n in ("one", "two", "three")) <= 4 and most["all"] <= 8
+
+
+def test_adding_a_member_does_not_read_the_others_again(
+    builds: dict[str, Path], tmp_path: Path
+) -> None:
+    root = aggregate(tmp_path, {"aare": str(builds["aare"])})
+    run(root)
+    aggregate(tmp_path, {"aare": str(builds["aare"]), "matte": str(builds["matte"])})
+    report = run(root)
+    assert [(o.member, o.status) for o in report.outcomes] == [
+        ("aare", "unchanged"),
+        ("matte", "updated"),
+    ]
+    # A change of this directory's own settings does read every record again.
+    settings = (root / "directory.yaml").read_text(encoding="utf-8")
+    (root / "directory.yaml").write_text(
+        settings.replace("stale_after_days: 365", "stale_after_days: 300")
+    )
+    assert [o.new for o in run(root).outcomes] == [4, 3]

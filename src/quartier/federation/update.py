@@ -112,7 +112,9 @@ def iso(moment: datetime) -> str:
 
 def fingerprint(member: Member, config: DirectoryConfig) -> str:
     """What the kept records were checked against: a change means every record is read again."""
-    parts = [member.model_dump(mode="json"), config.model_dump(mode="json"), CONTRACT_VERSION]
+    # The other members' settings are left out: adding one does not re-read this one.
+    own = config.model_dump(mode="json", exclude={"members"})
+    parts = [member.model_dump(mode="json"), own, CONTRACT_VERSION]
     return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
 
 
