@@ -3,12 +3,17 @@
 Leaflet comes from a pinned PyPI package (``django-js-lib-leaflet``, a plain
 repackaging of Leaflet's release files with no dependencies), copied into
 ``assets/leaflet/``; nothing is loaded from a CDN. The search index is built
-by Pagefind (``pagefind[bin]`` from PyPI) over the finished HTML, so a
-visitor's browser fetches only the index chunks a query needs.
+by Pagefind (``pagefind[bin]`` from PyPI) over the finished HTML, in pieces
+of bounded size (:mod:`.search_index`), so a visitor's browser fetches only
+the index chunks a query needs and the build's memory stays bounded.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -50,13 +55,25 @@ class PagefindRun:
     """Pagefind indexing in the background; :meth:`wait` for it or :meth:`cancel` it.
 
     Its output goes to temporary files, not pipes, so it can never block on a
-    full pipe while the build does something else.
+    full pipe while the build does something else. It runs in a session of
+    its own, so that :meth:`cancel` stops it and the Pagefind run it started
+    together, and removes its work folder (``cleanup``).
     """
 
-    def __init__(self, command: list[str] | None) -> None:
+    def __init__(self, command: list[str] | None, cleanup: Path | None = None) -> None:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by wait or cancel
+        self._cleanup = cleanup
+        # The child imports this very package, wherever it was imported from here.
+        package = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(filter(None, [package, os.environ.get("PYTHONPATH")]))
         self._process = (
-            subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+            subprocess.Popen(
+                command,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env={**os.environ, "PYTHONPATH": path},
+            )
             if command
             else None
         )
@@ -76,30 +93,36 @@ class PagefindRun:
 
     def cancel(self) -> None:
         if self._process is not None:
-            self._process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
+        if self._cleanup is not None:
+            shutil.rmtree(self._cleanup, ignore_errors=True)
         self._log.close()
 
 
 def start_pagefind(out: Output) -> PagefindRun:
-    """Start indexing every page that marks a ``data-pagefind-body`` (business pages).
+    """Start indexing every business page (those that mark ``data-pagefind-body``).
+
+    The pages are indexed in pieces of :data:`.search_index.PIECE_PAGES`,
+    one Pagefind run after the other, which the visitor's browser merges (see
+    :mod:`.search_index`): Pagefind's memory stays that of one piece.
 
     The bundle is left out of the manifest (``api/v1/index.json``): Pagefind
     writes its filter and metadata indexes in an order that changes between
     runs (upstream issue #638), and the manifest must stay byte-identical for
     the same input. The bundle is for browsers, not for API readers.
     """
+    # Imported here: the package must not hold the module that ``-m`` runs (runpy warns).
+    from . import search_index
+
     if not any((out.root / urls.BUSINESSES).glob("*/index.html")):
         # A new directory with no business yet: nothing to search, and Pagefind
         # refuses an empty site. The home page shows no search box then.
         return PagefindRun(None)
-    # Only business pages carry data-pagefind-body: naming them and their
-    # article spares Pagefind the shell of 10,000 pages (a sixth of its time)
-    # and indexes exactly the same content.
-    command = [sys.executable, "-m", "pagefind", "--site", str(out.root)]
-    command += ["--output-subdir", "pagefind", "--glob", f"{urls.BUSINESSES}**/*.html"]
-    command += ["--root-selector", "[data-pagefind-body]"]
-    return PagefindRun(command)
+    command = [sys.executable, "-m", "quartier.site.search_index", str(out.root)]
+    command += ["--piece-pages", str(search_index.PIECE_PAGES)]
+    return PagefindRun(command, cleanup=out.root / search_index.WORK_FOLDER)
 
 
 def copy_tree(src: Path, out: Output, skip: tuple[str, ...]) -> None:

@@ -124,15 +124,30 @@
     });
   }
 
+  /* A large directory's search index comes in pieces (quartier.site.search_index):
+     pagefind/pieces.json says how many, and the pieces after the main one are merged
+     into it with Pagefind's multisite search. Without the file: one index. */
+  function pieces(root) {
+    return fetch(root + "pieces.json").then(function (r) { return r.ok ? r.json() : {}; })
+      .catch(function () { return {}; })
+      .then(function (data) {
+        var n = Math.min(Math.floor(Number(data.pieces)) || 1, 10000), merge = [];
+        for (var i = 1; i < n; i++) {
+          merge.push({ bundlePath: new URL(root + i + "/", window.location.href).pathname });
+        }
+        return merge;
+      });
+  }
+
   function search() {
     var el = document.getElementById("q-search");
     if (!el) { return; }
     var root = base() + "/pagefind/";
     load("link", { rel: "stylesheet", href: root + "pagefind-ui.css" });
-    load("script", { src: root + "pagefind-ui.js" }).then(function () {
+    Promise.all([load("script", { src: root + "pagefind-ui.js" }), pieces(root)]).then(function (got) {
       new window.PagefindUI({
         element: "#q-search", showSubResults: false, showImages: false, resetStyles: false,
-        translations: { placeholder: el.dataset.placeholder }
+        translations: { placeholder: el.dataset.placeholder }, mergeIndex: got[1]
       });
     });
   }
