@@ -780,3 +780,17 @@ def test_this_repositorys_pages_workflow_passes_its_published_site_as_previous()
     step_ = _build_step((ROOT / ".github" / "workflows" / "pages.yml").read_text("utf-8"))
     assert step_["env"] == {"PUBLISHED": base_url.group(1)}
     assert '--previous "$PUBLISHED"' in step_["run"]
+
+
+def test_a_build_with_the_site_continues_the_same_feed(two: tuple[Path, Path]) -> None:
+    """The site's way of publishing (every entry read first) gives the same entry files:
+    after a machine-output build, nothing changed, and the feed stays byte for byte."""
+    from quartier.site import site_available
+
+    if not site_available():
+        pytest.skip("the site needs quartier[site]")
+    root, out = two
+    published = feed_files(out)
+    assert main(["build", "--quiet", "--root", str(root), "--out", str(out)]) == 0
+    assert (out / "index.html").is_file()
+    assert feed_files(out) == published
