@@ -635,4 +635,21 @@ def test_adding_a_member_does_not_read_the_others_again(
     (root / "directory.yaml").write_text(
         settings.replace("stale_after_days: 365", "stale_after_days: 300")
     )
-    assert [o.new for o in run(root).outcomes] == [4, 3]
+    again = run(root).outcomes
+    assert [(len(o.fetched), o.new, o.unchanged) for o in again] == [(4, 0, 4), (3, 0, 3)]
+
+
+def test_a_narrower_filter_turns_the_records_it_leaves_out_into_tombstones(
+    builds: dict[str, Path], tmp_path: Path
+) -> None:
+    root = aggregate(tmp_path, {"aare": str(builds["aare"])})
+    run(root)
+    aggregate(tmp_path, {"aare": str(builds["aare"])}, "    categories: [food_drink]\n")
+    (o,) = run(root, NOW + timedelta(days=1)).outcomes
+    assert (o.removed, o.unchanged, o.gone) == (2, 2, 2)
+    state = mirror.read_state(root, "aare")
+    assert state is not None
+    assert [(g.id, g.since) for g in state.gone] == [
+        ("aare--erdwerk-keramik", "2026-11-25"),
+        ("aare--velowerk-lorraine", "2026-11-25"),
+    ]

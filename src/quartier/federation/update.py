@@ -169,10 +169,11 @@ def _update(
     progress: Callable[[str], None] | None,
 ) -> None:
     stamp = fingerprint(member, ctx.config)
-    if state is not None and state.fingerprint != stamp:
-        state = None  # the settings changed: every record is read and checked again
-    got = reader.get(MANIFEST, MANIFEST_MAX_BYTES, *_validators(state))
-    if got is None and state is not None:  # unchanged since the copy
+    # When the settings changed, every record is read and checked again (``cache``
+    # None); the copy still tells which records this directory had (tombstones).
+    cache = state if state is not None and state.fingerprint == stamp else None
+    got = reader.get(MANIFEST, MANIFEST_MAX_BYTES, *_validators(cache))
+    if got is None and state is not None and cache is not None:  # unchanged since the copy
         out.status = "unchanged"
         out.unchanged = state.records
         _expire(state, now, out)
@@ -191,13 +192,13 @@ def _update(
         out.invalid.append(Invalid(member.id, oid[:80], message("federate.record.bad_id")))
         del published[oid]
     areas = _member_areas(reader, member, man) if member.areas else []
-    known = _known(root, state)
-    wanted, out.via = _changed(reader, man, state, known, published)
+    known = _known(root, cache)
+    wanted, out.via = _changed(reader, man, cache, known, published)
     if progress is not None and wanted:
         progress(message("federate.progress", member=member.id, count=len(wanted)))
     bodies = _download(reader, sorted(wanted), published)
     out.fetched = sorted(wanted)
-    _apply(root, member, ctx, now, reader, state, man, stamp, published, bodies, areas, out)
+    _apply(root, member, ctx, now, reader, state, cache, man, stamp, published, bodies, areas, out)
 
 
 def _validators(state: State | None) -> tuple[str, str]:
@@ -341,6 +342,7 @@ def _apply(
     now: datetime,
     reader: Reader,
     state: State | None,
+    cache: State | None,
     man: Manifest,
     stamp: str,
     published: dict[str, str],
@@ -349,8 +351,8 @@ def _apply(
     out: Outcome,
 ) -> None:
     old_rows = {row.id: row for row in mirror.read_rows(root, state)} if state else {}
-    skipped = dict(state.skipped) if state else {}
-    invalid = dict(state.invalid) if state else {}
+    skipped = dict(cache.skipped) if cache else {}
+    invalid = dict(cache.invalid) if cache else {}
     fetched_at = iso(now)
     rows: dict[str, Row] = {}
     for oid, sha in published.items():
@@ -377,10 +379,12 @@ def _apply(
         ):
             skipped[oid] = sha
             continue
-        if oid in old_rows:
+        if oid not in old_rows:
+            out.new += 1
+        elif old_rows[oid].sha256 != sha:
             out.changed += 1
         else:
-            out.new += 1
+            out.unchanged += 1  # read again after a change of the settings
         entry, page, upstream = checked.entry, checked.url, checked.provenance
         rows[oid] = Row(oid, sha, fetched_at, man.source_commit, page, upstream, entry)
     for oid in list(skipped):
