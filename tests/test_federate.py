@@ -653,3 +653,14 @@ def test_a_narrower_filter_turns_the_records_it_leaves_out_into_tombstones(
         ("aare--erdwerk-keramik", "2026-11-25"),
         ("aare--velowerk-lorraine", "2026-11-25"),
     ]
+
+
+def test_without_members_it_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "plain"
+    root.mkdir()
+    shutil.copy(SAMPLE / "directory.yaml", root)
+    assert main(["federate", "--root", str(root)]) == 0
+    assert capsys.readouterr().out == (
+        "directory.yaml lists no members: nothing to federate "
+        "(to include other directories, see docs/federation.md)\n"
+    )

@@ -56,6 +56,8 @@ def _status(o: Outcome) -> str:
 
 
 def text(report: Report) -> str:
+    if not report.outcomes and not report.removed:
+        return message("federate.report.no_members")
     rows = [["member", "status", *_COLUMNS, "copy"]]
     for o in report.outcomes:
         failed = o.status == "failed"
