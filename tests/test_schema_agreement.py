@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from pydantic import ValidationError as ModelError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -34,6 +35,14 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
 
 from quartier.directory import read_directory
+from quartier.fields import (
+    LINE_REFUSED_RE,
+    TEXT_REFUSED_RE,
+    check_plain_line,
+    check_text,
+    check_url,
+)
+from quartier.model import Geo
 from quartier.problems import Severity
 from quartier.schema import yaml_core_value
 
@@ -143,23 +152,10 @@ def editor_rejects(text: str) -> set[str]:
     except EditorError:
         return {"yaml"}
     fields: set[str] = set()
-    bad_keys: set[str] = set()
     for data in documents:
         for error in EDITOR.iter_errors(data):
             fields |= set(_fields(error))
-            bad_keys |= set(_bad_keys(error))
-    # A key that is no language code is the mistake; the editor also checks its
-    # value, which the validator does not (summary: {en: a, b} has a key 'b' and no text).
-    return {f for f in fields if not any((f + ".").startswith(k) for k in bad_keys)}
-
-
-def _bad_keys(error: ValidationError) -> Iterator[str]:
-    """``summary.b.`` for a key ``b`` of ``summary`` that ``propertyNames`` refuses."""
-    for sub in [error, *(error.context or [])]:
-        if "propertyNames" in sub.schema_path and isinstance(sub.instance, str):
-            yield _name([*sub.absolute_path, sub.instance]) + "."
-        elif sub is not error:
-            yield from _bad_keys(sub)
+    return fields
 
 
 def _name(path: list[str | int]) -> str:
@@ -179,9 +175,12 @@ def _fields(error: ValidationError) -> Iterator[str]:
         found = re.match(r"'(.+)' is a required property", error.message)
         yield _name([*path, found.group(1) if found else "?"])
     elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        if "patternProperties" in schema:  # a key that is no language code: the map's fault
+            yield _name(path)
+            return
         for key in error.instance:
-            if key not in known:
+            if key not in schema.get("properties", {}):
                 yield _name([*path, key])
     elif error.validator in ("anyOf", "oneOf") and isinstance(error.instance, (dict, list)):
         # The branch of the value's own kind (the object, not null) says what is wrong in it.
@@ -285,3 +284,82 @@ def test_plain_scalars_resolve_as_in_the_editor(text: str, value: object) -> Non
     assert got == value and type(got) is type(value)
     assert editor_read(f"v: {text}") == [{"v": value}]
     assert editor_read(f"v: '{text}'") == [{"v": text}]
+
+
+def _definition(name: str) -> dict[str, Any]:
+    """The published schema of one part of an entry, e.g. ``Contact``."""
+    return {"$defs": SCHEMA["$defs"], "$ref": f"#/$defs/{name}"}
+
+
+def _validator_takes(check: Callable[[Any], object], value: Any) -> bool:
+    try:
+        check(value)
+    except (ValueError, ModelError):
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Brot",
+        "  Brot  ",
+        "a\tb",
+        "Brot\nund Butter",
+        "Brot\n",
+        "\n Brot \n",
+        "",
+        " \n ",
+        "a\u202eb",
+        "a\x01",
+        "a\rb",
+        "a \n \n b",
+        "x\u0085y",
+        "Zürich",
+        "a\u00a0b",
+    ],
+)
+def test_text_rules_of_the_schema_are_the_checks(text: str) -> None:
+    """fields.TEXT_REFUSED_RE and LINE_REFUSED_RE refuse what check_text and check_plain_line do."""
+    assert _validator_takes(check_text, text.strip()) == (re.search(TEXT_REFUSED_RE, text) is None)
+    assert _validator_takes(check_plain_line, text.strip()) == (
+        re.search(LINE_REFUSED_RE, text) is None
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://testbeck.ch",
+        "https://a.ch:8080/x?y=1#z",
+        "https://a.ch/x@y",
+        "https://a..ch",
+        "https://xn--bcher-kva.ch",
+        "https://bücher.ch",
+        "https://a/",
+        "https://a.ch@b.ch/",
+        "https://user:pw@a.ch",
+        "https://a.ch\\@b.ch",
+        "https://a.ch/x y",
+        "https://a。ch",
+        "https://a%2ech",
+        "https://.a.ch",
+        "https://a.ch.",
+        "ftp://a.ch",
+        "javascript:alert(1)",
+    ],
+)
+def test_the_schema_takes_the_web_addresses_the_validator_takes(url: str) -> None:
+    schema = Draft202012Validator(_definition("Contact"), format_checker=EDITOR_FORMATS)
+    assert schema.is_valid({"website": url}) == _validator_takes(check_url, url)
+
+
+_COORDINATES = "0 -0 46.95 -46.95 .5 5. 0090 90 90.0 90.001 -90 -90.000 91 179.9 180 180.5 -181"
+
+
+@pytest.mark.parametrize("text", [*_COORDINATES.split(), "1000", "abc", "."])
+def test_a_quoted_coordinate_is_checked_for_its_range(text: str) -> None:
+    """``lat: "95"`` is refused by both: the quoted branch carries the bounds in its pattern."""
+    schema = Draft202012Validator(_definition("Geo"))
+    for point in ({"lat": text, "lon": "7.44"}, {"lat": "46.95", "lon": text}):
+        assert schema.is_valid(point) == _validator_takes(Geo.model_validate, point), point

@@ -38,12 +38,12 @@ _CONTROL_CHARS = (
     r"\u2066-\u2069\ufdd0-\ufdef\ufffe\uffff"
 )
 _CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
-# The same rules as check_text and check_plain_line, for editors (the JSON Schema,
-# whose regular expressions Python and JavaScript read alike): something visible,
-# no control character, and for a line no line break but in the blanks around it.
-_VISIBLE = rf"[^\s{_CONTROL_CHARS}]"
-TEXT_JSON_RE = rf"^\s*{_VISIBLE}(?:[^{_CONTROL_CHARS}]*{_VISIBLE})?\s*$"
-LINE_JSON_RE = rf"^\s*{_VISIBLE}(?:[^\n{_CONTROL_CHARS}]*{_VISIBLE})?\s*$"
+# What check_text and check_plain_line refuse, for editors (the JSON Schema says
+# "not": {"pattern": ...}; Python and JavaScript read these alike): nothing
+# visible, a control character, and in a line a line break between words
+# (a line separator that stripping removes, at either end, is refused there too).
+TEXT_REFUSED_RE = rf"^\s*$|[{_CONTROL_CHARS}]"
+LINE_REFUSED_RE = rf"{TEXT_REFUSED_RE}|\S[^\S\n]*\n\s*\S"
 
 
 # Tags every directory uses, known valid: checking them needs no 60 ms import.
@@ -471,7 +471,7 @@ LanguageTag = Annotated[
 CountryCode = Annotated[
     str, StringConstraints(pattern=COUNTRY_RE), Field(examples=["CH", "US", "NO"])
 ]
-_LINE_SCHEMA = Field(json_schema_extra={"pattern": LINE_JSON_RE})
+_LINE_SCHEMA = Field(json_schema_extra={"not": {"pattern": LINE_REFUSED_RE}})
 PlainLine = Annotated[
     str, StringConstraints(max_length=200), AfterValidator(check_plain_line), _LINE_SCHEMA
 ]
@@ -479,7 +479,7 @@ Text = Annotated[
     str,
     StringConstraints(max_length=4000),
     AfterValidator(check_text),
-    Field(json_schema_extra={"pattern": TEXT_JSON_RE}),
+    Field(json_schema_extra={"not": {"pattern": TEXT_REFUSED_RE}}),
 ]
 ShortText = Annotated[
     str, StringConstraints(max_length=200), AfterValidator(check_plain_line), _LINE_SCHEMA

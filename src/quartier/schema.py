@@ -76,12 +76,12 @@ _PARTIAL_DATE_TEXT = (
     r"^\d{4}(?:-(?:(?:0[13578]|1[02])(?:-(?:0[1-9]|[12]\d|3[01]))?"
     r"|(?:0[469]|11)(?:-(?:0[1-9]|[12]\d|30))?|02(?:-(?:0[1-9]|1\d|2\d))?))?$"
 )
-# An http(s) address as fields.check_url takes it: any case of the scheme, a
-# dotted host with no user name ('@'), escapes or odd full stops, an optional
-# port, and no blank or control character anywhere.
+# An http(s) address as fields.check_url takes it: a dotted host with no user
+# name ('@'), escapes or odd full stops, an optional port, and no blank or
+# control character anywhere.
 _URL_HOST = r"[^\s/?#@\\:.%\u3002\uff0e\uff61\x00-\x1f\x7f-\x9f]+"
 _URL_TEXT = (
-    rf"^[Hh][Tt][Tt][Pp][Ss]?://{_URL_HOST}(?:\.+{_URL_HOST})+(?::[0-9]*)?"
+    rf"^https?://{_URL_HOST}(?:\.+{_URL_HOST})+(?::[0-9]*)?"
     r"(?:[/?#][^\s\x00-\x1f\x7f-\x9f]*)?$"
 )
 
@@ -93,7 +93,9 @@ def _say_what_the_checks_say(schema: dict[str, Any]) -> None:
     ``patternProperties``, which lets any other key through); an id is not a
     name Windows reserves; a founding date names a day its month has; a web
     address has no user name before its host; and only a permanently closed
-    business names the entry that replaces it (checks.check_entry).
+    business names the entry that replaces it (checks.check_entry). A web
+    address keeps the model's ``^https?://``, so ``HTTPS://`` in capitals,
+    which the validator takes, is refused there.
     """
     _walk_rules(schema)
     schema["if"] = {
@@ -112,19 +114,15 @@ def _walk_rules(node: Any) -> None:
         return
     for value in node.values():
         _walk_rules(value)
-    keys = node.get("patternProperties")
-    if isinstance(keys, dict) and len(keys) == 1 and "additionalProperties" not in node:
-        ((pattern, values),) = keys.items()
-        del node["patternProperties"]
-        node["propertyNames"] = {**node.get("propertyNames", {}), "pattern": pattern}
-        node["additionalProperties"] = values
+    if "patternProperties" in node and "additionalProperties" not in node:
+        node["additionalProperties"] = False
     pattern = node.get("pattern")
     if pattern in (RECORD_ID_RE, SLUG_RE):
         node["not"] = {"enum": sorted(WINDOWS_RESERVED)}
     elif pattern == PARTIAL_DATE_RE:
         node["pattern"] = _PARTIAL_DATE_TEXT
     elif node.get("format") == "uri" and pattern == "^https?://":
-        node["pattern"] = _URL_TEXT
+        node["allOf"] = [{"pattern": _URL_TEXT}]
 
 
 # How an editor reads an unquoted value: the YAML 1.2 core schema, as the
@@ -277,10 +275,13 @@ def _digits_below(limit: int) -> str:
 def _number_and_bool_branches(schema: dict[str, Any]) -> list[dict[str, Any]]:
     def accepts(text: str) -> bool:
         pattern = schema.get("pattern")
+        refused = schema.get("not", {})
         return (
             len(text) <= schema.get("maxLength", len(text))
             and len(text) >= schema.get("minLength", 0)
             and (pattern is None or re.search(pattern, text) is not None)
+            and ("pattern" not in refused or re.search(refused["pattern"], text) is None)
+            and text not in refused.get("enum", ())
         )
 
     branches: list[dict[str, Any]] = []
