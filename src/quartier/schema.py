@@ -129,8 +129,7 @@ def _walk_rules(node: Any) -> None:
 # `yaml` package (2.x) behind the YAML language server implements it. The
 # loader keeps the text instead (quartier.load), so for each field the schema
 # also accepts what the editor makes of the texts the field accepts.
-_YAML_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False}
-_YAML_BOOLS["FALSE"] = False
+_YAML_BOOLS = {w: w[0] in "tT" for w in ("true", "True", "TRUE", "false", "False", "FALSE")}
 _YAML_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 _YAML_FLOAT = re.compile(
     r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)"
@@ -273,6 +272,13 @@ def _digits_below(limit: int) -> str:
 
 
 def _number_and_bool_branches(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """What an editor reads where a text field takes digits or ``true``, tried on samples.
+
+    For the founding date's pattern (four digits first) this is
+    ``[{"type": "integer", "maximum": 9999, "minimum": 0}]``; for a free line,
+    ``[{"type": "number"}, {"type": "boolean"}]``.
+    """
+
     def accepts(text: str) -> bool:
         pattern = schema.get("pattern")
         refused = schema.get("not", {})
