@@ -664,3 +664,14 @@ def test_without_members_it_says_so(tmp_path: Path, capsys: pytest.CaptureFixtur
         "directory.yaml lists no members: nothing to federate "
         "(to include other directories, see docs/federation.md)\n"
     )
+
+
+def test_a_damaged_copy_is_fetched_anew(builds: dict[str, Path], tmp_path: Path) -> None:
+    root = aggregate(tmp_path, {"matte": str(builds["matte"])})
+    run(root)
+    (mirror.member_folder(root, "matte") / "state.json").write_bytes(b'{"format": 1, "member"')
+    report = run(root)
+    (o,) = report.outcomes
+    assert (o.status, o.new) == ("updated", 3)
+    assert "cannot read the copy of a member" in text(report)
+    assert len(ids(root)) == 3
