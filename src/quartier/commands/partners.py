@@ -40,6 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..discover import partners
     from ..discover.source import index_from_args
+    from .search import origin_line
 
     index = index_from_args(args)
     found = partners(index, args.id, args.limit, args.language)
@@ -51,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     out = [f"note: {n}" for n in found.notes]
     out.append(f"partners of {found.name} ({found.id}):")
+    if found.origin:
+        out.append(f"   {origin_line(found.origin)}")
     if not found.partners:
         out.append("none found in the same area")
     for i, p in enumerate(found.partners, 1):
@@ -59,5 +62,7 @@ def run(args: argparse.Namespace) -> int:
         for r in p.reasons:
             out.append(f"   {r.kind}: {r.yours} <-> {r.theirs}")
         out.append(f"   {p.url}")
+        if p.origin:
+            out.append(f"   {origin_line(p.origin)}")
     print("\n".join(out))
     return 0

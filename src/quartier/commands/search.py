@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from . import add_source_options
+
+if TYPE_CHECKING:
+    from ..discover.origin import Origin
 
 HELP = """\
 Find a few fitting local businesses, each with what matched, the distance,
@@ -63,6 +67,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(run=run)
 
 
+def origin_line(origin: list[Origin]) -> str:
+    """Where a member's business comes from, in one line (its canonical page first).
+
+    ``from Thun lokal (member thun): https://thun.example.org/businesses/x/;
+    also Spiez (member spiez): ...``. Names are the members', shown printable.
+    """
+    from ..problems import printable
+
+    said = [
+        f"{printable(o.directory)} (member {o.member}): {printable(o.page_url)}" for o in origin
+    ]
+    return "from " + "; also ".join(said)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..discover import SearchQuery, search
     from ..discover.source import index_from_args
@@ -108,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
             said = ", ".join(f"'{m.word}' -> {m.field} '{m.matched}'" for m in r.matched)
             out.append(f"   matched: {said}")
         out.append(f"   {r.url}")
+        if r.origin:
+            out.append(f"   {origin_line(r.origin)}")
     if found.more:
         out.append(f"(more results: --limit {min(50, 2 * len(found.results))})")
     print("\n".join(out))

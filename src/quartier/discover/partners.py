@@ -388,6 +388,9 @@ def _partner(
         why += f"; and {len(reasons) - 1} more reason" + ("s" if len(reasons) > 2 else "")
     if status != "open":
         why += f"; {status.replace('_', ' ')}"
+    origin = as_origins(rec.get("origin"))
+    if origin:
+        why += f"; listed by {origin[0].directory}"
     return Partner(
         id=index.ids[other],
         name=index.names[other],
@@ -399,5 +402,5 @@ def _partner(
         score=round(score, 4),
         reasons=reasons,
         why=why,
-        origin=as_origins(rec.get("origin")),
+        origin=origin,
     )

@@ -898,4 +898,6 @@ def _with_why(r: Result) -> Result:
         if r.last_verified
         else "never verified"
     )
+    if r.origin:
+        parts.append(f"listed by {r.origin[0].directory}")
     return replace(r, why=f"{r.name}: " + ", ".join(parts))
