@@ -11,9 +11,11 @@ HELP = """\
 Serve the directory to AI assistants with the Model Context Protocol: tools
 search_businesses, get_business, find_partners, list_categories and
 list_places (all read-only), and a resource per business
-(quartier://business/{id}). Over stdio by default, which is how assistants
-start local servers; over streamable HTTP with --http, bound to 127.0.0.1
-unless --host says otherwise. Needs the mcp extra: pip install 'quartier[mcp]'.
+(quartier://business/{id}); a member's business in a directory that
+gathers others also gives its origin (the member, its page there). Over
+stdio by default, which is how assistants start local servers; over
+streamable HTTP with --http, bound to 127.0.0.1 unless --host says
+otherwise. Needs the mcp extra: pip install 'quartier[mcp]'.
 
 examples:
   quartier mcp --root /path/to/directory

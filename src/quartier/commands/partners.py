@@ -12,7 +12,8 @@ Find businesses whose offers answer this one's needs (collaboration.seeks),
 who seek what it provides, or whose category the taxonomy marks as
 complementary; nearby first. Each partner comes with reasons in words, such
 as "seeks: fresh bread before 7 a.m." <-> "provides: wholesale bread".
-Matching works across languages and trade vocabularies.
+Matching works across languages and trade vocabularies. A member's business
+(in a directory that gathers others) says which member lists it, and its page there.
 
 examples:
   quartier partners kafi-zwischenhalt

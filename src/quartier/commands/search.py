@@ -17,7 +17,9 @@ whether it is open at the time asked, and when a person last verified it.
 Words in any of the directory's languages find entries written in another
 ("Velo", "vélo" and "bike" all find a bicycle workshop). There is no paid or
 popularity ranking; equally good results are shuffled fairly per query.
-Permanently closed businesses never appear.
+Permanently closed businesses never appear. In a directory that gathers
+others (members: in directory.yaml, after `quartier federate`), a member's
+business says where it comes from: the member and its page there.
 
 examples:
   quartier search velo --near Lorraine --open-at "saturday 10:00"

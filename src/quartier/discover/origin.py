@@ -15,7 +15,9 @@ record with both, see :func:`quartier.publish.members.merge_duplicates`)::
       "page_url": "https://thun.example.org/businesses/baeckerei-mueller/"}]
 
 ``page_url`` of the first item is the business's canonical page. A local
-business has no origin: its answers stay as they were. The full provenance
+business has no origin, and its answers stay as they were; so has a local
+entry that a member lists too, whose content (the published one) is the
+directory's own. The full provenance
 (license, source commit, fetch time) is in the published record
 ``api/v1/entries/<id>.json``; this is the part an answer needs.
 

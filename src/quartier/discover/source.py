@@ -207,7 +207,7 @@ def _code_stamp() -> str:
     """The index-building code's own stamp, so an upgraded checkout never reads an old layout."""
     here = Path(__file__).parent
     parts = []
-    for name in ("index.py", "places.py", "text.py"):
+    for name in ("index.py", "origin.py", "places.py", "text.py"):
         try:
             st = (here / name).stat()
             parts.append(f"{st.st_mtime_ns}:{st.st_size}")
