@@ -222,16 +222,20 @@ def log(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
-def prepare_size(n_members: int, n: int, seed: int, builds: bool) -> tuple[list[Member], Path]:
+def prepare_size(
+    n_members: int, n: int, seed: int, builds: bool, rebuild: bool = False
+) -> tuple[list[Member], Path]:
     """The members (generated, and built if ``builds``) and the peer tree of one size."""
-    members = [fed_members.prepare(DATA, k, n, seed, log, builds) for k in range(n_members)]
+    members = [
+        fed_members.prepare(DATA, k, n, seed, log, builds, rebuild) for k in range(n_members)
+    ]
     log(f"{n_members} x {n}: members ready; the peer tree")
     return members, make_peer(DATA / f"fed-{n_members}x{n}-s{seed}-peer", members)
 
 
-def run_size(n_members: int, n: int, seed: int) -> dict[str, Any]:
+def run_size(n_members: int, n: int, seed: int, rebuild: bool = False) -> dict[str, Any]:
     """Every step for one size; a dict of figures per step."""
-    members, peer = prepare_size(n_members, n, seed, builds=True)
+    members, peer = prepare_size(n_members, n, seed, builds=True, rebuild=rebuild)
     name = f"fed-{n_members}x{n}-s{seed}"
     work = OUT / name
     work.mkdir(parents=True, exist_ok=True)
@@ -356,14 +360,24 @@ def main() -> int:
         action="store_true",
         help="only generate (and cache) the members' trees and the peer tree",
     )
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="generate and build the members, no timing"
+    )
+    parser.add_argument(
+        "--rebuild-members",
+        action="store_true",
+        help="build the members again (after a change of what quartier build publishes)",
+    )
     args = parser.parse_args()
-    if args.generate_only:
-        for n_members in args.members or [5, 10, 20]:
-            prepare_size(n_members, args.businesses, args.seed, builds=False)
+    sizes = args.members or [5, 10, 20]
+    if args.generate_only or args.prepare_only:
+        # The largest size covers the smaller ones: members 0..k-1 are shared.
+        builds, rebuild = args.prepare_only, args.rebuild_members
+        prepare_size(max(sizes), args.businesses, args.seed, builds, rebuild)
         return 0
     runs = []
-    for n_members in args.members or [5, 10, 20]:
-        run = run_size(n_members, args.businesses, args.seed)
+    for i, n_members in enumerate(sizes):
+        run = run_size(n_members, args.businesses, args.seed, args.rebuild_members and i == 0)
         runs.append(run)
         print("\n".join(report(run)) + "\n", flush=True)
     print("\n".join(flatness(runs)))

@@ -242,14 +242,19 @@ class Member:
         return self.folder / version
 
 
-def publisher_digest() -> str:
-    """A digest of the code that shapes a published build: a change rebuilds the members."""
-    src = Path(synth.__file__).resolve().parents[1] / "src" / "quartier"
-    files = sorted([*src.glob("publish/*.py"), src / "model.py", src / "fields.py"])
-    h = hashlib.sha256()
-    for f in files:
-        h.update(f.name.encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()[:16]
+def publisher_version() -> str:
+    """The versions of what a member publishes: a new one rebuilds the members.
+
+    Not a digest of the code: members stand for other people's directories,
+    built by whatever release they run, and rebuilding 100 of them for every
+    edit of the publishing code would cost more than the benchmark
+    (``--rebuild-members`` forces it).
+    """
+    from quartier.model import CONTRACT_VERSION
+    from quartier.publish import changes, context
+
+    record = getattr(context, "RECORD_VERSION", "?")
+    return f"contract {CONTRACT_VERSION}, record {record}, changes {changes.SPEC_VERSION}"
 
 
 def _fresh(marker: Path, want: dict[str, Any]) -> bool:
@@ -261,12 +266,18 @@ def _fresh(marker: Path, want: dict[str, Any]) -> bool:
 
 
 def prepare(
-    cache: Path, k: int, n: int, seed: int = 1, log: Any = None, builds: bool = True
+    cache: Path,
+    k: int,
+    n: int,
+    seed: int = 1,
+    log: Any = None,
+    builds: bool = True,
+    rebuild: bool = False,
 ) -> Member:
     """Member k of n businesses, generated and built (v1, v2) unless cached; ``log(text)``.
 
-    ``builds=False`` only generates the trees (the builds need the code of the
-    day: they are remade when the publishing code changes).
+    ``builds=False`` only generates the trees; ``rebuild`` builds again even
+    if the builds are there for the same publisher_version().
     """
     if not 0 <= k < MAX_MEMBERS:
         raise ValueError(f"member {k}: at most {MAX_MEMBERS} members (the grid's cells)")
@@ -287,8 +298,8 @@ def prepare(
         made.write_text(json.dumps({**want, "today": str(today)}) + "\n", "utf-8")
     if not builds:
         return member
-    want["publisher"] = publisher_digest()
-    if not _fresh(built, want):
+    want["publisher"] = publisher_version()
+    if rebuild or not _fresh(built, want):
         if log:
             log(f"building member {member.id} (v1, then v2 with --previous v1)")
         built.unlink(missing_ok=True)
