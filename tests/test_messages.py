@@ -47,6 +47,7 @@ VALIDATING = {
     "config.py",
     "taxonomy.py",
     "directory.py",
+    "publish/members.py",
 }
 # Callables that receive message texts: name -> positions and keywords of the texts
 # (None: every argument). ``add`` and ``report`` are quartier.checks' helpers.

@@ -97,13 +97,24 @@ def run(args: argparse.Namespace) -> int:
         print(message("validate.scope", reason=scope.reason), file=sys.stderr)
         paths = [root / p for p in scope.files] if scope.files is not None else []
         extra = authority_problems(root, changes, args.author)
-    directory = read_directory(
-        root, only=paths or None, use_cache=not args.no_cache, keep_entries=False
-    )
+    theirs: set[int] = set()  # a member's warnings: the member's to fix, not --strict's
+    if paths:
+        directory = read_directory(
+            root, only=paths, use_cache=not args.no_cache, keep_entries=False
+        )
+    else:  # the whole tree, and the members' copies, as a build reads them
+        from ..publish.members import about_member
+        from ..publish.pipeline import read
+
+        directory = read(root, keep_entries=False)
+        theirs = {id(p) for p in directory.problems if about_member(p)}
     problems = sorted([*directory.problems, *extra], key=Problem.sort_key)
     errors = any(p.is_error for p in problems)
-    warnings = any(not p.is_error for p in problems)
+    warnings = any(not p.is_error and id(p) not in theirs for p in problems)
     REPORTERS[args.format](problems, directory.checked_files, sys.stdout)
+    if args.format == "text":
+        for note in directory.notes:
+            print(f"note: {note}", file=sys.stderr)
     if errors or (args.strict and warnings):
         return 1
     return 0

@@ -102,11 +102,19 @@ def build(
 
 
 def finish(ctx: BuildContext, output: Output, sink: Sink) -> None:
-    """The end of the publish stage, after every other file: the changes feed, the manifest.
+    """The end of the publish stage, after every other file: gone records, changes, manifest.
+
+    An aggregate's records removed at their members are published as gone
+    first (see :func:`~quartier.publish.members.write_gone`), so that the
+    changes feed lists them.
 
     The feed compares this build's entry files with ``ctx.previous``'s. The
     manifest covers every file written before it, so a reader that polls it
     never sees a half-published build.
     """
+    if ctx.config.members:
+        from .members import write_gone
+
+        write_gone(ctx, output, set(sink.listings.by_id))
     head = changes.write(output, ctx.config.base_url, ctx.previous)
     api.write_index(ctx, output, sink.listings, changes=head)

@@ -68,9 +68,18 @@ def directory_document(ctx: BuildContext) -> dict[str, Any]:
 
     A federating reader fetches this file before any record, so it learns
     here whether it can read them: ``{"contract_version": "1.0", "name":
-    "Quartier Bern", ...}``. The settings keep their keys at the top level.
+    "Quartier Bern", ...}``. The settings keep their keys at the top level;
+    an aggregate's ``members`` are each member's id, name, public address and
+    license, with ``attribution`` (the members to credit) and ``share_alike``
+    (see :mod:`quartier.federation.licensing`).
     """
-    return {"contract_version": CONTRACT_VERSION, **ctx.config.model_dump(mode="json")}
+    doc = {"contract_version": CONTRACT_VERSION, **ctx.config.model_dump(mode="json")}
+    if ctx.config.members:
+        from ..federation.licensing import attribution
+
+        # The members as readers need them (public address, license), not as set.
+        doc.update(attribution(ctx.config, ctx.directory.root))
+    return doc
 
 
 def _area_of(ctx: BuildContext, listings: Listings, ids: list[str]) -> str | None:

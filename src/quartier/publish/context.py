@@ -26,6 +26,10 @@ from .jsonld import Site, pick
 from .public import entry_dump, public_entry
 
 SPEC_VERSION = "1.0"
+# The shape of one business's record (api/v1/entries/<id>.json, a feed item's
+# _quartier): 1.1 took the build's commit out of its provenance (in the
+# manifest only) and added ``sources`` for a member's business.
+RECORD_VERSION = "1.1"
 
 
 @dataclass
@@ -91,23 +95,44 @@ class BuildContext:
         return group_by_place((i, entries[i].location.address.locality) for i in self._ids)
 
     def source_url(self, entry_id: str) -> str | None:
+        """The entry's file in the repository's default branch (``blob/HEAD/``).
+
+        Not at the build's commit: a record must change only when its business
+        does, so that a federating reader's incremental sync fetches only
+        those (the commit is in the manifest, ``source_commit``).
+        """
         repo = self.config.repository
         path = self.directory.paths.get(entry_id)
         if not repo or not path:
             return None
-        return f"{repo.rstrip('/')}/blob/{self.commit or 'main'}/{path}"
+        return f"{repo.rstrip('/')}/blob/HEAD/{path}"
 
     def provenance(self, entry: Entry) -> dict[str, object]:
-        return {
+        """Where a business's record comes from; ``sources`` for a member's business.
+
+        ``{"directory", "directory_url", "source", "last_verified", "maintainers",
+        "license", "license_url"}``, and for a business taken from members
+        ``"sources"``: each member record (see
+        :class:`quartier.federation.mirror.Source`), the one whose content is
+        published first; ``source`` is then that record's URL, unless the
+        content is a local entry's.
+        """
+        merged = self.directory.federated.get(entry.id)
+        source = self.source_url(entry.id)
+        if merged is not None and not merged.local:
+            source = merged.sources[0].record_url
+        out: dict[str, object] = {
             "directory": self.config.name,
             "directory_url": self.config.base_url,
-            "source": self.source_url(entry.id),
-            "source_commit": self.commit,
+            "source": source,
             "last_verified": entry.last_verified.isoformat(),
             "maintainers": list(entry.maintainers),
             "license": self.config.license,
             "license_url": self.config.license_url,
         }
+        if merged is not None:
+            out["sources"] = merged.provenance()
+        return out
 
 
 def serialize(public: Entry) -> bytes:

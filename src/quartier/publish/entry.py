@@ -24,7 +24,7 @@ import orjson
 
 from ..model import Entry
 from . import data, feed, llms, urls
-from .context import SPEC_VERSION, BuildContext, serialize
+from .context import RECORD_VERSION, BuildContext, serialize
 from .jsonld import business_jsonld, embed
 from .listing import Listing
 from .writer import Prepared, dumps, prepare
@@ -77,7 +77,7 @@ def publish_entry(
     jsonld = embed(doc).encode("utf-8")
     provenance = ctx.provenance(entry)
     record = {
-        "spec_version": SPEC_VERSION,
+        "spec_version": RECORD_VERSION,
         "id": entry.id,
         "url": ctx.url(urls.business_page(entry.id)),
         "status": entry.status,

@@ -29,7 +29,7 @@ import orjson
 
 from ..model import Entry
 from . import urls
-from .context import SPEC_VERSION, BuildContext
+from .context import RECORD_VERSION, SPEC_VERSION, BuildContext
 from .writer import Output, dumps
 
 FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -130,7 +130,7 @@ def item(ctx: BuildContext, entry: Entry, data: bytes, provenance: dict[str, Any
         item["image"] = entry.images[0].url
     item["_quartier"] = {
         "about": ctx.url(f"{urls.API}/openapi.json"),
-        "spec_version": SPEC_VERSION,
+        "spec_version": RECORD_VERSION,
         "status": entry.status,
         "entry": orjson.Fragment(data),
         "jsonld_url": ctx.url(urls.entry_jsonld(entry.id)),

@@ -41,9 +41,12 @@ from ..messages import message
 from ..model import Entry, address_country
 from ..parallel import fork_map, long_lived
 from ..problems import Problem, Severity
+from . import urls
+from .context import SPEC_VERSION, BuildContext
+from .writer import Output
 
 if TYPE_CHECKING:
-    from ..federation.mirror import Source
+    from ..federation.mirror import Gone, Source
 
 # Records validated per round of workers: bounds the bytes held at once.
 BATCH = 20_000
@@ -90,17 +93,35 @@ def read_members(directory: Directory, ctx: Context, keep_entries: bool = True) 
 
     root, config = directory.root, ctx.config
     out = Federated(order={m.id: i for i, m in enumerate(config.members)})
-    copies = {c.member: c for c in mirror.copies(root, config)}
+    try:
+        copies = {c.member: c for c in mirror.copies(root, config)}
+        directory.gone = mirror.gone(root, config)
+    except mirror.MirrorError as exc:  # a copy changed by hand: nothing of the members is used
+        directory.problems.append(_problem("", str(exc), ""))
+        return out
     for member in config.members:
         copy = copies.get(member.id)
         if copy is None:
-            directory.problems.append(
-                _problem(member.id, message("members.no_copy", member=member.id), "")
-            )
+            text = message("members.no_copy", member=member.id)
+            directory.problems.append(_problem(member.id, text, ""))
         else:
             directory.notes.append(_copy_note(copy))
+    try:
+        _read_records(directory, ctx, out, mirror.records(root, config), keep_entries)
+    except mirror.MirrorError as exc:  # the records read before it stay in use
+        directory.problems.append(_problem("", str(exc), ""))
+    return out
+
+
+def _read_records(
+    directory: Directory,
+    ctx: Context,
+    out: Federated,
+    records: Iterable[tuple[str, bytes, Source]],
+    keep_entries: bool,
+) -> None:
     with long_lived():
-        for batch in _batches(mirror.records(root, config), BATCH):
+        for batch in _batches(records, BATCH):
             for record, problems in fork_map(
                 lambda chunk: [_validate(item, ctx, keep_entries) for item in chunk],
                 batch,
@@ -114,8 +135,6 @@ def read_members(directory: Directory, ctx: Context, keep_entries: bool = True) 
                 ):
                     continue  # the mirror sorts and never repeats ids; a damaged one might
                 out.records.append(record)
-    directory.gone = mirror.gone(root, config)
-    return out
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -165,9 +184,22 @@ def _invalid(source: Source, why: str) -> Problem:
 
 
 def _problem(member: str, text: str, where: str) -> Problem:
-    """A warning about a member: shown with ``members.<id>`` (or the record's URL) as its place."""
-    hint = message("members.fix", member=member)
-    return Problem(where or f"members.{member}", 1, 1, member, text, hint, Severity.WARNING)
+    """A warning about a member, in field ``members.<id>``, at the record's URL if about one.
+
+    ``quartier validate --strict`` fails on local warnings only: see
+    :func:`about_member`.
+    """
+    name = f"{MEMBER_FIELD}.{member}" if member else MEMBER_FIELD
+    hint = message("members.fix")
+    return Problem(where or name, 1, 1, name, text, hint, Severity.WARNING)
+
+
+MEMBER_FIELD = "members"
+
+
+def about_member(problem: Problem) -> bool:
+    """Whether ``problem`` is about a member's copy (a member's to fix, never this directory's)."""
+    return problem.field == MEMBER_FIELD or problem.field.startswith(MEMBER_FIELD + ".")
 
 
 def _copy_note(copy: Any) -> str:
@@ -256,3 +288,58 @@ def _choose(
     locals_ = [i for i in ids if i in local_ids]
     keep_id = min(locals_) if locals_ else min(ids)
     return ranked[0], keep_id, [i for i in ranked if i in records]
+
+
+def write_gone(ctx: BuildContext, out: Output, published: set[str]) -> None:
+    """``api/v1/gone.json`` and a gone document at each tombstoned record's address.
+
+    A record removed at its member is no business here (no page, not in any
+    list), but a crawler that had its URL learns it is gone, since when, and
+    until when the aggregate says so::
+
+        {"spec_version": "1.1", "id": "thun--x", "gone": true, "since": "2026-11-01",
+         "until": "2026-12-01", "provenance": {"directory": ..., "member": "thun", ...}}
+
+    An id published as a business (never one the mirror keeps as gone) is skipped.
+    """
+    from .context import RECORD_VERSION
+
+    gone = [g for g in ctx.directory.gone if g.id not in published]
+    if not gone and not ctx.config.members:
+        return
+    for g in gone:
+        out.write_json(
+            urls.entry_json(g.id),
+            {
+                "spec_version": RECORD_VERSION,
+                "id": g.id,
+                "gone": True,
+                "since": g.since,
+                "until": g.until,
+                "provenance": _gone_provenance(ctx, g),
+            },
+            pretty=False,
+        )
+    entries = [
+        {
+            "id": g.id,
+            "member": g.member,
+            "original_id": g.original_id,
+            "since": g.since,
+            "until": g.until,
+        }
+        for g in gone
+    ]
+    doc = {"spec_version": SPEC_VERSION, "count": len(entries), "entries": entries}
+    out.write_json(f"{urls.API}/gone.json", doc)
+
+
+def _gone_provenance(ctx: BuildContext, g: Gone) -> dict[str, Any]:
+    return {
+        "directory": ctx.config.name,
+        "directory_url": ctx.config.base_url,
+        "member": g.member,
+        "original_id": g.original_id,
+        "license": ctx.config.license,
+        "license_url": ctx.config.license_url,
+    }

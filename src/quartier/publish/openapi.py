@@ -180,12 +180,45 @@ def document(ctx: BuildContext) -> dict[str, Any]:
                     "properties": {
                         "directory": {"type": "string"},
                         "directory_url": {"type": "string", "format": "uri"},
-                        "source": {"type": ["string", "null"]},
-                        "source_commit": {"type": ["string", "null"]},
+                        "source": {
+                            "description": "The entry's file in the repository "
+                            "(blob/HEAD/), or the member record's URL",
+                            "type": ["string", "null"],
+                        },
                         "last_verified": {"type": "string", "format": "date"},
                         "maintainers": {"type": "array", "items": {"type": "string"}},
                         "license": {"type": "string"},
                         "license_url": {"type": "string", "format": "uri"},
+                        "sources": {
+                            "description": "A business taken from member directories: "
+                            "every member record of it, the one whose content is shown first",
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Source"},
+                        },
+                    },
+                },
+                "Source": {
+                    "type": "object",
+                    "required": ["member", "id", "original_id", "record_url", "page_url"],
+                    "properties": {
+                        **{
+                            k: {"type": "string"}
+                            for k in (
+                                "member",
+                                "name",
+                                "directory_url",
+                                "id",
+                                "original_id",
+                                "record_url",
+                                "page_url",
+                                "fetched_at",
+                                "license",
+                                "license_url",
+                                "last_verified",
+                            )
+                        },
+                        "source_commit": {"type": ["string", "null"]},
+                        "upstream": {"type": ["object", "null"]},
                     },
                 },
                 "EntryDocument": {

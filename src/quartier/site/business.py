@@ -172,6 +172,13 @@ def context(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> dic
         superseded = {"id": e.superseded_by, "name": ctx.directory.entries[e.superseded_by].name}
     repo = ctx.config.repository
     path = ctx.directory.paths.get(e.id)
+    merged = ctx.directory.federated.get(e.id)
+    member = None
+    if merged is not None and not merged.local:
+        # A member's business: its page there is the original, and changes are made there.
+        first = merged.sources[0]
+        member = {"name": first.name, "url": first.page_url}
+        path = None
     secondary = [c for c in dict.fromkeys(e.categories) if c != e.category]
     # The place's name, as on its page: one entry's spelling does not make a second filter.
     place = ctx.by_place[urls.slug(e.location.address.locality)][0]
@@ -216,6 +223,7 @@ def context(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> dic
         "last_verified": t.date(e.last_verified),
         "superseded": superseded,
         "edit_url": f"{repo.rstrip('/')}/edit/main/{path}" if repo and path else None,
+        "member": member,
         "report": report_links(ctx, e.id, t),
     }
 

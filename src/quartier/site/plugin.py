@@ -91,6 +91,7 @@ class QuartierPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         config.copyright = (
             f"{escape(t.fill('footer_data', license=settings.license))} · "
             f'<a href="{escape(settings.license_url)}">{escape(t["footer_license"])}</a>'
+            + _members_line(self.ctx)
         )
         return config
 
@@ -148,6 +149,33 @@ class QuartierPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
             if path.exists():
                 server.watch(str(path))
         return server
+
+
+def _members_line(ctx: BuildContext) -> str:
+    """For an aggregate: the members its licenses require crediting, and share-alike.
+
+    ``" · Includes data from <a href=...>Thun lokal</a> (CC-BY-4.0) · shared
+    alike under the ODbL"``; nothing for a directory without members.
+    """
+    settings = ctx.config
+    if not settings.members:
+        return ""
+    from ..federation.licensing import attribution
+
+    t = strings(settings.site.language)
+    credit = attribution(settings, ctx.directory.root)
+    names = []
+    for m in credit["attribution"]:
+        name = escape(m["name"])
+        linked = f'<a href="{escape(m["url"])}">{name}</a>' if m["url"] else name
+        names.append(f"{linked} ({escape(m['license'])})")
+    line = ""
+    if names:
+        before, _, after = t["footer_members"].partition("{members}")
+        line += f" · {escape(before)}{', '.join(names)}{escape(after)}"
+    if credit["share_alike"]:
+        line += f" · {escape(t['footer_share_alike'])}"
+    return line
 
 
 def _use_package_theme(config: MkDocsConfig) -> None:

@@ -28,10 +28,23 @@ from .business import description_of, render_business
 from .pages import CONTENT_SLOT, DESCRIPTION_SLOT, JSONLD_SLOT, SHELL, TITLE_SLOT
 
 SHELL_HTML = SHELL.removesuffix("index.md") + "index.html"
+# Where the page's canonical link goes: its own address, or for a member's
+# business in an aggregate the member's page (one original for search engines).
+CANONICAL_SLOT = "QUARTIERCANONICALSLOT"
+_CANONICAL = re.compile(r'<link rel="canonical" href="[^"]*">')
 # Filled in one pass, so entry text that happens to name a slot is left alone.
 _SLOTS = re.compile(
     "("
-    + "|".join((TITLE_SLOT, DESCRIPTION_SLOT, JSONLD_SLOT, CONTENT_SLOT, "/businesses/_shell/"))
+    + "|".join(
+        (
+            TITLE_SLOT,
+            DESCRIPTION_SLOT,
+            JSONLD_SLOT,
+            CONTENT_SLOT,
+            CANONICAL_SLOT,
+            "/businesses/_shell/",
+        )
+    )
     + ")"
 )
 
@@ -49,6 +62,9 @@ def load_shell(site_dir: Path) -> str:
     # page. Without <pre> or <textarea> in the shell, leading whitespace means nothing.
     if "<pre" not in html and "<textarea" not in html:
         html = "\n".join(line.strip() for line in html.splitlines() if line.strip()) + "\n"
+    # The canonical link MkDocs wrote for the shell becomes the page's own (or
+    # none, if a theme override dropped it).
+    html = _CANONICAL.sub(CANONICAL_SLOT, html, count=1)
     # The content placeholder is a paragraph of its own; replace the element.
     return html.replace(f"<p>{CONTENT_SLOT}</p>", CONTENT_SLOT)
 
@@ -90,7 +106,13 @@ def _page(
     public = ctx.public(entry)
     doc = business_jsonld(public, ctx.site)
     published = publish_entry(ctx, entry, public, doc) if publish else None
+    merged = ctx.directory.federated.get(entry.id)
+    if merged is not None and not merged.local:
+        canonical = merged.sources[0].page_url
+    else:
+        canonical = ctx.url(urls.business_page(entry.id))
     values = {
+        CANONICAL_SLOT: f'<link rel="canonical" href="{escape(canonical)}">',
         TITLE_SLOT: escape(entry.name),
         DESCRIPTION_SLOT: escape(description_of(ctx, entry)),
         JSONLD_SLOT: embed(doc),
