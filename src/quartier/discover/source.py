@@ -65,6 +65,8 @@ from .index import (
 
 API = "api/v1"
 PUBLISHED_FILES = (f"{API}/directory.json", f"{API}/taxonomy.json", "data/entries.ndjson")
+# Keys of a published api/v1/directory.json that are not settings (an aggregate's).
+PUBLISHED_ONLY = ("members", "attribution", "share_alike")
 # The most each published file may weigh, from a URL or a folder. Generous: the sample's
 # records take about 3.3 KB each, so the NDJSON of 100,000 businesses is some 330 MB; its
 # settings 1.3 KB and its taxonomy 93 KB. What is larger is refused before it fills the
@@ -358,6 +360,11 @@ def _settings(data: bytes, where: str) -> dict[str, Any]:
         raise QuartierError(f"{where}: not a JSON object")
     if model is DirectoryConfig:
         _check_contract(raw.pop("contract_version", None), where)
+        # What an aggregate publishes about its members, for attribution (each member
+        # with its license_url), is not its settings: search relays each business's
+        # own origin instead, so these are set aside unread.
+        for key in PUBLISHED_ONLY:
+            raw.pop(key, None)
     try:
         valid = model.model_validate(raw)
     except ValidationError as exc:
