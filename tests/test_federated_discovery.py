@@ -12,8 +12,9 @@ first among its sources.
 Every answer about a member's business says where it comes from (member,
 directory name and URL, its id and page there); a local business's answers
 are as they were, with no ``origin`` at all. The same holds over the
-aggregate's published build (``--source``), whose NDJSON carries the origin,
-and through the MCP server driven by the SDK's real client.
+aggregate's published build (``--source``, its folder or its address served on
+loopback), whose NDJSON carries the origin, and through the MCP server
+driven by the SDK's real client.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from quartier.model import Entry, address_country
 from quartier.publish.public import entry_data
 
 from .conftest import SAMPLE
+from .fed_support import Site
 
 BERN = SAMPLE / "entries" / "ch" / "bern"
 # Businesses of the members, not of the aggregate itself.
@@ -242,6 +244,8 @@ def test_search_and_partners_over_the_published_aggregate(
     _check_partners(run, "--source", str(site))
     code, _, err = run("search", "Brot", "--source", str(site))
     assert "left out" not in err  # no record of the aggregate was refused
+    with Site(site) as served:  # the same build at its address, on loopback
+        _check_search(run, "--source", served.url + "feed.json")
 
 
 def test_search_sees_a_new_federation_without_rebuild(aggregate: Path, run: Run) -> None:
