@@ -408,3 +408,18 @@ def test_a_member_without_a_copy_is_a_warning_not_an_error(aggregate: Path, tmp_
     assert any("member biel has no copy yet" in p.message for p in directory.warnings)
     # thun's duplicate is then a business of its own.
     assert ENTRY.format("thun--dup") in result.files
+
+
+@pytest.mark.parametrize("forked", [False, True])
+def test_streaming_an_aggregate_writes_what_reading_it_then_publishing_writes(
+    aggregate: Path, tmp_path: Path, forked: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The two streaming passes (no model held) against every entry read into memory first."""
+    from quartier.publish.pipeline import publish
+
+    monkeypatch.setattr(parallel, "FORCE", forked)
+    streamed = _build(aggregate, tmp_path / "a")
+    directory = read(aggregate, today=TODAY)
+    assert sorted(directory.entries) == ["biel--dup", "eckcafe", "minimal", "thun--baeckerei"]
+    publish(directory, tmp_path / "b", commit="3" * 40)
+    assert _files(tmp_path / "b") == streamed

@@ -67,22 +67,31 @@ def fork_map(
 
 def fork_imap(
     func: Callable[[Sequence[T]], list[R]],
-    items: Sequence[T],
+    items: Sequence[T] | Iterator[T],
     chunk_size: int = 250,
     minimum: int = 400,
 ) -> Iterator[list[R]]:
     """``func`` over consecutive chunks of ``items``, yielded in order as they are ready.
 
     Forked workers (one per core) compute every chunk while the caller
-    consumes the results, typically writing them to disk.
+    consumes the results, typically writing them to disk. ``items`` may be
+    an iterator (of unknown length, taken as long), read a few chunks ahead
+    of the results: a stream too large to hold, such as an aggregate's
+    members' records.
     """
     global _task
     workers = min(os.cpu_count() or 1, 8)
-    small = len(items) < minimum and not FORCE
-    if small or workers < 2 or not _can_fork():
-        yield func(items)
-        return
-    chunks = iter(items[i : i + chunk_size] for i in range(0, len(items), chunk_size))
+    if isinstance(items, Iterator):
+        chunks: Iterator[Sequence[T]] = iter(lambda: list(islice(items, chunk_size)), [])
+        if workers < 2 or not _can_fork():
+            yield from (func(chunk) for chunk in chunks)
+            return
+    else:
+        small = len(items) < minimum and not FORCE
+        if small or workers < 2 or not _can_fork():
+            yield func(items)
+            return
+        chunks = iter(items[i : i + chunk_size] for i in range(0, len(items), chunk_size))
     _task = func
     try:
         with _pool(workers) as pool:

@@ -25,7 +25,7 @@ Example::
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
@@ -149,12 +149,9 @@ def _validate(
     """One record from the mirror, validated as a local entry is; a skipped one says why."""
     fid, data, source = item
     try:
-        entry = Entry.model_validate_json(data, context={"country": _country(data)})
+        entry = Entry.model_validate_json(data, context={"country": record_country(data)})
     except ValidationError as exc:  # also for bytes that are not JSON
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "entry"
-        why = f"{where}: {first['msg']}"
-        return None, [_invalid(source, why)]
+        return None, [skipped(source, exc)]
     if entry.id != fid:
         return None, [_invalid(source, message("members.wrong_id", id=entry.id, expected=fid))]
     doc = Document(source.record_url, orjson.loads(data))
@@ -167,7 +164,14 @@ def _validate(
     return record, []
 
 
-def _country(data: bytes) -> object:
+def skipped(source: Source, exc: ValidationError) -> Problem:
+    """The warning for a member's record that the contract refuses: its first problem."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "entry"
+    return _invalid(source, f"{where}: {first['msg']}")
+
+
+def record_country(data: bytes) -> object:
     """The address country, which the phone validation needs before the model exists."""
     try:
         return address_country(orjson.loads(data))
@@ -215,7 +219,11 @@ def _copy_note(copy: Any) -> str:
 
 
 def merge_duplicates(
-    directory: Directory, local: Sequence[Keys], federated: Federated, keep_entries: bool = True
+    directory: Directory,
+    local: Sequence[Keys],
+    federated: Federated,
+    keep_entries: bool = True,
+    local_entry: Callable[[str], Entry | None] | None = None,
 ) -> None:
     """Stage 4 across members: one record per business, every federated record kept as a source.
 
@@ -231,7 +239,10 @@ def merge_duplicates(
       chosen content first; the other ids are not published, with a warning.
 
     Groups of local entries alone are errors already (``check_tree``).
+    ``local_entry`` gives a local entry by id when ``directory`` holds none
+    (a build that streams them); only those in a group are asked for.
     """
+    local_entry = local_entry or directory.entries.get
     records = {r.id: r for r in federated.records}
     local_ids = {k.id for k in local}
     merged_away: set[str] = set()
@@ -239,7 +250,7 @@ def merge_duplicates(
         ids = sorted({k.id for k in group})
         if all(i in local_ids for i in ids):
             continue
-        chosen, keep_id, sources = _choose(directory, ids, records, local_ids, federated.order)
+        chosen, keep_id, sources = _choose(ids, records, local_ids, federated.order, local_entry)
         content_local = chosen in local_ids
         if not content_local and keep_entries:
             entry = records[chosen].entry
@@ -268,17 +279,17 @@ def merge_duplicates(
 
 
 def _choose(
-    directory: Directory,
     ids: list[str],
     records: dict[str, Record],
     local_ids: set[str],
     order: dict[str, int],
+    local_entry: Callable[[str], Entry | None],
 ) -> tuple[str, str, list[str]]:
     """(the id whose content wins, the id published, federated ids: content first)."""
 
     def rank(i: str) -> tuple[int, int, int, str]:
         if i in local_ids:
-            entry = directory.entries.get(i)
+            entry = local_entry(i)
             verified = entry.last_verified.toordinal() if entry else 0
             return (-verified, 0, 0, i)
         r = records[i]

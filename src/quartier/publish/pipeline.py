@@ -17,8 +17,11 @@ stages:
 - *one pass* (no members, no site): workers read, validate and publish each
   local file while it is in hand, and the checks across all run at the end
   (:mod:`.stream`); no entry is held, so 100,000 fit in little memory;
-- *read, then publish* (members, or the site, whose pages need every
-  entry): stages 1-4 keep the valid entries, local and federated, in one
+- *two passes* (members, no site): stages 2-4 keep only keys and
+  provenance, then stage 5 streams local files and members' records, merged
+  in id order, into the outputs (:mod:`.aggregate`); still no entry is held;
+- *read, then publish* (the site, whose pages need every entry): stages 1-4
+  keep the valid entries, local and federated, in one
   :class:`~quartier.directory.Directory`, then stage 5 publishes them in id
   order, federated businesses among local ones.
 
@@ -41,6 +44,7 @@ from pathlib import Path
 
 from ..checks import Context, Keys, check_tree
 from ..directory import Directory, entry_paths, open_directory, read_local
+from ..model import Entry
 from ..problems import Problem
 from . import BuildResult, Extra
 from . import build as publish_read
@@ -76,6 +80,13 @@ def build(
         from .stream import publish_in_one_pass  # 2, 4, 5 in one pass
 
         result = publish_in_one_pass(
+            directory, ctx, out, commit, progress, feed_page_size, previous
+        )
+        return directory, result
+    if not site:
+        from .aggregate import publish_in_two_passes  # 2-4, then 5, streaming
+
+        result = publish_in_two_passes(
             directory, ctx, out, commit, progress, feed_page_size, previous
         )
         return directory, result
@@ -126,12 +137,16 @@ def publish(
 
 def _read_stages(directory: Directory, ctx: Context, keep_entries: bool = True) -> None:
     keys = read_local(directory, ctx, entry_paths(directory.root), keep_entries)  # 2.
-    federated = read_members(directory, ctx) if _members(ctx) else Federated()  # 3.
+    federated = read_members(directory, ctx, keep_entries) if _members(ctx) else Federated()  # 3.
     check_across(directory, keys, federated, keep_entries)  # 4.
 
 
 def check_across(
-    directory: Directory, keys: list[Keys], federated: Federated, keep_entries: bool = True
+    directory: Directory,
+    keys: list[Keys],
+    federated: Federated,
+    keep_entries: bool = True,
+    local_entry: Callable[[str], Entry | None] | None = None,
 ) -> None:
     """Stage 4: the local cross-entry checks, then the same business across local and members.
 
@@ -141,7 +156,7 @@ def check_across(
     """
     directory.problems += check_tree(keys)
     if federated.records:
-        merge_duplicates(directory, keys, federated, keep_entries)
+        merge_duplicates(directory, keys, federated, keep_entries, local_entry)
     directory.problems.sort(key=Problem.sort_key)
 
 
