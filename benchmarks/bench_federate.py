@@ -230,13 +230,14 @@ def prepare_size(
         fed_members.prepare(DATA, k, n, seed, log, builds, rebuild) for k in range(n_members)
     ]
     log(f"{n_members} x {n}: members ready; the peer tree")
-    return members, make_peer(DATA / f"fed-{n_members}x{n}-s{seed}-peer", members)
+    name = f"fed-{n_members}x{n}-s{seed}-p{fed_members.BASE_PORT}"
+    return members, make_peer(DATA / f"{name}-peer", members)
 
 
 def run_size(n_members: int, n: int, seed: int, rebuild: bool = False) -> dict[str, Any]:
     """Every step for one size; a dict of figures per step."""
     members, peer = prepare_size(n_members, n, seed, builds=True, rebuild=rebuild)
-    name = f"fed-{n_members}x{n}-s{seed}"
+    name = f"fed-{n_members}x{n}-s{seed}-p{fed_members.BASE_PORT}"
     work = OUT / name
     work.mkdir(parents=True, exist_ok=True)
     agg = make_aggregate(work / "aggregate", members)

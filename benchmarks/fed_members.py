@@ -26,6 +26,7 @@ with ``--previous v1`` so that it publishes a changes feed (sequence 2).
 from __future__ import annotations
 
 import email.utils
+import fcntl
 import hashlib
 import json
 import os
@@ -281,11 +282,20 @@ def prepare(
     """
     if not 0 <= k < MAX_MEMBERS:
         raise ValueError(f"member {k}: at most {MAX_MEMBERS} members (the grid's cells)")
-    folder = cache / f"fed-n{n}-s{seed}" / member_id(k)
+    # The base port is in the path: two runs with different ports never share a tree.
+    folder = cache / f"fed-n{n}-s{seed}-p{BASE_PORT}" / member_id(k)
     member = Member(k, folder, n)
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another run preparing the same member waits
+        _prepare(member, seed, log, builds, rebuild)
+    return member
+
+
+def _prepare(member: Member, seed: int, log: Any, builds: bool, rebuild: bool) -> None:
+    k, n, folder = member.k, member.n, member.folder
     want: dict[str, Any] = {"k": k, "n": n, "seed": seed, "version": VERSION}
     want.update(synth=synth.VERSION, port=port(k))  # the port is in directory.yaml's base_url
-    folder.mkdir(parents=True, exist_ok=True)
     made, built = folder / "trees.json", folder / "builds.json"
     today = date.today()
     if not _fresh(made, want):
@@ -297,7 +307,7 @@ def prepare(
         mutate(member.src, member.src_changed, seed * 1000 + k, today)
         made.write_text(json.dumps({**want, "today": str(today)}) + "\n", "utf-8")
     if not builds:
-        return member
+        return
     want["publisher"] = publisher_version()
     if rebuild or not _fresh(built, want):
         if log:
@@ -310,7 +320,6 @@ def prepare(
         commit = hashlib.sha1(f"{member.id}-v2".encode()).hexdigest()
         build(member.src_changed, member.build_of("v2"), commit, previous=member.build_of("v1"))
         built.write_text(json.dumps({**want, "today": str(today)}) + "\n", "utf-8")
-    return member
 
 
 # --------------------------------------------------------------------------- serving
