@@ -298,7 +298,7 @@ def test_a_newer_member_copy_of_a_local_entry_is_published_under_the_local_id(
     """The rule is the same for every group: the most recently verified content wins."""
     copy = mirror.read_state(aggregate, "thun")
     assert copy is not None
-    rows = [r for r in mirror.read_rows(aggregate, copy)]
+    rows = list(mirror.read_rows(aggregate, copy))
     rows = [
         Row(**{**r.__dict__, "entry": {**r.entry, "last_verified": "2026-11-20"}})
         if r.id == "testbeck"
@@ -423,3 +423,51 @@ def test_streaming_an_aggregate_writes_what_reading_it_then_publishing_writes(
     assert sorted(directory.entries) == ["biel--dup", "eckcafe", "minimal", "thun--baeckerei"]
     publish(directory, tmp_path / "b", commit="3" * 40)
     assert _files(tmp_path / "b") == streamed
+
+
+def test_a_member_business_page_is_canonical_at_the_member_and_credits_it(
+    aggregate: Path, tmp_path: Path
+) -> None:
+    from quartier.site import site_available
+
+    if not site_available():
+        pytest.skip("the site needs quartier[site]")
+    _build(aggregate, tmp_path / "out", site=True)
+    out = tmp_path / "out"
+    page = (out / "businesses" / "thun--baeckerei" / "index.html").read_text("utf-8")
+    canonical = re.findall(r'<link rel="canonical" href="([^"]*)">', page)
+    assert canonical == ["https://thun.example.org/businesses/baeckerei/"]
+    assert 'From <a href="https://thun.example.org/businesses/baeckerei/">Thun lokal</a>' in page
+    assert "Suggest a change" not in page  # changes are made at the member
+    merged = (out / "businesses" / "biel--dup" / "index.html").read_text("utf-8")
+    assert re.findall(r'<link rel="canonical" href="([^"]*)">', merged) == [
+        "https://thun.example.org/businesses/dup/"  # the content shown is thun's
+    ]
+    local = (out / "businesses" / "minimal" / "index.html").read_text("utf-8")
+    assert re.findall(r'<link rel="canonical" href="([^"]*)">', local) == [
+        "https://quartier-dev.github.io/quartier/businesses/minimal/"
+    ]
+    assert "Suggest a change" in local and "q-member" not in local
+    # The footer credits the CC BY member (not the CC0 one); this directory is not ODbL.
+    home = (out / "index.html").read_text("utf-8")
+    assert (
+        'Includes data from <a href="https://thun.example.org/">Thun lokal</a> (CC-BY-4.0)' in home
+    )
+    assert "Biel lokal" not in home and "ODbL" not in home
+    assert not (out / "businesses" / "thun--old").exists()
+    assert not (out / "businesses" / "thun--dup").exists()
+
+
+def test_an_odbl_aggregate_states_share_alike(aggregate: Path, tmp_path: Path) -> None:
+    pytest.importorskip("mkdocs")
+    from quartier.publish.context import BuildContext
+    from quartier.site.plugin import _members_line
+
+    settings = yaml.safe_load((aggregate / "directory.yaml").read_text("utf-8"))
+    settings["license"] = "ODbL-1.0"
+    (aggregate / "directory.yaml").write_text(yaml.safe_dump(settings), "utf-8")
+    _build(aggregate, tmp_path / "out")
+    assert _json(tmp_path / "out", "api/v1/directory.json")["share_alike"] is True
+    line = _members_line(BuildContext(read(aggregate, today=TODAY)))
+    assert line.endswith(" · shared alike under the ODbL")
+    assert "Thun lokal</a> (CC-BY-4.0)" in line
