@@ -471,3 +471,29 @@ def test_an_odbl_aggregate_states_share_alike(aggregate: Path, tmp_path: Path) -
     line = _members_line(BuildContext(read(aggregate, today=TODAY)))
     assert line.endswith(" · shared alike under the ODbL")
     assert "Thun lokal</a> (CC-BY-4.0)" in line
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        'https://thun.example.org/" onmouseover="alert(1)',
+        "file:///etc/passwd",
+        "https://thun.example.org/<script>",
+    ],
+)
+def test_a_cached_record_whose_page_address_is_not_a_web_page_is_skipped(
+    aggregate: Path, tmp_path: Path, url: str
+) -> None:
+    """The page address becomes a link and the canonical URL: only http(s), nothing to break out."""
+    copy = mirror.read_state(aggregate, "thun")
+    assert copy is not None
+    rows = [
+        Row(**{**r.__dict__, "url": url}) if r.id == "baeckerei" else r
+        for r in mirror.read_rows(aggregate, copy)
+    ]
+    mirror.write(aggregate, copy, rows)
+    directory, result = build(aggregate, tmp_path / "out", today=TODAY)
+    assert result is not None and directory.errors == []
+    assert ENTRY.format("thun--baeckerei") not in result.files
+    assert any("is not an http(s) URL" in p.message for p in directory.warnings)

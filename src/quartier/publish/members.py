@@ -25,6 +25,7 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
 
 # Records validated per round of workers: bounds the bytes held at once.
 BATCH = 20_000
+# An http(s) address without spaces, quotes or angle brackets, at most 2,000 characters.
+_WEB_URL = re.compile(r"https?://[^\s\"'<>\\]{1,1990}")
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,9 @@ def _validate(
         return None, [skipped(source, exc)]
     if entry.id != fid:
         return None, [_invalid(source, message("members.wrong_id", id=entry.id, expected=fid))]
+    # The page a federated business's page links to and declares canonical.
+    if not _WEB_URL.fullmatch(source.page_url):
+        return None, [_invalid(source, message("members.page_url", url=source.page_url[:80]))]
     doc = Document(source.record_url, orjson.loads(data))
     errors = [p for p in check_entry(entry, doc, fid, ctx, federated=True) if p.is_error]
     if errors:

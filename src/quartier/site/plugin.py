@@ -167,7 +167,9 @@ def _members_line(ctx: BuildContext) -> str:
     names = []
     for m in credit["attribution"]:
         name = escape(m["name"])
-        linked = f'<a href="{escape(m["url"])}">{name}</a>' if m["url"] else name
+        url = m["url"] or ""
+        web = url.startswith(("https://", "http://"))
+        linked = f'<a href="{escape(url)}">{name}</a>' if web else name
         names.append(f"{linked} ({escape(m['license'])})")
     line = ""
     if names:
