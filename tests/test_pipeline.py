@@ -497,3 +497,25 @@ def test_a_cached_record_whose_page_address_is_not_a_web_page_is_skipped(
     assert result is not None and directory.errors == []
     assert ENTRY.format("thun--baeckerei") not in result.files
     assert any("is not an http(s) URL" in p.message for p in directory.warnings)
+
+
+def test_an_aggregates_records_match_its_openapi_description(
+    aggregate: Path, tmp_path: Path
+) -> None:
+    from openapi_spec_validator import validate as validate_openapi
+
+    from .test_publish import _openapi_validator
+
+    out = tmp_path / "out"
+    _build(aggregate, out)
+    spec_path = out / "api/v1/openapi.json"
+    validate_openapi(_json(out, "api/v1/openapi.json"), base_uri=spec_path.as_uri())
+    record = _openapi_validator(out, "EntryDocument")
+    gone = _openapi_validator(out, "GoneDocument")
+    for path in sorted((out / "api/v1/entries").glob("*.json")):
+        doc = orjson.loads(path.read_bytes())
+        (gone if doc.get("gone") else record).validate(doc)
+    _openapi_validator(out, "GoneList").validate(_json(out, "api/v1/gone.json"))
+    spec = _json(out, "api/v1/openapi.json")
+    pattern = spec["paths"]["/api/v1/entries/{id}.json"]["get"]["parameters"][0]["schema"]
+    assert re.fullmatch(pattern["pattern"], "thun--baeckerei")

@@ -11,6 +11,7 @@
     api/v1/directory.json           the directory's settings and its contract version
     api/v1/taxonomy.json            the category taxonomy
     api/v1/schema/entry.schema.json JSON Schema of an entry
+    api/v1/gone.json                an aggregate's records removed at their members
     api/v1/index.json               manifest: versions, counts, sha256 of every file
 
 A reader polls ``index.json`` and fetches only files whose hash changed.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..fields import RECORD_ID_RE
 from ..model import CONTRACT_VERSION
 from ..schema import CONTRACT_KEYWORD
 from . import urls
@@ -59,6 +60,12 @@ def _param(name: str, description: str, pattern: str) -> dict[str, Any]:
     }
 
 
+_ID_TEXT = (
+    "Permanent id of the business; in an aggregate, a member's business is "
+    "`<member id>--<its id there>`."
+)
+
+
 def document(ctx: BuildContext) -> dict[str, Any]:
     obj = {"type": "object"}
     listing = {
@@ -96,16 +103,30 @@ def document(ctx: BuildContext) -> dict[str, Any]:
             ),
             f"{api}/entries/{{id}}.json": _get(
                 "getEntry",
-                "One business: public entry, JSON-LD and provenance.",
-                _json("The business.", {"$ref": "#/components/schemas/EntryDocument"}),
-                [_param("id", "Permanent id of the business.", "^[a-z0-9]+(-[a-z0-9]+)*$")],
+                "One business: public entry, JSON-LD and provenance; in an aggregate, a "
+                "record removed at its member is a gone document until its tombstone ends.",
+                _json(
+                    "The business, or that it is gone.",
+                    {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/EntryDocument"},
+                            {"$ref": "#/components/schemas/GoneDocument"},
+                        ]
+                    },
+                ),
+                [_param("id", _ID_TEXT, RECORD_ID_RE)],
             ),
             f"{api}/entries/{{id}}.jsonld": _get(
                 "getEntryJsonLd",
                 "schema.org JSON-LD of one business, with `<`, `>` and `&` written as "
                 "`\\u003c`-style escapes so that it is safe inside a `<script>` element as it is.",
                 _json("JSON-LD.", obj, "application/ld+json"),
-                [_param("id", "Permanent id of the business.", "^[a-z0-9]+(-[a-z0-9]+)*$")],
+                [_param("id", _ID_TEXT, RECORD_ID_RE)],
+            ),
+            f"{api}/gone.json": _get(
+                "listGone",
+                "An aggregate's records removed at their members, kept as gone until `until`.",
+                _json("Gone records.", {"$ref": "#/components/schemas/GoneList"}),
             ),
             f"{api}/categories.json": _get(
                 "listCategories", "Categories in use with counts.", _json("Categories.", obj)
@@ -219,6 +240,37 @@ def document(ctx: BuildContext) -> dict[str, Any]:
                         },
                         "source_commit": {"type": ["string", "null"]},
                         "upstream": {"type": ["object", "null"]},
+                    },
+                },
+                "GoneDocument": {
+                    "type": "object",
+                    "required": ["spec_version", "id", "gone", "since", "until", "provenance"],
+                    "properties": {
+                        "spec_version": {"type": "string"},
+                        "id": {"type": "string"},
+                        "gone": {"const": True},
+                        "since": {"type": "string", "format": "date"},
+                        "until": {"type": "string", "format": "date"},
+                        "provenance": obj,
+                    },
+                },
+                "GoneList": {
+                    "type": "object",
+                    "required": ["spec_version", "count", "entries"],
+                    "properties": {
+                        "spec_version": {"type": "string"},
+                        "count": {"type": "integer", "minimum": 0},
+                        "entries": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["id", "member", "original_id", "since", "until"],
+                                "properties": {
+                                    k: {"type": "string"}
+                                    for k in ("id", "member", "original_id", "since", "until")
+                                },
+                            },
+                        },
                     },
                 },
                 "EntryDocument": {

@@ -145,7 +145,15 @@ class QuartierPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         root = self.root(config)
-        for path in (root / "entries", root / "directory.yaml", root / "site", root / "mkdocs.yml"):
+        # The members' copies too: a `quartier federate` meanwhile shows in the preview.
+        mirror = root / ".quartier-cache" / "federation"
+        for path in (
+            root / "entries",
+            root / "directory.yaml",
+            root / "site",
+            root / "mkdocs.yml",
+            mirror,
+        ):
             if path.exists():
                 server.watch(str(path))
         return server
