@@ -357,6 +357,13 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument(
+        "--also",
+        type=Path,
+        action="append",
+        default=[],
+        help="the --json file of an earlier run, for the memory comparison (repeatable)",
+    )
+    parser.add_argument(
         "--generate-only",
         action="store_true",
         help="only generate (and cache) the members' trees and the peer tree",
@@ -381,7 +388,8 @@ def main() -> int:
         run = run_size(n_members, args.businesses, args.seed, args.rebuild_members and i == 0)
         runs.append(run)
         print("\n".join(report(run)) + "\n", flush=True)
-    print("\n".join(flatness(runs)))
+    earlier = [run for path in args.also for run in json.loads(path.read_text("utf-8"))]
+    print("\n".join(flatness(sorted(earlier + runs, key=lambda r: r["businesses"]))))
     if args.json:
         for run in runs:
             for f in run["steps"].values():
