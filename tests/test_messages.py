@@ -48,6 +48,7 @@ VALIDATING = {
     "taxonomy.py",
     "directory.py",
     "publish/members.py",
+    "site/contrast.py",
 }
 # Callables that receive message texts: name -> positions and keywords of the texts
 # (None: every argument). ``add`` and ``report`` are quartier.checks' helpers.

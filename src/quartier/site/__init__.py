@@ -26,7 +26,7 @@ from ..problems import QuartierError
 from ..publish.context import BuildContext
 from ..publish.sink import Sink
 from ..publish.writer import Output
-from . import defaults
+from . import contrast, defaults
 from .finish import PagefindRun, copy_leaflet, copy_tree, run_pagefind, start_pagefind
 from .stamp import SHELL_HTML, load_shell, stamp_pages
 
@@ -55,6 +55,8 @@ def build_site(
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
+    # A city's colours that fail contrast: warnings beside the directory's own (not errors).
+    ctx.directory.problems += contrast.warnings(ctx.config, ctx.directory.root)
     logger = logging.getLogger("mkdocs")
     logger.setLevel(logging.WARNING)
     # MkDocs logs why it stopped and raises a bare "Aborted with a BuildError!":
