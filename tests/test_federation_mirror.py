@@ -151,3 +151,18 @@ def test_remove_and_on_disk(tmp_path: Path) -> None:
     assert mirror.on_disk(tmp_path) == ["biel", "thun"]
     mirror.remove(tmp_path, "thun")
     assert mirror.on_disk(tmp_path) == ["biel"]
+
+
+def test_lines_of_unchanged_records_are_kept_byte_for_byte(tmp_path: Path) -> None:
+    state = _state("thun")
+    mirror.write(tmp_path, state, [_row("a"), _row("b", name='Quote " and \\\\ slash')])
+    before = (mirror.member_folder(tmp_path, "thun") / str(state.records_file)).read_bytes()
+    index = mirror.read_index(tmp_path, state)
+    assert {oid: sha for oid, (sha, _) in index.items()} == {"a": "a" * 64, "b": "a" * 64}
+    mirror.write(tmp_path, state, [index["a"][1], _row("b", name='Quote " and \\\\ slash')])
+    after = (mirror.member_folder(tmp_path, "thun") / str(state.records_file)).read_bytes()
+    assert after == before
+    assert [r.entry["name"] for r in mirror.read_rows(tmp_path, state)] == [
+        "A",
+        'Quote " and \\\\ slash',
+    ]

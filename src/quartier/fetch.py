@@ -182,10 +182,18 @@ def opener(deadline: Deadline, same_origin_only: bool = True) -> Any:
             deadline.watch(self)  # the TLS socket replaces the plain one before the handshake
             super().do_handshake(block)
 
-    context = ssl.create_default_context()
-    context.set_alpn_protocols(["http/1.1"])
-    context.sslsocket_class = WatchedTLS
     plain, tls = watched(http.client.HTTPConnection), watched(http.client.HTTPSConnection)
+    contexts: list[ssl.SSLContext] = []  # made on the first https request: loading the
+    lock = threading.Lock()  # system's certificates costs some 150 ms
+
+    def context() -> ssl.SSLContext:
+        with lock:
+            if not contexts:
+                made = ssl.create_default_context()
+                made.set_alpn_protocols(["http/1.1"])
+                made.sslsocket_class = WatchedTLS
+                contexts.append(made)
+            return contexts[0]
 
     class Http(urllib.request.HTTPHandler):
         def http_open(self, req: Any) -> Any:
@@ -193,7 +201,7 @@ def opener(deadline: Deadline, same_origin_only: bool = True) -> Any:
 
     class Https(urllib.request.HTTPSHandler):
         def https_open(self, req: Any) -> Any:
-            return self.do_open(tls, req, context=context)
+            return self.do_open(tls, req, context=context())
 
     class Redirects(urllib.request.HTTPRedirectHandler):
         # Our own count below decides; urllib's loop check would say "HTTP 302" instead.

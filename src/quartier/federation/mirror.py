@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -217,6 +218,33 @@ def read_rows(root: Path, state: State) -> Iterator[Row]:
         raise MirrorError(message("mirror.unreadable", path=path, reason=exc)) from None
 
 
+# A line as write() makes it starts with its id and sha256: reading those needs no parse.
+_HEAD = re.compile(rb'\{"id":"([a-z0-9-]{1,200})","sha256":"([0-9a-f]{64})"')
+
+
+def read_index(root: Path, state: State) -> dict[str, tuple[str, bytes]]:
+    """Id -> (sha256, the line as stored) of every kept record, without parsing them.
+
+    An update keeps the lines of unchanged records as they are (see :func:`write`).
+    """
+    if state.records_file is None:
+        return {}
+    path = member_folder(root, state.member) / state.records_file
+    out: dict[str, tuple[str, bytes]] = {}
+    try:
+        with path.open("rb") as lines:
+            for line in lines:
+                head = _HEAD.match(line)
+                if head is None or not line.endswith(b"\n"):
+                    row = Row(**orjson.loads(line))
+                    out[row.id] = (row.sha256, orjson.dumps(_row_dict(row)) + b"\n")
+                else:
+                    out[head[1].decode()] = (head[2].decode(), line)
+    except (OSError, orjson.JSONDecodeError, TypeError) as exc:
+        raise MirrorError(message("mirror.unreadable", path=path, reason=exc)) from None
+    return out
+
+
 def copies(root: Path, config: DirectoryConfig) -> list[MemberCopy]:
     """Every member in the settings that has a copy, in settings order."""
     out = []
@@ -286,8 +314,10 @@ def on_disk(root: Path) -> list[str]:
 # --- writing (quartier federate only) -----------------------------------------
 
 
-def write(root: Path, state: State, rows: Iterable[Row] | None = None) -> None:
+def write(root: Path, state: State, rows: Iterable[Row | bytes] | None = None) -> None:
     """Replace the member's copy: ``rows`` (sorted by id) and ``state`` as one change.
+
+    A row may be a line :func:`read_index` gave, kept byte for byte.
 
     Without ``rows`` the records file in use is kept and only ``state.json``
     changes (an unchanged member, or a failed update: its ``error``).
@@ -300,7 +330,7 @@ def write(root: Path, state: State, rows: Iterable[Row] | None = None) -> None:
         tmp = folder / f".records.{os.getpid()}.tmp"
         with _create(tmp) as out:
             for row in rows:
-                line = orjson.dumps(asdict(row)) + b"\n"
+                line = row if isinstance(row, bytes) else orjson.dumps(_row_dict(row)) + b"\n"
                 digest.update(line)
                 out.write(line)
                 count += 1
@@ -315,6 +345,19 @@ def write(root: Path, state: State, rows: Iterable[Row] | None = None) -> None:
         if stale.name.startswith(("records-", ".records.")) and stale.name != state.records_file:
             with contextlib.suppress(OSError):
                 stale.unlink()
+
+
+def _row_dict(row: Row) -> dict[str, Any]:
+    # Not dataclasses.asdict: it deep-copies the entry (most of the time of a write).
+    return {
+        "id": row.id,
+        "sha256": row.sha256,
+        "fetched_at": row.fetched_at,
+        "source_commit": row.source_commit,
+        "url": row.url,
+        "provenance": row.provenance,
+        "entry": row.entry,
+    }
 
 
 def remove(root: Path, member: str) -> None:

@@ -192,13 +192,15 @@ def _update(
         out.invalid.append(Invalid(member.id, oid[:80], message("federate.record.bad_id")))
         del published[oid]
     areas = _member_areas(reader, member, man) if member.areas else []
-    known = _known(root, cache)
+    old_rows = mirror.read_index(root, state) if state else {}
+    known = _known(cache, old_rows)
     wanted, out.via = _changed(reader, man, cache, known, published)
     if progress is not None and wanted:
         progress(message("federate.progress", member=member.id, count=len(wanted)))
     bodies = _download(reader, sorted(wanted), published)
     out.fetched = sorted(wanted)
-    _apply(root, member, ctx, now, reader, state, cache, man, stamp, published, bodies, areas, out)
+    kept = (state, cache, old_rows)
+    _apply(root, member, ctx, now, reader, kept, man, stamp, published, bodies, areas, out)
 
 
 def _validators(state: State | None) -> tuple[str, str]:
@@ -207,11 +209,11 @@ def _validators(state: State | None) -> tuple[str, str]:
     return state.etag or "", state.last_modified or ""
 
 
-def _known(root: Path, state: State | None) -> dict[str, str]:
+def _known(state: State | None, rows: dict[str, tuple[str, bytes]]) -> dict[str, str]:
     """sha256 of every record the copy has read: kept, filtered out or invalid."""
     if state is None:
         return {}
-    known = {row.id: row.sha256 for row in mirror.read_rows(root, state)}
+    known = {oid: sha for oid, (sha, _) in rows.items()}
     known.update(state.skipped)
     known.update({oid: info["sha256"] for oid, info in state.invalid.items()})
     return known
@@ -341,8 +343,7 @@ def _apply(
     ctx: Context,
     now: datetime,
     reader: Reader,
-    state: State | None,
-    cache: State | None,
+    kept: tuple[State | None, State | None, dict[str, tuple[str, bytes]]],
     man: Manifest,
     stamp: str,
     published: dict[str, str],
@@ -350,15 +351,15 @@ def _apply(
     areas: list[Area],
     out: Outcome,
 ) -> None:
-    old_rows = {row.id: row for row in mirror.read_rows(root, state)} if state else {}
+    state, cache, old_rows = kept
     skipped = dict(cache.skipped) if cache else {}
     invalid = dict(cache.invalid) if cache else {}
     fetched_at = iso(now)
-    rows: dict[str, Row] = {}
+    rows: dict[str, Row | bytes] = {}
     for oid, sha in published.items():
         if oid not in bodies:  # unchanged since the copy
             if oid in old_rows:
-                rows[oid] = old_rows[oid]
+                rows[oid] = old_rows[oid][1]  # its line, kept as it is
                 out.unchanged += 1
             elif oid in invalid:
                 out.invalid.append(Invalid(member.id, oid, invalid[oid]["problem"]))
@@ -381,7 +382,7 @@ def _apply(
             continue
         if oid not in old_rows:
             out.new += 1
-        elif old_rows[oid].sha256 != sha:
+        elif old_rows[oid][0] != sha:
             out.changed += 1
         else:
             out.unchanged += 1  # read again after a change of the settings
@@ -414,14 +415,20 @@ def _apply(
         gone=gone,
         base_url=man.base_url,
     )
-    mirror.write(root, new_state, [rows[oid] for oid in sorted(rows)])
+    if state is not None and rows.keys() == old_rows.keys() and not bodies:
+        # Nothing read: the records file in use stays (a manifest that changed for
+        # other files, or only tombstones that expired).
+        new_state.records_file, new_state.records = state.records_file, state.records
+        mirror.write(root, new_state)
+    else:
+        mirror.write(root, new_state, [rows[oid] for oid in sorted(rows)])
 
 
 def _tombstones(
     member: str,
     state: State | None,
-    old_rows: dict[str, Row],
-    rows: dict[str, Row],
+    old_rows: dict[str, tuple[str, bytes]],
+    rows: dict[str, Row | bytes],
     now: datetime,
     out: Outcome,
 ) -> list[Gone]:
