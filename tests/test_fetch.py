@@ -121,3 +121,13 @@ def test_local_files_keep_the_same_limits(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "fifo.json")  # would block a plain open() for ever
     with pytest.raises(FetchError, match="not a regular file"):
         read_local(tmp_path, "fifo.json", limit=9)
+
+
+def test_a_local_file_that_is_a_link_is_not_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("private")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "index.json").symlink_to(secret)
+    with pytest.raises(FetchError, match="cannot read it") as info:
+        read_local(tmp_path / "build", "index.json", limit=100)
+    assert info.value.kind == "unreadable"

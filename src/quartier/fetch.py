@@ -329,7 +329,7 @@ def get(
 
 
 def read_local(folder: Path, name: str, *, limit: int) -> bytes:
-    """File ``name`` of a published build in ``folder``, if it is a regular file within ``limit``.
+    """File ``name`` of a published build in ``folder``: a regular file, not a link, in ``limit``.
 
     FetchError ``unreadable`` (missing, not a regular file) or ``oversized``.
     """
@@ -337,7 +337,9 @@ def read_local(folder: Path, name: str, *, limit: int) -> bytes:
     shown = printable(str(path))
     try:
         # O_NONBLOCK: opening a FIFO does not wait for a writer; fstat then refuses it.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        # O_NOFOLLOW: a published file that is a link (to ~/.ssh/...) is not read.
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path, flags)
     except OSError as exc:
         raise FetchError(
             message("fetch.unreadable", path=shown, reason=exc.strerror or exc), "unreadable"
