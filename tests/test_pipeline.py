@@ -519,3 +519,18 @@ def test_an_aggregates_records_match_its_openapi_description(
     spec = _json(out, "api/v1/openapi.json")
     pattern = spec["paths"]["/api/v1/entries/{id}.json"]["get"]["parameters"][0]["schema"]
     assert re.fullmatch(pattern["pattern"], "thun--baeckerei")
+
+
+def test_quartier_build_of_an_aggregate_reports_its_members(
+    aggregate: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main(["build", "--no-site", "--root", str(aggregate), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "published 4 businesses" in captured.out
+    assert "thun's record faraway is skipped" in captured.out
+    assert "note: member biel: 1 business, copy from 2026-11-24T08:00:00Z" in captured.err
+    # A local error still publishes nothing, whatever the members hold.
+    (aggregate / "entries" / "ch" / "bern" / "eckcafe.yaml").write_text("id: [", "utf-8")
+    assert main(["build", "--no-site", "--root", str(aggregate), "--out", str(out)]) == 1
+    assert "nothing published" in capsys.readouterr().err

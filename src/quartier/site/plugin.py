@@ -146,7 +146,9 @@ class QuartierPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         root = self.root(config)
         # The members' copies too: a `quartier federate` meanwhile shows in the preview.
-        mirror = root / ".quartier-cache" / "federation"
+        from ..federation.mirror import FOLDER
+
+        mirror = root / FOLDER
         for path in (
             root / "entries",
             root / "directory.yaml",
