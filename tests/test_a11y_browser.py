@@ -9,8 +9,10 @@ served on loopback: home, a business (open, temporarily closed, permanently
 closed), a category, a place, the map, a search with its results and filters
 open, the "add your business" form, the page for AI assistants and the 404
 page, in English and German. Every rule axe enables by default runs (WCAG
-2.0, 2.1 and 2.2 at levels A and AA, and its best practices); any violation
-fails, with the rule, its help and the elements.
+2.0, 2.1 and 2.2 at levels A and AA, and its best practices), and
+``target-size`` (WCAG 2.2's 2.5.8, 24x24 px targets), the one A/AA rule
+axe leaves off by default; any violation fails, with the rule, its help
+and the elements.
 
 Skipped where Chromium, Node or npm is missing (``.ci/run`` installs them).
 """
@@ -24,7 +26,7 @@ import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,10 +66,15 @@ PAGES = {
 EXPECTED_TAGS = {"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"}
 
 _RUN = """async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
-  const rules = axe.getRules().filter(r => !r.tags.includes("experimental"));
+  const result = await axe.run(document, {
+    resultTypes: ["violations"], rules: {"target-size": {enabled: true}},
+  });
+  const ran = [...result.violations, ...result.passes, ...result.inapplicable,
+    ...result.incomplete].map(r => r.id);
+  const rules = axe.getRules().filter(r => ran.includes(r.ruleId));
   return {
     version: axe.version,
+    ran,
     tags: [...new Set(rules.flatMap(r => r.tags))],
     violations: result.violations.map(v => ({
       id: v.id, impact: v.impact, help: v.help,
@@ -202,7 +209,8 @@ def test_axe_finds_no_violation(
         found = run_axe(page, axe)
     finally:
         page.context.close()
-    assert EXPECTED_TAGS <= set(found["tags"]), found["tags"]
+    assert set(found["tags"]) >= EXPECTED_TAGS, found["tags"]
+    assert {"color-contrast", "target-size", "label", "region"} <= set(found["ran"])
     assert found["violations"] == [], f"{kind} ({lang}):\n" + describe(found["violations"])
 
 
@@ -220,22 +228,34 @@ def test_axe_finds_no_violation_on_a_phone(
 
 
 def test_axe_catches_what_it_must(browser: Any, bases: dict[str, str], axe: str) -> None:
-    """The check can fail: the teal Material ships (3.76:1 on white) and an unlabelled field."""
+    """The check can fail: Material's own teal (3.76:1 on white), a field without a label,
+    and two 8 px buttons side by side (target-size, which axe leaves off by default)."""
     page = open_page(browser, bases["en"] + "/", "home", {"width": 1280, "height": 900})
     try:
         page.evaluate(
             """() => {
               const a = document.querySelector(".md-content a[href]");
+              a.id = "q-probe-teal";
               a.style.color = "#009485";
+              const content = document.querySelector(".md-content");
               const input = document.createElement("input");
               input.type = "text";
-              document.querySelector(".md-content").append(input);
+              content.append(input);
+              for (const id of ["q-probe-a", "q-probe-b"]) {
+                const b = document.createElement("button");
+                b.id = id;
+                b.textContent = "x";
+                b.style.cssText = "width:8px;height:8px;padding:0;margin:0;font-size:4px";
+                content.append(b);
+              }
             }"""
         )
         found = run_axe(page, axe)
     finally:
         page.context.close()
-    ids = {v["id"] for v in found["violations"]}
-    assert {"color-contrast", "label"} <= ids, describe(found["violations"])
-    contrast = next(v for v in found["violations"] if v["id"] == "color-contrast")
-    assert re.search(r"3\.7\d?:1", contrast["nodes"][0]["summary"]), contrast
+    by_rule = {v["id"]: v for v in found["violations"]}
+    assert {"color-contrast", "label", "target-size"} <= set(by_rule), describe(found["violations"])
+    teal = [n for n in by_rule["color-contrast"]["nodes"] if n["target"] == "#q-probe-teal"]
+    assert teal and re.search(r"contrast of 3\.7\d", teal[0]["summary"]), by_rule
+    small = {n["target"] for n in by_rule["target-size"]["nodes"]}
+    assert {"#q-probe-a", "#q-probe-b"} <= small, small
