@@ -675,3 +675,33 @@ def test_a_damaged_copy_is_fetched_anew(builds: dict[str, Path], tmp_path: Path)
     assert (o.status, o.new) == ("updated", 3)
     assert "cannot read the copy of a member" in text(report)
     assert len(ids(root)) == 3
+
+
+def test_an_aggregate_is_a_member_like_any_other(builds: dict[str, Path], tmp_path: Path) -> None:
+    # canton = aare + matte, built by quartier build; country = canton.
+    canton = aggregate(tmp_path, {"aare": str(builds["aare"]), "matte": str(builds["matte"])})
+    (canton / "entries").mkdir()
+    settings = (canton / "directory.yaml").read_text(encoding="utf-8")
+    (canton / "directory.yaml").write_text(
+        settings.replace("https://quartier-dev.github.io/quartier/", "https://canton.example.org/")
+    )
+    run(canton)
+    build(canton, tmp_path / "canton-out")
+    country = tmp_path / "country"
+    country.mkdir()
+    shutil.copy(SAMPLE / "directory.yaml", country)
+    with (country / "directory.yaml").open("a", encoding="utf-8") as f:
+        f.write("members:\n  - id: canton\n    url: ../canton-out/\n    license: CC0-1.0\n")
+    (o,) = run(country).outcomes
+    assert (o.status, o.new, o.invalid) == ("updated", 7, [])
+    ctx, _ = load_context(country)
+    assert ctx is not None
+    got = {fid: src for fid, _, src in mirror.records(country, ctx.config)}
+    assert sorted(got) == sorted(
+        f"canton--{mid}--{f.stem}" for mid in ("aare", "matte") for f in MEMBERS[mid]
+    )
+    source = got["canton--aare--kafi-zwischenhalt"]
+    assert source.original_id == "aare--kafi-zwischenhalt"
+    upstream = source.upstream or {}
+    assert upstream["sources"][0]["member"] == "aare"  # the chain to the town's record
+    assert upstream["sources"][0]["original_id"] == "kafi-zwischenhalt"
