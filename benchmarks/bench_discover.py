@@ -131,7 +131,7 @@ def bench_index(published: Path, queries: int) -> None:
     import os
 
     from quartier.discover import SearchQuery, open_index, search
-    from quartier.discover.index import Index
+    from quartier.discover.reader import Index
     from quartier.discover.source import _published_rows, build_index
 
     os.environ["QUARTIER_CACHE_DIR"] = str(DATA / "cache")

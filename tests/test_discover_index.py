@@ -15,9 +15,10 @@ import pytest
 
 from quartier import parallel
 from quartier.directory import read_directory
-from quartier.discover import Index, SearchQuery, bitset, search
-from quartier.discover import index as index_mod
-from quartier.discover.index import NdjsonRows, build_index
+from quartier.discover import Index, SearchQuery, bitset, layout, search
+from quartier.discover import build as build_mod
+from quartier.discover.build import build_index
+from quartier.discover.records import NdjsonRows
 from quartier.discover.source import _published_rows
 from quartier.publish import build
 
@@ -90,8 +91,8 @@ def test_parallel_build_is_the_one_process_build(
     one = build_from(rows, published, tmp_path / "one.bin")
     # Small blocks and no minimum: the sample's few entries are split among workers.
     monkeypatch.setattr(parallel, "FORCE", True)
-    monkeypatch.setattr(index_mod, "NDJSON_BLOCK", 2000)
-    monkeypatch.setattr(index_mod, "PARALLEL_MIN_ROWS", 2)
+    monkeypatch.setattr(build_mod, "NDJSON_BLOCK", 2000)
+    monkeypatch.setattr(build_mod, "PARALLEL_MIN_ROWS", 2)
     many = build_from(rows, published, tmp_path / "many.bin")
     from_rows = build_from(list(rows), published, tmp_path / "rows.bin")
     assert contents(many) == contents(one) == contents(from_rows)
@@ -111,7 +112,7 @@ def test_unsorted_or_untidy_ndjson_gives_the_same_index(
     lines[0] = orjson.dumps(extra)
     lines[1:1] = [b"", b"{not json", b'{"entry": {"name": "no id"}}']
     monkeypatch.setattr(parallel, "FORCE", True)
-    monkeypatch.setattr(index_mod, "NDJSON_BLOCK", 2000)
+    monkeypatch.setattr(build_mod, "NDJSON_BLOCK", 2000)
     untidy = build_from(NdjsonRows(b"\n".join(lines), rows.base), published, tmp_path / "u.bin")
     assert contents(untidy) == contents(tidy)
 
@@ -122,8 +123,8 @@ def test_stored_and_built_bitmaps_answer_alike(
     rows, *_ = _published_rows(published)
     built = build_from(rows, published, tmp_path / "built.bin")
     assert not built.seg_bits  # the sample is too small to store any
-    monkeypatch.setattr(index_mod, "BITMAP_MIN_DOCS", 1)
-    monkeypatch.setattr(index_mod, "BITMAP_SHARE", 10**9)
+    monkeypatch.setattr(build_mod, "BITMAP_MIN_DOCS", 1)
+    monkeypatch.setattr(build_mod, "BITMAP_SHARE", 10**9)
     stored = build_from(rows, published, tmp_path / "stored.bin")
     assert stored.seg_bits and all(s >= 0 for slots in stored.seg_bits.values() for s in slots)
     for term in stored.post:
@@ -179,7 +180,7 @@ def _search(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, s
 def _rewrite_header(data: bytes, change: Any) -> bytes:
     """The index ``data`` with its header changed by ``change(meta)``, and a right CRC: only
     the checks of what the header says can find the damage."""
-    at = len(index_mod.MAGIC)
+    at = len(layout.MAGIC)
     start = int.from_bytes(data[at : at + 8], "little")
     meta = marshal.loads(data[start:])
     change(meta)
@@ -190,7 +191,7 @@ def _rewrite_header(data: bytes, change: Any) -> bytes:
 
 
 def _section(data: bytes, name: str) -> tuple[int, int]:
-    at = len(index_mod.MAGIC)
+    at = len(layout.MAGIC)
     meta = marshal.loads(data[int.from_bytes(data[at : at + 8], "little") :])
     off, length, _ = meta["sections"][name]
     return off, length
@@ -201,12 +202,12 @@ def _flip(data: bytes, at: int) -> bytes:
 
 
 def _header_at(data: bytes) -> int:
-    at = len(index_mod.MAGIC)
+    at = len(layout.MAGIC)
     return int.from_bytes(data[at : at + 8], "little")
 
 
 def _set_prefix(data: bytes, slot: int, value: int) -> bytes:
-    at = len(index_mod.MAGIC) + 8 * slot
+    at = len(layout.MAGIC) + 8 * slot
     return data[:at] + value.to_bytes(8, "little") + data[at + 8 :]
 
 
@@ -220,7 +221,7 @@ def _set_section(name: str, **change: int) -> Any:
 
 DAMAGE: dict[str, Any] = {
     "empty": lambda d: b"",
-    "only the magic": lambda d: d[: len(index_mod.MAGIC) + 4],
+    "only the magic": lambda d: d[: len(layout.MAGIC) + 4],
     "cut in half": lambda d: d[: len(d) // 2],
     "last byte cut": lambda d: d[:-1],
     "header is garbage": lambda d: d[: _header_at(d)] + b"\xff" * (len(d) - _header_at(d)),

@@ -230,7 +230,7 @@ def test_no_results_says_what_to_try(index: Index, capsys: pytest.CaptureFixture
 
 
 def test_the_index_file_round_trips(index: Index, tmp_path: Path) -> None:
-    from quartier.discover.index import Index as Idx
+    from quartier.discover.reader import Index as Idx
 
     again = Idx.open(index.path)
     assert again.ids == index.ids and again.record(0) == index.record(0)

@@ -35,7 +35,7 @@ from mcp import Client, StdioServerParameters
 
 from quartier.cli import main
 from quartier.discover import origin as origin_mod
-from quartier.discover.index import Skipped, check_line
+from quartier.discover.records import Skipped, check_line
 from quartier.federation import mirror
 from quartier.federation.mirror import Row, State
 from quartier.load import load_path

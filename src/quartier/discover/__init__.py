@@ -7,7 +7,10 @@ Stages, each a plain function with data between them::
         --partners(id)--> PartnersResult         (complementary businesses)
 
 Nothing here needs a service or a model: the index is a memory-mapped file,
-words are matched across languages through the taxonomy's synonyms.
+words are matched across languages through the taxonomy's synonyms. The
+index is built by :mod:`.build` from :mod:`.records` (a published NDJSON's
+lines checked one by one), with the words of :mod:`.vocabulary`, into the
+file :mod:`.layout` describes, and read by :mod:`.reader`.
 
 Example::
 
@@ -19,8 +22,8 @@ Example::
     partners(index, "kafi-zwischenhalt").partners[0].reasons
 """
 
-from .index import Index
 from .partners import Partner, PartnersResult, Reason, partners
+from .reader import Index
 from .search import Hours, Match, Place, Result, SearchQuery, SearchResult, search
 from .source import open_index
 

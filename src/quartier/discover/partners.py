@@ -35,21 +35,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..problems import QuartierError
-from .index import (
-    F_OFFERING,
-    F_PROVIDES,
-    F_SEEKS,
-    NO_AREA,
-    STATUS,
-    Index,
-    concept_terms,
-    guarded,
-    leaf_phrases,
-)
+from .layout import NO_AREA, STATUS
 from .origin import Origin, as_origins
 from .places import distance_km
+from .reader import Index, guarded
 from .search import MAX_LIMIT, _did_you_mean, _label, _pick, _tie, without_empty_origin
 from .text import stem, terms, word_list
+from .vocabulary import F_OFFERING, F_PROVIDES, F_SEEKS, concept_terms, leaf_phrases
 
 CATEGORY_HIT = 1.0
 TEXT_HIT = 2.0

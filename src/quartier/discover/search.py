@@ -43,19 +43,12 @@ from typing import Any
 from ..problems import QuartierError
 from . import bitset
 from . import hours as hours_mod
-from .index import (
-    CELL_DEGREES,
-    FIELD_WEIGHT,
-    FIELDS,
-    NO_AREA,
-    STATUS,
-    WHEELCHAIR,
-    Index,
-    guarded,
-)
+from .layout import CELL_DEGREES, NO_AREA, STATUS, WHEELCHAIR
 from .origin import Origin, as_origins
 from .places import distance_km
+from .reader import Index, guarded
 from .text import STOPWORDS, edits1, stem, words
+from .vocabulary import FIELD_WEIGHT, FIELDS
 
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 50

@@ -3,7 +3,7 @@
 Search and the MCP server work on any city's directory: the ``entries/`` tree
 of a checkout, the output folder of ``quartier build``, or the address of a
 published site (its ``feed.json`` or API). Whatever the source, the result
-is an :class:`~quartier.discover.index.Index`, cached on disk and rebuilt
+is an :class:`~quartier.discover.reader.Index`, cached on disk and rebuilt
 only when the source changed:
 
 - a repository: keyed by the stat (path, size, mtime) of every entry file
@@ -22,7 +22,7 @@ checked with the same contract as a local one: each file at most
 http(s) redirects; a file that breaks a limit, or settings that fail
 ``DirectoryConfig`` or the taxonomy's model, stop the command with a message
 and leave the last good copy in the cache as it was. Each record is checked
-as a local entry is (see :func:`~quartier.discover.index.check_line`); the
+as a local entry is (see :func:`~quartier.discover.records.check_line`); the
 invalid ones are left out of the index and reported (:func:`skipped_report`).
 
 Example::
@@ -52,16 +52,10 @@ from ..fetch import Refused as _Refused
 from ..fetch import size_text as _size
 from ..problems import QuartierError
 from ..taxonomy import TAXONOMY_FILE
-from .index import (
-    INDEX_VERSION,
-    Index,
-    IndexUnusable,
-    NdjsonRows,
-    Row,
-    build_index,
-    describe,
-    printable,
-)
+from .build import build_index
+from .layout import INDEX_VERSION
+from .reader import Index, IndexUnusable
+from .records import NdjsonRows, Row, describe, printable
 
 API = "api/v1"
 PUBLISHED_FILES = (f"{API}/directory.json", f"{API}/taxonomy.json", "data/entries.ndjson")
@@ -209,7 +203,16 @@ def _code_stamp() -> str:
     """The index-building code's own stamp, so an upgraded checkout never reads an old layout."""
     here = Path(__file__).parent
     parts = []
-    for name in ("index.py", "origin.py", "places.py", "text.py"):
+    for name in (
+        "build.py",
+        "layout.py",
+        "records.py",
+        "vocabulary.py",
+        "bitset.py",
+        "origin.py",
+        "places.py",
+        "text.py",
+    ):
         try:
             st = (here / name).stat()
             parts.append(f"{st.st_mtime_ns}:{st.st_size}")
