@@ -9,11 +9,10 @@ served on loopback: home, a business (open, temporarily closed, permanently
 closed), a category, a place, the map, a search with its results and filters
 open, the "add your business" form (also with its list of mistakes), the page
 for AI assistants and the 404 page, in English and German. Every rule axe
-enables by default runs (WCAG
-2.0, 2.1 and 2.2 at levels A and AA, and its best practices), and
-``target-size`` (WCAG 2.2's 2.5.8, 24x24 px targets), the one A/AA rule
-axe leaves off by default; any violation fails, with the rule, its help
-and the elements.
+enables by default runs (WCAG 2.0, 2.1 and 2.2 at levels A and AA, and its
+best practices), and ``target-size`` (WCAG 2.2's 2.5.8, 24x24 px targets),
+the one A/AA rule axe leaves off by default; any violation fails, with the
+rule, its help and the elements.
 
 Skipped where Chromium, Node or npm is missing (``.ci/run`` installs them).
 """
