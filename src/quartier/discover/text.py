@@ -4,7 +4,10 @@ The directory is multilingual and people type queries without accents, with
 typos and in the plural, so both the index and the query go through the same
 steps: Unicode compatibility decomposition with accents dropped (``vélo`` ->
 ``velo``, ``Bäckerei`` -> ``backerei``), lower case, split on anything that
-is not a letter or digit, common function words dropped, and one plural or
+is not a letter or digit, function words dropped (English, German, French,
+Italian and Spanish from the ``stop-words`` package, Swiss German and the
+words of "near me" from ``data/stopwords.yaml``; checked as written, so the
+French ``thé`` is tea and the English ``the`` nothing), and one plural or
 inflection suffix stripped (``Velos``, ``bikes``, ``soldering``). The stemmer
 is deliberately tiny and language-agnostic: the same rule on both sides is
 what matters, and the taxonomy's synonyms do the real cross-language work.
@@ -12,6 +15,7 @@ what matters, and the taxonomy's synonyms do the real cross-language work.
 Example::
 
     terms("Réparation de vélos à la Lorraine")   # ['reparation', 'velo', 'lorrain']
+    terms("the thé")                             # ['the']: the French tea, not the article
     edits1("bicyl") & {"bicycl"}                 # typo tolerance: {'bicycl'}
 """
 
@@ -20,32 +24,40 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 _WORD = re.compile(r"[^\W_]+")
 _MARKS = re.compile(r"[\u0300-\u036f]")
 # Letters that NFKD does not decompose into a base letter and an accent.
 _SPECIAL_CHARS = (("ß", "ss"), ("æ", "ae"), ("œ", "oe"), ("ø", "o"), ("đ", "d"), ("ł", "l"))
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def word_list(text: str) -> list[str]:
     return text.split()
 
 
-# Function words in the directory's languages: they say nothing about a business.
-STOPWORDS = frozenset(
-    word_list(
-        """
-        a an and are as at be by can do for from get go has have i in is it its me my near
-        nearby need of on or our some that the their there this to us want we what where which
-        who with you your any find looking please one ones der die das den dem des ein eine
-        einen einem einer und oder im in am an auf aus bei fur mit nach von vom zu zum zur ist
-        sind wir ich mein meine wo gibt es kann man le la les un une des du de et ou au aux en
-        dans sur pour par avec chez est sont je mon ma mes nous ou trouver pres el la los las un
-        una unos unas y o en con por para del al es son yo mi donde cerca il lo gli i uno e di
-        da per con su dove vicino
-        """
-    )
-)
+def _load_stopwords() -> tuple[frozenset[str], frozenset[str]]:
+    """(stop words as written, their folded forms), from the `stop-words` lists and our data."""
+    from stop_words import get_stop_words
+
+    data = yaml.safe_load((DATA / "stopwords.yaml").read_text("utf-8"))
+    found: set[str] = set()
+    for lang in STOPWORD_LANGUAGES:
+        found.update(w.lower() for w in get_stop_words(lang))
+    for extra in data["add"].values():
+        found.update(w.lower() for w in extra)
+    keep = {w.lower() for w in data["keep"]}
+    found = {w for w in found - keep if _WORD.fullmatch(w)}
+    return frozenset(found), frozenset(fold(w) for w in found) - {fold(w) for w in keep}
+
+
+# The languages of Quartier's interface and taxonomy, whose function words are dropped wherever
+# they occur: a query or a text seldom says which language it is in. A word is checked as it is
+# written, before accents are dropped, so the French 'thé' stays while the English 'the' goes.
+STOPWORD_LANGUAGES = ("en", "de", "fr", "it", "es")
 # One suffix is stripped, longest first; the stem keeps at least three letters.
 _SUFFIXES = ("ungen", "innen", "ies", "ing", "en", "es", "er", "e", "s")
 _VOWELS = ("a", "o", "i")
@@ -63,8 +75,34 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Folded words of ``text``, stopwords kept (for phrase matching)."""
+    """Folded words of ``text``, stopwords kept: 'Thé vert' -> ['the', 'vert']."""
     return _WORD.findall(fold(text))
+
+
+_STOP_WRITTEN, _STOP_FOLDED = _load_stopwords()
+# Function words of every language above, folded (as :func:`words` gives them). A typed word is
+# compared as typed: see :func:`is_stopword`.
+STOPWORDS = _STOP_FOLDED
+
+
+def is_stopword(word: str) -> bool:
+    """Whether a lower-case word as written is a function word: 'the', 'wir', 'que' are, 'thé'
+    is not (an accent says it is not the English article); 'fur' is (für typed plainly)."""
+    if word in _STOP_WRITTEN:
+        return True
+    return word.isascii() and word in _STOP_FOLDED
+
+
+def content_words(text: str) -> list[str]:
+    """Folded words of ``text`` without function words and 1-letter words, in order.
+
+    'The thé at the Bäckerei' -> ['the', 'backerei']: the first 'the' is the English article,
+    the second the French tea.
+    """
+    text = text.lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)  # 'e' + a combining accent is one letter
+    return [fold(w) for w in _WORD.findall(text) if len(w) > 1 and not is_stopword(w)]
 
 
 @lru_cache(maxsize=200_000)
@@ -86,9 +124,7 @@ def stem(word: str) -> str:
 
 
 def _token_terms(token: str) -> frozenset[str]:
-    return frozenset(
-        stem(w) for w in _WORD.findall(fold(token)) if len(w) > 1 and w not in STOPWORDS
-    )
+    return frozenset(stem(w) for w in content_words(token))
 
 
 class TermCache:
@@ -172,13 +208,17 @@ def term_set(text: str) -> set[str]:
 
 def terms(text: str) -> list[str]:
     """The searchable terms of ``text``: folded, stemmed, stopwords and 1-letter words dropped."""
-    return [stem(w) for w in _WORD.findall(fold(text)) if len(w) > 1 and w not in STOPWORDS]
+    return [stem(w) for w in content_words(text)]
 
 
 def phrase_key(text: str) -> tuple[str, ...]:
-    """A label or synonym as a term sequence, for matching inside a query."""
-    found = words(text)
-    return tuple(stem(w) for w in found if w not in STOPWORDS or len(found) == 1)
+    """A label or synonym as a term sequence, for matching inside a query's content words.
+
+    Function words are left out as :func:`content_words` leaves them out of the query
+    ('salon de thé' -> ('salon', 'the')), unless the phrase has nothing else ('bien-être').
+    """
+    found = content_words(text)
+    return tuple(stem(w) for w in (found or words(text)))
 
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"

@@ -18,10 +18,10 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from typing import Any
 
-from .text import TermCache, phrase_key, stem, words
+from .text import TermCache, content_words, phrase_key, stem, words
 
 # Fields a term can be found in, and how much a match there counts.
 FIELDS = (
@@ -96,31 +96,58 @@ def taxonomy_phrases(taxonomy: dict[str, Any]) -> list[Phrase]:
 
 
 class PhraseCats(dict[tuple[str, ...], set[str]]):
-    """Phrase -> leaf categories, and the terms phrases start with (to skip other words)."""
+    """Phrase -> leaf categories, the terms phrases start with (to skip other words), and the
+    words the phrases are written with (a short stem is trusted only for one of those)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.starts: frozenset[str] = frozenset()
+        self.surfaces: frozenset[str] = frozenset()
 
 
 def leaf_phrases(phrases: list[Phrase], taxonomy: dict[str, Any]) -> PhraseCats:
     """Phrase -> the leaf categories it names (groups are too broad to say what a need is)."""
     cats = taxonomy["categories"]
     out = PhraseCats()
-    for key, i, *_ in phrases:
+    surfaces: set[str] = set()
+    for key, i, _kind, _lang, text in phrases:
         if cats[i].get("parent"):
             out.setdefault(tuple(key), set()).add(cats[i]["id"])
+            surfaces.update(words(text))
     out.starts = frozenset(key[0] for key in out)
+    out.surfaces = frozenset(surfaces)
     return out
 
 
+def trusted(word: str, term: str, surfaces: Container[str]) -> str:
+    """``term`` (the stem of ``word``) if it says what the word meant, else "".
+
+    A short stem that lost a suffix is ambiguous ('Nähe' and 'nähen' are both 'nah'),
+    unless the word is one the taxonomy is written with, or its plural::
+
+        trusted("bikes", "bik", {"bike"})   # 'bik'
+        trusted("nahe", "nah", {"nahen"})   # ''
+    """
+    if len(term) >= 4 or term == word:
+        return term
+    for cut in (0, 1, 2):
+        if len(word) - cut >= 3 and word[: len(word) - cut] in surfaces:
+            return term
+    return ""
+
+
 def concept_terms(texts: Iterable[str], phrase_cats: dict[tuple[str, ...], set[str]]) -> set[str]:
-    """``cat:<id>`` for every taxonomy phrase in the texts: 'Brot' and 'bread' -> cat:bakery."""
+    """``cat:<id>`` for every taxonomy phrase in the texts: 'Brot' and 'bread' -> cat:bakery.
+
+    Phrases are matched on the texts' content words (function words of every language left
+    out, as :func:`.text.phrase_key` leaves them out of the phrases), so 'salon de thé'
+    is found in 'notre salon de thé' and the English 'the' names no tea.
+    """
     found: set[str] = set()
     starts = getattr(phrase_cats, "starts", None) or {key[0] for key in phrase_cats}
+    surfaces: Container[str] = getattr(phrase_cats, "surfaces", frozenset())
     for text in texts:
-        # A short stem that lost a suffix is ambiguous ('Nähe' and 'nähen' are both 'nah').
-        seq = [t if len(t) >= 4 or t == w else "" for w in words(text) for t in [stem(w)]]
+        seq = [trusted(w, stem(w), surfaces) for w in content_words(text)]
         for i, first in enumerate(seq):
             if first in starts:
                 for size in (1, 2, 3):
