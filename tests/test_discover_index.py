@@ -143,6 +143,44 @@ def test_more_says_whether_the_list_was_cut(published: Path, tmp_path: Path) -> 
     assert [r.id for r in whole.results] == [r.id for r in everything]
 
 
+def test_the_reader_answers_in_the_entries_words(published: Path, tmp_path: Path) -> None:
+    """Each business's status, access, area, hours, country and last check, as the index
+    says them, are what its entry says; the sets by status and access hold exactly those."""
+    rows, config, _ = _published_rows(published)
+    index = build_from(rows, published, tmp_path / "i.bin")
+    areas = config["areas"]
+    said: dict[str, set[str]] = {}
+    for doc in range(index.n):
+        e = index.record(doc)["entry"]
+        status = e.get("status", "open")
+        access = (e.get("accessibility") or {}).get("wheelchair", "unknown")
+        assert index.status_of(doc) == status
+        assert index.is_closed(doc) == (status == "permanently_closed")
+        assert index.wheelchair_of(doc) == access
+        lat, lon = e["location"]["geo"]["lat"], e["location"]["geo"]["lon"]
+        inside = [a for a in areas if a["bbox"][1] <= lat <= a["bbox"][3]]
+        inside = [a for a in inside if a["bbox"][0] <= lon <= a["bbox"][2]]
+        assert index.area_of(doc) == (inside[0]["id"] if inside else None)
+        assert index.timezone_of(doc) == (inside[0]["timezone"] if inside else None)
+        assert index.opening_hours_of(doc) == e.get("opening_hours")
+        assert index.country_of(doc) == e["location"]["address"]["country"]
+        assert str(index.last_verified_of(doc)) == e["last_verified"]
+        said.setdefault(status, set()).add(e["id"])
+        said.setdefault("wheelchair " + access, set()).add(e["id"])
+    # The sample has every status, and access of every kind.
+    assert {"open", "temporarily_closed", "permanently_closed"} <= said.keys()
+    assert {"wheelchair yes", "wheelchair limited", "wheelchair no"} <= said.keys()
+
+    def ids(docset: int) -> set[str]:
+        return {index.ids[d] for d in bitset.docs_of(docset, index.nbytes)}
+
+    assert ids(index.with_status("open")) == said["open"]
+    both = index.with_status("open", "temporarily_closed")
+    assert ids(both) == said["open"] | said["temporarily_closed"]
+    assert ids(index.with_wheelchair("yes")) == said["wheelchair yes"]
+    assert ids(index.with_wheelchair("no")) == said["wheelchair no"]
+
+
 @pytest.mark.parametrize("n", [1, 7, 64, 1000])
 def test_bitset_round_trip(n: int) -> None:
     rng = random.Random(n)

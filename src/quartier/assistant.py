@@ -396,7 +396,7 @@ def create_server(index: Index) -> MCPServer:
         from mcp.server.mcpserver.resources import FunctionResource
 
         for doc, eid in enumerate(index.ids):
-            if index.status[doc] == 2:
+            if index.is_closed(doc):
                 continue
             server.add_resource(
                 FunctionResource.from_function(

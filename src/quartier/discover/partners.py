@@ -35,7 +35,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..problems import QuartierError
-from .layout import NO_AREA, STATUS
 from .origin import Origin, as_origins
 from .places import distance_km
 from .reader import Index, guarded
@@ -135,7 +134,7 @@ def partners(
         )
     record = index.record(doc)
     me = record["entry"]
-    if index.status[doc] == 2:
+    if index.is_closed(doc):
         moved = me.get("superseded_by")
         raise QuartierError(
             f"{business_id} is permanently closed"
@@ -196,8 +195,9 @@ def _need(
 
 
 def _same_place(index: Index, a: int, b: int) -> bool:
-    if index.area[a] != NO_AREA:
-        return index.area[a] == index.area[b]
+    area = index.area_of(a)
+    if area is not None:
+        return index.area_of(b) == area
     d = distance_km(index.lat[a], index.lon[a], index.lat[b], index.lon[b])
     return d <= OUTSIDE_AREA_KM
 
@@ -232,7 +232,7 @@ def _candidates(
                 if fld in fields:
                     found.update(docs[a:b])
     found.discard(doc)
-    return {d for d in found if index.status[d] != 2 and _same_place(index, doc, d)}
+    return {d for d in found if not index.is_closed(d) and _same_place(index, doc, d)}
 
 
 def _overlap(
@@ -372,7 +372,7 @@ def _partner(
     rec = index.record(other)
     cats = index.categories_of(other)
     d = distance_km(index.lat[doc], index.lon[doc], index.lat[other], index.lon[other])
-    status = STATUS[index.status[other]]
+    status = index.status_of(other)
     label = _label(index, cats[0], lang) if cats else ""
     first = reasons[0] if reasons else Reason("", "", "")
     why = f"{index.names[other]} ({label}, {d:.1f} km): {first.yours} <-> {first.theirs}"

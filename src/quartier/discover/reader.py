@@ -12,7 +12,8 @@ every opening; a record that is not what was written is found when read
 reported by :func:`guarded`, never as a traceback.
 
 Each per-business column of :data:`.layout.COLUMNS` is an attribute (``index.lat[doc]``);
-``index.status_of(doc)`` gives a status in words.
+what a code means is asked in words: ``index.is_closed(doc)``,
+``index.status_of(doc)``, ``index.with_status("open")``.
 
 Example::
 
@@ -29,6 +30,7 @@ import os
 import struct
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -41,8 +43,12 @@ from .layout import (
     COLUMNS,
     INDEX_VERSION,
     MAGIC,
+    NO_AREA,
     START,
     STATUS,
+    STATUS_CODE,
+    WHEELCHAIR,
+    WHEELCHAIR_CODE,
     check_sections,
     read_header,
 )
@@ -52,6 +58,7 @@ from .places import Gazetteer
 from .records import Skipped
 from .vocabulary import Phrase
 
+_CLOSED = STATUS_CODE["permanently_closed"]
 P = ParamSpec("P")
 R = TypeVar("R")
 # What reading past the end of a damaged section raises. The large sections
@@ -232,8 +239,40 @@ class Index:
         """'open', 'temporarily_closed' or 'permanently_closed'."""
         return STATUS[self.status[doc]]
 
+    def is_closed(self, doc: int) -> bool:
+        """Whether business ``doc`` is permanently closed (never suggested, never a place)."""
+        return self.status[doc] == _CLOSED
+
+    def wheelchair_of(self, doc: int) -> str:
+        """'yes', 'limited', 'no' or 'unknown'."""
+        return WHEELCHAIR[self.wheel[doc]]
+
     def languages_of(self, doc: int) -> list[str]:
         return self.lang_sets[self.langs[doc]]
+
+    def area_of(self, doc: int) -> str | None:
+        """The id of the settings' area business ``doc`` is in, None outside every area."""
+        area = self.area[doc]
+        return None if area == NO_AREA else str(self.areas[area]["id"])
+
+    def timezone_of(self, doc: int) -> str | None:
+        """The timezone of business ``doc``'s area, None outside every area."""
+        area = self.area[doc]
+        return None if area == NO_AREA else str(self.areas[area]["timezone"])
+
+    def country_of(self, doc: int) -> str:
+        """The country of business ``doc``'s address, e.g. 'CH' ('' if it gives none)."""
+        return self.countries[self.country[doc]]
+
+    def opening_hours_of(self, doc: int) -> str | None:
+        """Business ``doc``'s opening_hours text, None if it gives none."""
+        h = self.hours[doc]
+        return self.hours_texts[h] if h >= 0 else None
+
+    def last_verified_of(self, doc: int) -> date | None:
+        """The day a person last verified business ``doc``, None if never."""
+        day = self.verified[doc]
+        return date.fromordinal(day) if day else None
 
     # -- terms
 
@@ -288,17 +327,18 @@ class Index:
             table[v] = 1
         return bitset.from_bytemap(bytes(column).translate(table))
 
-    def with_status(self, *codes: int) -> int:
-        """Documents whose status is one of ``codes`` (indexes into STATUS)."""
-        key = ("status", codes)
+    def with_status(self, *statuses: str) -> int:
+        """Documents whose status is one of ``statuses``, e.g. ``with_status("open")``."""
+        key = ("status", statuses)
         if key not in self._filters:
-            self._filters[key] = self._where(self.status, codes)
+            self._filters[key] = self._where(self.status, map(STATUS_CODE.__getitem__, statuses))
         return self._filters[key]
 
-    def with_wheelchair(self, code: int) -> int:
-        key = ("wheel", code)
+    def with_wheelchair(self, access: str) -> int:
+        """Documents whose wheelchair access is ``access``, e.g. ``with_wheelchair("yes")``."""
+        key = ("wheel", access)
         if key not in self._filters:
-            self._filters[key] = self._where(self.wheel, (code,))
+            self._filters[key] = self._where(self.wheel, (WHEELCHAIR_CODE[access],))
         return self._filters[key]
 
     def speaking(self, language: str) -> int:

@@ -43,7 +43,7 @@ from typing import Any
 from ..problems import QuartierError
 from . import bitset
 from . import hours as hours_mod
-from .layout import CELL_DEGREES, NO_AREA, STATUS, WHEELCHAIR
+from .layout import CELL_DEGREES
 from .origin import Origin, as_origins
 from .places import distance_km
 from .reader import Index, guarded
@@ -239,13 +239,14 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
         )
 
     # Filters that whole sets answer: status, category, language, wheelchair access.
-    eligible = index.with_status(0, 1) if q.include_temporarily_closed else index.with_status(0)
+    statuses = ("open", "temporarily_closed") if q.include_temporarily_closed else ("open",)
+    eligible = index.with_status(*statuses)
     if allowed is not None:
         eligible &= bitset.union(p | s for p, s in map(index.category_docsets, allowed))
     if language:
         eligible &= index.speaking(language)
     if q.wheelchair:
-        eligible &= index.with_wheelchair(1)
+        eligible &= index.with_wheelchair("yes")
 
     dist: dict[int, float] = {}
 
@@ -687,7 +688,7 @@ def resolve_place(index: Index, q: SearchQuery) -> Place | None:
         doc = index.doc_of.get(q.near.strip())
         if doc is None:
             doc = index.name_of.get(place_key(q.near))
-        if doc is not None and index.status[doc] != 2:
+        if doc is not None and not index.is_closed(doc):
             return Place(index.names[doc], "business", index.lat[doc], index.lon[doc])
         guess = _did_you_mean(q.near.strip().lower(), index.places.places)
         raise QuartierError(
@@ -759,17 +760,15 @@ def _when(q: SearchQuery) -> hours_mod.When | None:
 
 
 def _moment(index: Index, doc: int, when: hours_mod.When) -> datetime:
-    area = index.area[doc]
-    tz = index.areas[area]["timezone"] if area != NO_AREA else None
+    tz = index.timezone_of(doc)
     if tz is None:
         return when.moment.replace(tzinfo=None)
     return hours_mod.local_time(when, tz)
 
 
 def _hours_state(index: Index, doc: int, when: hours_mod.When) -> hours_mod.HoursState:
-    h = index.hours[doc]
-    text = index.hours_texts[h] if h >= 0 else None
-    return hours_mod.state(text, index.countries[index.country[doc]], _moment(index, doc, when))
+    text = index.opening_hours_of(doc)
+    return hours_mod.state(text, index.country_of(doc), _moment(index, doc, when))
 
 
 def _did_you_mean(word: str, choices: Any) -> str:
@@ -828,16 +827,15 @@ def _result(
     st = _hours_state(index, doc, moment_when)
     moment = _moment(index, doc, moment_when)
     hours_text = hours_mod.describe(st, moment, moment_when.label)
-    h = index.hours[doc]
     hours = Hours(
         "unknown" if st.open is None else "open" if st.open else "closed",
         st.until.isoformat(timespec="minutes") if st.until else None,
         hours_text,
-        index.hours_texts[h] if h >= 0 else None,
+        index.opening_hours_of(doc),
     )
-    day = index.verified[doc]
-    verified = date.fromordinal(day).isoformat() if day else ""
-    age = (date.today().toordinal() - day) if day else -1
+    day = index.last_verified_of(doc)
+    verified = day.isoformat() if day else ""
+    age = (date.today() - day).days if day else -1
     matched = [m for c in concepts if (m := _explain(index, c, doc)) is not None]
     street = address.get("street")
     where = ", ".join(
@@ -856,13 +854,13 @@ def _result(
         categories=cats,
         locality=str(address.get("locality", "")),
         address=where,
-        status=STATUS[index.status[doc]],
+        status=index.status_of(doc),
         distance_km=None if dist is None else round(dist, 2),
         hours=hours,
         last_verified=verified,
         verified_days_ago=age,
         stale=age > index.stale_after_days,
-        wheelchair=WHEELCHAIR[index.wheel[doc]],
+        wheelchair=index.wheelchair_of(doc),
         languages=index.languages_of(doc),
         matched=matched,
         score=round(rel, 4),
