@@ -75,6 +75,7 @@ def publish_in_two_passes(
         return read_entry(root / rel, rel, check)[0]
 
     check_across(directory, keys, federated, keep_entries=False, local_entry=local_entry)
+    del keys, federated  # only each business's provenance is needed from here
     if directory.errors:
         return None
     # Which record is published under which id: a group's content may be another's.

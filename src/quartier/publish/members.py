@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from ..federation.mirror import Gone, Source
 
 # Records validated per round of workers: bounds the bytes held at once.
-BATCH = 20_000
+BATCH = 4_000
 # An http(s) address without spaces, quotes or angle brackets, at most 2,000 characters.
 _WEB_URL = re.compile(r"https?://[^\s\"'<>\\]{1,1990}")
 
