@@ -195,3 +195,56 @@ def test_mcp_usage_errors_are_messages(sample_root: Path, capsys) -> None:
 
     assert main(["mcp", "--root", str(sample_root), "--port", "0", "--http"]) == 2
     assert "--port" in capsys.readouterr().err
+
+
+def test_output_models_are_the_answers_with_their_descriptions() -> None:
+    """Each tool's output model is made from the discovery answer it carries: the same fields
+    in the same order, every one required but origin, and the description and owner-written
+    mark written on the dataclass."""
+    from dataclasses import fields
+    from typing import get_type_hints
+
+    from quartier import assistant
+    from quartier.discover import Match, Partner, PartnersResult, Result, SearchResult
+    from quartier.discover.described import OwnerWritten, description_of
+    from quartier.discover.origin import Origin
+
+    pairs = [
+        (Result, assistant.ResultOut),
+        (Match, assistant.MatchOut),
+        (SearchResult, assistant.SearchOut),
+        (Partner, assistant.PartnerOut),
+        (PartnersResult, assistant.PartnersOut),
+        (Origin, assistant.OriginOut),
+    ]
+    for answer, model in pairs:
+        names = [f.name for f in fields(answer)]
+        assert sorted(model.model_fields) == sorted(names), answer
+        schema = model.model_json_schema()
+        required = set(schema.get("required", ()))
+        assert required == set(names) - {"origin"}, answer
+        hints = get_type_hints(answer, include_extras=True)
+        for name in names:
+            _, said = description_of(hints[name])
+            prop = schema["properties"][name]
+            if name == "origin":
+                assert "member directory" in prop["description"]
+            elif said is None:
+                assert "description" not in prop, (answer, name)
+            elif isinstance(said, OwnerWritten):
+                assert prop["description"] == f"{said.text} {assistant.OWNER_WRITTEN}"
+                assert prop["x-quartier-owner-written"] is True
+            else:
+                assert prop["description"] == said.text
+                assert "x-quartier-owner-written" not in prop
+    result = assistant.ResultOut.model_json_schema()
+    assert result["properties"]["name"]["x-quartier-owner-written"] is True
+    assert result["properties"]["hours"]["$ref"] == "#/$defs/HoursOut"
+    assert result["$defs"]["HoursOut"]["properties"]["state"]["enum"] == [
+        "open",
+        "closed",
+        "unknown",
+    ]
+    search = assistant.SearchOut.model_json_schema()
+    assert search["description"] == "A short list: several fitting options, never a single winner."
+    assert search["properties"]["results"]["items"]["$ref"] == "#/$defs/ResultOut"

@@ -22,17 +22,52 @@ Example (stdio, as an assistant's configuration runs it)::
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import operator
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any, Literal, TypeVar
+from types import UnionType
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    TypeAlias,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    Field,
+    SerializerFunctionWrapHandler,
+    create_model,
+    model_serializer,
+)
 
 from . import __version__
-from .discover import Index, SearchQuery, partners, search
+from .discover import (
+    Hours,
+    Index,
+    Match,
+    Partner,
+    PartnersResult,
+    Place,
+    Reason,
+    Result,
+    SearchQuery,
+    SearchResult,
+    partners,
+    search,
+)
+from .discover.described import OwnerWritten, description_of
+from .discover.origin import Origin
 from .discover.places import LISTED_KINDS
 from .discover.source import skipped_note
 from .problems import QuartierError
@@ -76,25 +111,66 @@ T = TypeVar("T")
 RESOURCE_LIST_MAX = 2000  # beyond this, businesses are reachable through the URI template only
 
 
-class OriginOut(BaseModel):
-    """One member directory a federated business comes from."""
-
-    member: str = Field(description="The member's id in this directory's settings.")
-    directory: str = Field(description="The member directory's name.")
-    directory_url: str = Field(description="The member directory's address.")
-    id: str = Field(description="The business's id at the member.")
-    page_url: str = Field(
-        description="The business's page at the member; the first source's is the original "
-        "(canonical) page."
-    )
-
-
 _ORIGIN = Field(
     None,
     description="Only for a business listed by a member directory (this one gathers others): "
     "where it comes from, the source whose content is shown first. Absent for the "
     "directory's own businesses.",
 )
+
+
+def output_model(
+    answer: type[Any],
+    name: str,
+    base: type[BaseModel] = BaseModel,
+    models: dict[type[Any], type[BaseModel]] | None = None,
+) -> type[BaseModel]:
+    """The output model ``name`` of a discovery answer (a dataclass).
+
+    One definition serves both: the fields, their order and their
+    descriptions come from the dataclass (see :mod:`quartier.discover.described`);
+    a field the business wrote is marked as :func:`owner_written`. Every field
+    is required (an answer always gives it), but ``origin``, which a base
+    :class:`WithOrigin` declares and leaves out when there is none. Dataclasses
+    within (``list[Match]``) become their models, looked up in ``models``
+    (default: :data:`_MODELS`), which the new model joins.
+    """
+    models = _MODELS if models is None else models
+    hints = get_type_hints(answer, include_extras=True)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(answer):
+        if f.name in base.model_fields:
+            continue
+        tp, said = description_of(hints[f.name])
+        if isinstance(said, OwnerWritten):
+            info = owner_written(said.text)
+        else:
+            info = Field(description=said.text) if said else Field()
+        fields[f.name] = (_with_models(tp, models), info)
+    model = create_model(name, __base__=base, __doc__=answer.__doc__, **fields)
+    models[answer] = model
+    return model
+
+
+def _with_models(tp: Any, models: dict[type[Any], type[BaseModel]]) -> Any:
+    """``tp`` with every dataclass in it replaced by its output model."""
+    if tp in models:
+        return models[tp]
+    args = get_args(tp)
+    if not args or get_origin(tp) is Literal:
+        return tp
+    swapped = tuple(_with_models(a, models) for a in args)
+    if get_origin(tp) in (Union, UnionType):
+        return functools.reduce(operator.or_, swapped)
+    return get_origin(tp)[swapped]
+
+
+_MODELS: dict[type[Any], type[BaseModel]] = {}
+if TYPE_CHECKING:
+    # Made from the answers at run time (below); to the type checker, models of any fields.
+    OriginOut: TypeAlias = BaseModel
+else:
+    OriginOut = output_model(Origin, "OriginOut")
 
 
 class WithOrigin(BaseModel):
@@ -110,104 +186,24 @@ class WithOrigin(BaseModel):
         return data
 
 
-class MatchOut(BaseModel):
-    word: str = Field(description="The query word, folded (lowercase, no accents).")
-    matched: str = owner_written("What it matched in this business: a word or a category.")
-    field: str = Field(
-        description="Where: name, category, secondary category, summary, offering, ..."
-    )
-    via: str = Field(
-        description="How: same word, prefix, spelling corrected, or the taxonomy synonym used."
-    )
-
-
-class HoursOut(BaseModel):
-    state: Literal["open", "closed", "unknown"] = Field(
-        description="At the time asked (now by default), in the business's own timezone."
-    )
-    until: str | None = Field(description="Local time of the next change, ISO 8601.")
-    text: str = Field(description="In words, e.g. 'open now until 18:30'.")
-    opening_hours: str | None = Field(description="The OpenStreetMap opening_hours string.")
-
-
-class ResultOut(WithOrigin):
-    id: str = Field(description="Permanent business id; pass it to get_business or find_partners.")
-    name: str = owner_written("The business's name.")
-    url: str = Field(description="The business's page in the directory.")
-    summary: str = owner_written("One line to quote, in summary_language.")
-    summary_language: str
-    category: str = Field(description="Primary category id.")
-    category_label: str
-    categories: list[str]
-    locality: str = owner_written("Town or city.")
-    address: str = owner_written("Street and locality as published (may be locality only).")
-    status: str = Field(description="open or temporarily_closed.")
-    distance_km: float | None = Field(description="From the place searched near, if any.")
-    hours: HoursOut
-    last_verified: str = Field(description="Day a person last checked the entry (YYYY-MM-DD).")
-    verified_days_ago: int
-    stale: bool = Field(description="True when last_verified is older than the directory allows.")
-    wheelchair: str = Field(description="yes, limited, no or unknown.")
-    languages: list[str] = Field(description="Languages spoken with customers.")
-    matched: list[MatchOut] = Field(description="Why it was found, one item per query word.")
-    score: float = Field(description="Relevance, for ordering only; ties are shuffled fairly.")
-    why: str = Field(
-        description="All of the above in one sentence, ready to relay. Quartier's sentence, "
-        "but the business's name and the words in quotes are the business's own."
-    )
-
-
-class PlaceOut(BaseModel):
-    name: str = owner_written("The place as understood (a quarter may be named by entries).")
-    kind: str
-    lat: float
-    lon: float
-
-
-class SearchOut(BaseModel):
-    """A short list: several fitting options, never a single winner."""
-
-    query: str
-    results: list[ResultOut]
-    place: PlaceOut | None = Field(description="The place the search was near, as understood.")
-    categories: list[str] = Field(description="Categories the query was understood to mean.")
-    time: str | None = Field(description="The time checked for open/closed, if asked.")
-    notes: list[str] = Field(description="Typos corrected, words no business mentions, ...")
-    more: bool = Field(description="True when more results exist; raise limit to see them.")
-
-
-class ReasonOut(BaseModel):
-    kind: str = Field(
-        description="they provide what you seek | they seek what you provide | "
-        "they offer to businesses like you | complementary categories"
-    )
-    yours: str = owner_written("The asking business's side, e.g. 'seeks: ...'.")
-    theirs: str = owner_written("The partner's side, e.g. 'provides: ...'.")
-
-
-class PartnerOut(WithOrigin):
-    id: str
-    name: str = owner_written("The partner's name.")
-    url: str
-    category: str
-    category_label: str
-    status: str
-    distance_km: float | None
-    score: float
-    reasons: list[ReasonOut]
-    why: str = Field(
-        description="The strongest reason in one sentence; the names and the quoted sides are "
-        "the businesses' own words."
-    )
-
-
-class PartnersOut(WithOrigin):
-    """Complementary businesses for one business, best and nearest first."""
-
-    id: str
-    name: str = owner_written("The asking business's name.")
-    partners: list[PartnerOut]
-    notes: list[str]
+if TYPE_CHECKING:
+    MatchOut: TypeAlias = BaseModel
+    HoursOut: TypeAlias = BaseModel
+    ResultOut: TypeAlias = WithOrigin
+    PlaceOut: TypeAlias = BaseModel
+    SearchOut: TypeAlias = BaseModel
+    ReasonOut: TypeAlias = BaseModel
+    PartnerOut: TypeAlias = WithOrigin
+    PartnersOut: TypeAlias = WithOrigin
+else:
+    MatchOut = output_model(Match, "MatchOut")
+    HoursOut = output_model(Hours, "HoursOut")
+    ResultOut = output_model(Result, "ResultOut", WithOrigin)
+    PlaceOut = output_model(Place, "PlaceOut")
+    SearchOut = output_model(SearchResult, "SearchOut")
+    ReasonOut = output_model(Reason, "ReasonOut")
+    PartnerOut = output_model(Partner, "PartnerOut", WithOrigin)
+    PartnersOut = output_model(PartnersResult, "PartnersOut", WithOrigin)
 
 
 class BusinessOut(WithOrigin):
@@ -319,10 +315,9 @@ def create_server(index: Index) -> MCPServer:
             limit=limit,
         )
         found = guard(lambda: search(index, q))
-        out = SearchOut.model_validate(asdict(found))
         if skipped is not None:
-            out.notes.append(skipped)
-        return out
+            found.notes.append(skipped)
+        return SearchOut.model_validate(asdict(found))
 
     @server.tool(
         annotations=READ_ONLY,
@@ -347,10 +342,9 @@ def create_server(index: Index) -> MCPServer:
         language: str | None = Field(None, description="Language of the texts quoted."),
     ) -> PartnersOut:
         found = guard(lambda: partners(index, id, limit, language))
-        out_partners = PartnersOut.model_validate(asdict(found))
         if skipped is not None:
-            out_partners.notes.append(skipped)
-        return out_partners
+            found.notes.append(skipped)
+        return PartnersOut.model_validate(asdict(found))
 
     @server.tool(
         annotations=READ_ONLY,

@@ -38,9 +38,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from ..messages import message
+from .described import Described
 
 if TYPE_CHECKING:
     from ..federation.mirror import Source
@@ -60,13 +61,21 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u20
 
 @dataclass(frozen=True)
 class Origin:
-    """One member record a federated business was published from."""
+    """One member directory a federated business comes from."""
 
-    member: str  # the member's id in the aggregate's settings
-    directory: str  # the member directory's name
-    directory_url: str  # its base URL (a file URL for a member read from a local folder)
-    id: str  # the business's id at the member
-    page_url: str  # the business's page at the member; the first item's is canonical
+    # Also the MCP server's output: the descriptions are what an assistant reads.
+    member: Annotated[str, Described("The member's id in this directory's settings.")]
+    directory: Annotated[str, Described("The member directory's name.")]
+    # Its base URL: a file URL for a member read from a local folder.
+    directory_url: Annotated[str, Described("The member directory's address.")]
+    id: Annotated[str, Described("The business's id at the member.")]
+    page_url: Annotated[
+        str,
+        Described(
+            "The business's page at the member; the first source's is the original "
+            "(canonical) page."
+        ),
+    ]
 
 
 def origin_of(sources: Iterable[Source]) -> list[dict[str, str]]:

@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from ..problems import QuartierError
+from .described import Described, OwnerWritten
 from .origin import Origin, as_origins
 from .places import distance_km
 from .reader import Index, guarded
@@ -68,13 +69,23 @@ GENERIC = frozenset(
 )
 
 
+# The answers below are also the MCP server's output: quartier.assistant builds its models
+# from them, and a field's description is what an assistant reads (see .described).
+
+
 @dataclass(frozen=True)
 class Reason:
     """Why two businesses fit: your side and theirs, in words."""
 
-    kind: str
-    yours: str
-    theirs: str
+    kind: Annotated[
+        str,
+        Described(
+            "they provide what you seek | they seek what you provide | "
+            "they offer to businesses like you | complementary categories"
+        ),
+    ]
+    yours: Annotated[str, OwnerWritten("The asking business's side, e.g. 'seeks: ...'.")]
+    theirs: Annotated[str, OwnerWritten("The partner's side, e.g. 'provides: ...'.")]
 
 
 @dataclass(frozen=True)
@@ -82,7 +93,7 @@ class Partner:
     """A suggested partner with every reason found."""
 
     id: str
-    name: str
+    name: Annotated[str, OwnerWritten("The partner's name.")]
     url: str
     category: str
     category_label: str
@@ -90,16 +101,22 @@ class Partner:
     distance_km: float | None
     score: float
     reasons: list[Reason]
-    why: str
+    why: Annotated[
+        str,
+        Described(
+            "The strongest reason in one sentence; the names and the quoted sides are "
+            "the businesses' own words."
+        ),
+    ]
     origin: list[Origin] | None = None  # a member's business: where it comes from (.origin)
 
 
 @dataclass
 class PartnersResult:
-    """Partners of one business, best first."""
+    """Complementary businesses for one business, best and nearest first."""
 
     id: str
-    name: str
+    name: Annotated[str, OwnerWritten("The asking business's name.")]
     partners: list[Partner]
     notes: list[str] = field(default_factory=list)
     origin: list[Origin] | None = None  # of the business asked about, when a member's

@@ -38,11 +38,12 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from itertools import combinations
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from ..problems import QuartierError
 from . import bitset
 from . import hours as hours_mod
+from .described import Described, OwnerWritten
 from .layout import CELL_DEGREES
 from .origin import Origin, as_origins
 from .places import distance_km
@@ -108,51 +109,73 @@ class SearchQuery:
     now: datetime | None = None  # the caller's wall clock, for tests; default: the real one
 
 
+# The answers below are also the MCP server's output: quartier.assistant builds its models
+# from them, and a field's description is what an assistant reads (see .described).
+
+
 @dataclass(frozen=True)
 class Match:
     """One reason a business was found: which query word matched what, and where."""
 
-    word: str
-    matched: str
-    field: str
-    via: str
+    word: Annotated[str, Described("The query word, folded (lowercase, no accents).")]
+    matched: Annotated[str, OwnerWritten("What it matched in this business: a word or a category.")]
+    field: Annotated[
+        str, Described("Where: name, category, secondary category, summary, offering, ...")
+    ]
+    via: Annotated[
+        str,
+        Described("How: same word, prefix, spelling corrected, or the taxonomy synonym used."),
+    ]
 
 
 @dataclass(frozen=True)
 class Hours:
     """Open or closed at the time asked (now by default)."""
 
-    state: str  # open, closed, unknown
-    until: str | None  # local ISO time of the next change
-    text: str
-    opening_hours: str | None
+    state: Annotated[
+        Literal["open", "closed", "unknown"],
+        Described("At the time asked (now by default), in the business's own timezone."),
+    ]
+    until: Annotated[str | None, Described("Local time of the next change, ISO 8601.")]
+    text: Annotated[str, Described("In words, e.g. 'open now until 18:30'.")]
+    opening_hours: Annotated[str | None, Described("The OpenStreetMap opening_hours string.")]
 
 
 @dataclass(frozen=True)
 class Result:
     """One business in a short list, with its reasons."""
 
-    id: str
-    name: str
-    url: str
-    summary: str
+    id: Annotated[
+        str, Described("Permanent business id; pass it to get_business or find_partners.")
+    ]
+    name: Annotated[str, OwnerWritten("The business's name.")]
+    url: Annotated[str, Described("The business's page in the directory.")]
+    summary: Annotated[str, OwnerWritten("One line to quote, in summary_language.")]
     summary_language: str
-    category: str
+    category: Annotated[str, Described("Primary category id.")]
     category_label: str
     categories: list[str]
-    locality: str
-    address: str
-    status: str
-    distance_km: float | None
+    locality: Annotated[str, OwnerWritten("Town or city.")]
+    address: Annotated[
+        str, OwnerWritten("Street and locality as published (may be locality only).")
+    ]
+    status: Annotated[str, Described("open or temporarily_closed.")]
+    distance_km: Annotated[float | None, Described("From the place searched near, if any.")]
     hours: Hours
-    last_verified: str
+    last_verified: Annotated[str, Described("Day a person last checked the entry (YYYY-MM-DD).")]
     verified_days_ago: int
-    stale: bool
-    wheelchair: str
-    languages: list[str]
-    matched: list[Match]
-    score: float
-    why: str
+    stale: Annotated[bool, Described("True when last_verified is older than the directory allows.")]
+    wheelchair: Annotated[str, Described("yes, limited, no or unknown.")]
+    languages: Annotated[list[str], Described("Languages spoken with customers.")]
+    matched: Annotated[list[Match], Described("Why it was found, one item per query word.")]
+    score: Annotated[float, Described("Relevance, for ordering only; ties are shuffled fairly.")]
+    why: Annotated[
+        str,
+        Described(
+            "All of the above in one sentence, ready to relay. Quartier's sentence, "
+            "but the business's name and the words in quotes are the business's own."
+        ),
+    ]
     # A member's business in an aggregate: where it comes from, its canonical page first
     # (see .origin); None for the directory's own.
     origin: list[Origin] | None = None
@@ -162,7 +185,9 @@ class Result:
 class Place:
     """The place a search was near."""
 
-    name: str
+    name: Annotated[
+        str, OwnerWritten("The place as understood (a quarter may be named by entries).")
+    ]
     kind: str
     lat: float
     lon: float
@@ -170,15 +195,23 @@ class Place:
 
 @dataclass
 class SearchResult:
-    """The short list, what the query was understood as, and notes (typos fixed, words unknown)."""
+    """A short list: several fitting options, never a single winner."""
 
     query: str
     results: list[Result]
-    place: Place | None = None
-    categories: list[str] = field(default_factory=list)
-    time: str | None = None
-    notes: list[str] = field(default_factory=list)
-    more: bool = False
+    place: Annotated[Place | None, Described("The place the search was near, as understood.")] = (
+        None
+    )
+    categories: Annotated[list[str], Described("Categories the query was understood to mean.")] = (
+        field(default_factory=list)
+    )
+    time: Annotated[str | None, Described("The time checked for open/closed, if asked.")] = None
+    notes: Annotated[list[str], Described("Typos corrected, words no business mentions, ...")] = (
+        field(default_factory=list)
+    )
+    more: Annotated[bool, Described("True when more results exist; raise limit to see them.")] = (
+        False
+    )
 
     def as_dict(self) -> dict[str, Any]:
         """As JSON-ready data; a local business's result has no ``origin`` key at all."""
