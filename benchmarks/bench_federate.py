@@ -314,10 +314,16 @@ def report(run: dict[str, Any]) -> list[str]:
             + " ".join(f"{k}={v}" for k, v in (f.get("federate") or {}).items() if v)
             + " |"
         )
+    # Wall time is the target's measure; CPU time (the process tree's, user and
+    # system) says the same on a machine others are using, where waiting for a
+    # core can make a 1-second step take 5.
     for a, b, target, label in TARGETS:
-        ratio = s[a]["wall_s"] / s[b]["wall_s"]
-        ok = "met" if ratio < target or (target >= 1 and ratio <= target) else "MISSED"
-        lines.append(f"- {label}: {ratio:.3f} (target {target}): {ok}")
+        verdicts = []
+        for measure in ("wall_s", "cpu_s"):
+            ratio = s[a][measure] / s[b][measure]
+            ok = ratio < target or (target >= 1 and ratio <= target)
+            verdicts.append(f"{measure[:-2]} {ratio:.3f} {'met' if ok else 'MISSED'}")
+        lines.append(f"- {label} (target {target}): " + ", ".join(verdicts))
     per = run["businesses"] / 1000
     lines.append(
         f"- per 1,000 businesses: first federation {s['first']['wall_s'] / per:.2f} s, "
