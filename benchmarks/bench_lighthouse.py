@@ -8,7 +8,8 @@ Run by hand (never in CI)::
 
 The synthetic directory (benchmarks/synth.py, the tree bench_build.py uses)
 is built with the real build (``quartier build``, site and search, in a
-fresh process), served on 127.0.0.1 by a plain HTTP server, and Lighthouse
+fresh process), served on 127.0.0.1 by an HTTP server that compresses text
+with gzip as GitHub Pages does, and Lighthouse
 (the npm package at a pinned version, installed into
 ``.venv/npm/lighthouse``; needs Node 18+) audits the home, a business, a
 category, a place and the map page with Debian's chromium. Requests to other
@@ -31,7 +32,9 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gzip
 import http.server
+import io
 import json
 import os
 import shutil
@@ -40,7 +43,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import yaml
@@ -117,13 +120,43 @@ def pages(site: Path) -> dict[str, str]:
     }
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
+# Compressed as GitHub Pages serves them (its CDN sends gzip or brotli for these types):
+# a plain file server would make every page carry 140 KB of Material's CSS uncompressed.
+COMPRESSED = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".mjs")
+
+
+class _Pages(http.server.SimpleHTTPRequestHandler):
+    """Static files on loopback as a static host sends them: text compressed with gzip."""
+
+    cache: ClassVar[dict[str, bytes]] = {}
+
+    def send_head(self) -> Any:
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not self.path.split("?", 1)[0].endswith("/"):
+                return super().send_head()  # the redirect to the folder's address
+            path = path / "index.html"
+        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (accepts and path.suffix in COMPRESSED and path.is_file()):
+            return super().send_head()
+        key = str(path)
+        if key not in self.cache:
+            self.cache[key] = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        body = self.cache[key]
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "max-age=600")
+        self.end_headers()
+        return io.BytesIO(body)
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
 def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    handler = functools.partial(_Quiet, directory=str(site))
+    handler = functools.partial(_Pages, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
