@@ -10,6 +10,7 @@ from ..problems import QuartierError
 
 if TYPE_CHECKING:
     from ..checks import Context
+    from ..discover import Index
 
 
 def add_root_option(parser: argparse.ArgumentParser) -> None:
@@ -63,3 +64,24 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rebuild", action="store_true", help="rebuild the search index even if it looks current"
     )
+
+
+def index_from_args(args: argparse.Namespace) -> Index:
+    """The search index that --root or --source (see :func:`add_source_options`) point at.
+
+    Says on stderr when the index must be built (a large directory takes a
+    while), and which published records were left out, e.g.
+    ``quartier search velo --source https://x.org/`` ->
+    ``quartier: building the search index of https://x.org/ (cached for next time)``.
+    """
+    import sys
+
+    from ..discover.source import open_index, skipped_report
+
+    if args.source and args.root:
+        raise QuartierError("give either --root or --source, not both")
+    spec: str | Path = args.source or resolve_root(args.root)
+    index = open_index(spec, args.rebuild, lambda msg: print(msg, file=sys.stderr, flush=True))
+    for line in skipped_report(index):
+        print(line, file=sys.stderr)
+    return index

@@ -46,8 +46,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..discover.source import index_from_args
     from ..problems import QuartierError
+    from . import index_from_args
 
     try:
         from ..assistant import serve

@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..discover import partners
-    from ..discover.source import index_from_args
+    from . import index_from_args
     from .search import origin_line
 
     index = index_from_args(args)

@@ -85,7 +85,7 @@ def origin_line(origin: list[Origin]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..discover import SearchQuery, search
-    from ..discover.source import index_from_args
+    from . import index_from_args
 
     index = index_from_args(args)
     query = SearchQuery(

@@ -33,7 +33,6 @@ Example::
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import json
@@ -82,21 +81,6 @@ REPORT_SKIPPED = 10
 _announce: Callable[[str], None] | None = None
 
 
-def index_from_args(args: argparse.Namespace) -> Index:
-    """The index a command was pointed at, saying on stderr when it must be built."""
-    import sys
-
-    from ..commands import resolve_root
-
-    if args.source and args.root:
-        raise QuartierError("give either --root or --source, not both")
-    spec: str | Path = args.source or resolve_root(args.root)
-    index = open_index(spec, args.rebuild, lambda msg: print(msg, file=sys.stderr, flush=True))
-    for line in skipped_report(index):
-        print(line, file=sys.stderr)
-    return index
-
-
 def skipped_report(index: Index, limit: int = REPORT_SKIPPED) -> list[str]:
     """Lines saying which published records were left out of ``index`` and why ([] if none).
 
@@ -139,11 +123,13 @@ def skipped_note(index: Index, limit: int = 3) -> str | None:
 
 
 def open_index(
-    spec: str | Path | None = None,
+    spec: str | Path,
     rebuild: bool = False,
     announce: Callable[[str], None] | None = None,
 ) -> Index:
-    """The index of the directory at ``spec`` (a path or URL; None: the repository here).
+    """The index of the directory at ``spec``: a repository's folder, a published build's
+    folder or file, or a URL (a command finds the repository with ``--root``, see
+    :func:`quartier.commands.index_from_args`).
 
     ``announce`` is told when the index has to be (re)built, which can take a
     while for a large repository, so a command can say so on stderr.
@@ -152,10 +138,6 @@ def open_index(
     _announce = announce
     if isinstance(spec, str) and spec.startswith(("http://", "https://")):
         return _published(_fetch(base_url(spec)), f"{base_url(spec)}", rebuild)
-    if spec is None:
-        from ..commands import resolve_root
-
-        spec = resolve_root(None)
     path = Path(spec)
     if (path / "directory.yaml").is_file():
         return _repository(path.resolve(), rebuild)
