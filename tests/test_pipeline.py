@@ -363,6 +363,9 @@ def test_removed_records_are_published_as_gone(aggregate: Path, tmp_path: Path) 
     )
     assert doc["provenance"]["member"] == "thun" and "entry" not in doc
     assert "api/v1/entries/thun--old.json" in _json(out, "api/v1/index.json")["files"]
+    # The changes feed lists it with the sha256 of its gone document.
+    sha = _json(out, "api/v1/index.json")["files"]["api/v1/entries/thun--old.json"]["sha256"]
+    assert _json(out, "api/v1/changes/1.json")["added"]["thun--old"] == sha
     assert not any("thun--old" in rel for rel in files if not rel.startswith("api/v1/"))
     assert b"thun--old" not in files["data/entries.ndjson"]
 

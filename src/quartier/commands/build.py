@@ -26,6 +26,12 @@ Invalid data is never published: errors are reported as by
 `quartier validate` and the command exits 1. Two builds of the same input
 are byte-identical. The output replaces the folder only once complete.
 
+A directory with members (members: in directory.yaml) publishes their
+businesses with its own, from the copies `quartier federate` keeps: each
+with its provenance, the same business listed twice as one record, records
+removed at a member as gone (api/v1/gone.json). A member's invalid record
+is a warning and left out; only this directory's own errors stop the build.
+
 The changes feed (api/v1/changes/) continues the previous build's sequence:
 the one in --previous (a folder or the published site's URL), else the
 output folder's, else it starts at 1.
