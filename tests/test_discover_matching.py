@@ -9,9 +9,17 @@ word, and an empty partner list without a note.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
+from quartier.discover import open_index, partners
 from quartier.discover.text import content_words, is_stopword, phrase_key, terms
+
+from .conftest import TODAY
+
+Make = Callable[[dict[str, bytes | str]], Path]
 
 
 @pytest.mark.parametrize(
@@ -56,3 +64,149 @@ def test_short_words_and_phrases() -> None:
     assert content_words("Zvieri mit Guetzli") == ["zvieri", "guetzli"]
     assert phrase_key("bien-être") == ("bien", "etr")  # only function words: all kept
     assert phrase_key("salon de thé") == ("salon", "the")
+
+
+ENTRY = """\
+id: {id}
+name: {name}
+status: open
+category: {category}
+summary:
+  {lang}: {summary}
+{collaboration}location:
+  address:
+    street: {street}
+    postal_code: "3011"
+    locality: Bern
+    country: CH
+  geo:
+    lat: {lat}
+    lon: 7.44
+opening_hours: "Mo-Sa 08:00-18:00"
+maintainers: []
+last_verified: "{today}"
+"""
+
+
+def entry(
+    id: str,
+    category: str,
+    summary: str,
+    seeks: list[str] = (),  # type: ignore[assignment]
+    provides: list[str] = (),  # type: ignore[assignment]
+    lang: str = "de",
+    lat: float = 46.95,
+) -> str:
+    collab = ""
+    if seeks or provides:
+        collab = "collaboration:\n"
+        if seeks:
+            collab += "  seeks:\n" + "".join(f"    - text:\n        {lang}: {s}\n" for s in seeks)
+        if provides:
+            collab += "  provides:\n" + "".join(
+                f"    - text:\n        {lang}: {p}\n" for p in provides
+            )
+    return ENTRY.format(
+        id=id,
+        name=id.replace("-", " ").title(),
+        category=category,
+        lang=lang,
+        summary=summary,
+        collaboration=collab,
+        street="Marktgasse 1",
+        lat=lat,
+        today=TODAY.isoformat(),
+    )
+
+
+def test_a_need_meets_an_offer_that_shares_no_word(make_root: Make) -> None:
+    """Swiss German 'Blüemli' and a French florist's 'compositions' meet through the taxonomy;
+    a courier's 'bikes' (a short word) finds the bicycle workshop."""
+    root = make_root(
+        {
+            "entries/ch/bern/kafi-test.yaml": entry(
+                "kafi-test",
+                "cafe",
+                "Kafi am Kanal.",
+                seeks=["es paar Blüemli für d Tischli"],
+            ),
+            "entries/ch/bern/fleurs-test.yaml": entry(
+                "fleurs-test",
+                "florist",
+                "Atelier floral.",
+                provides=["compositions livrées chaque semaine"],
+                lang="fr",
+            ),
+            "entries/ch/bern/kurier-test.yaml": entry(
+                "kurier-test",
+                "removals",
+                "Courier service.",
+                seeks=["someone to service our cargo bikes"],
+                lang="en",
+            ),
+            "entries/ch/bern/veloatelier-test.yaml": entry(
+                "veloatelier-test",
+                "bicycle_repair",
+                "Werkstatt im Quartier.",
+                lat=46.951,
+            ),
+        }
+    )
+    index = open_index(root)
+    assert [p.id for p in partners(index, "kafi-test").partners][:1] == ["fleurs-test"]
+    found = partners(index, "kurier-test")
+    assert found.partners[0].id == "veloatelier-test"
+    assert found.partners[0].reasons[0].kind == "they provide what you seek"
+
+
+def test_the_seekers_own_trade_is_not_its_need(make_root: Make) -> None:
+    """'... at the restaurant' names the seeker: the offer 'for restaurants' does not answer
+    a need for herbs, the greengrocer does."""
+    root = make_root(
+        {
+            "entries/ch/bern/resto-test.yaml": entry(
+                "resto-test",
+                "restaurant",
+                "Restaurant.",
+                seeks=["Kräuter für das Restaurant, täglich vor dem Service"],
+            ),
+            "entries/ch/bern/druck-test.yaml": entry(
+                "druck-test",
+                "print_shop",
+                "Druckerei.",
+                provides=["Speisekarten drucken für Restaurants und Beizen"],
+            ),
+            "entries/ch/bern/gemuese-test.yaml": entry(
+                "gemuese-test",
+                "greengrocer",
+                "Gemüse und Kräuter vom Markt.",
+                lat=46.952,
+            ),
+        }
+    )
+    found = partners(open_index(root), "resto-test")
+    assert found.partners[0].id == "gemuese-test"
+    first_reason = found.partners[0].reasons[0]
+    assert first_reason.kind == "they provide what you seek"
+    druck = [p for p in found.partners if p.id == "druck-test"]
+    assert all(r.kind != "they provide what you seek" for p in druck for r in p.reasons)
+
+
+def test_an_empty_partner_list_says_why(make_root: Make) -> None:
+    root = make_root(
+        {
+            "entries/ch/bern/einsam-test.yaml": entry(
+                "einsam-test",
+                "tattoo_studio",
+                "Tattoos.",
+                seeks=["feines Leder für Etuis"],
+            ),
+            "entries/ch/bern/andere-test.yaml": entry(
+                "andere-test", "optician", "Brillen.", lat=46.952
+            ),
+        }
+    )
+    found = partners(open_index(root), "einsam-test")
+    assert found.partners == []
+    assert found.notes and "no open business in Bern" in found.notes[0]
+    assert "Leatherworker" in found.notes[0]  # what its words were read as

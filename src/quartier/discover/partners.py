@@ -50,6 +50,7 @@ OFFERS_TO_YOU = 0.5
 COMPLEMENT = 0.3
 OFFERING_FACTOR = 0.8
 CONCEPT_FACTOR = 0.5  # a need whose taxonomy concept is met counts as half covered
+NAMED_CATEGORY_HIT = 0.8  # a need's words name the partner's category (no categories given)
 PROXIMITY_KM = 5.0
 MAX_CANDIDATE_DF = 0.05  # words in more than 5% of businesses are too common to find partners by
 OUTSIDE_AREA_KM = 50.0
@@ -161,7 +162,7 @@ def partners(
     phrase_cats = _phrase_cats(index)
     my_cats = index.categories_of(doc)
     collab = me.get("collaboration") or {}
-    seeks = [_need(index, n, lang, phrase_cats) for n in collab.get("seeks") or ()]
+    seeks = [_need(index, n, lang, phrase_cats, my_cats) for n in collab.get("seeks") or ()]
     provides = [_need(index, n, lang, phrase_cats) for n in collab.get("provides") or ()]
 
     candidates = _candidates(index, doc, seeks, provides, my_cats)
@@ -185,6 +186,8 @@ def partners(
             f"{business_id} lists nothing under collaboration.seeks or provides: "
             "partners come from complementary categories only"
         )
+    if not out:
+        notes.append(_none_found(index, doc, seeks, provides, lang))
     origin = as_origins(record.get("origin"))
     return PartnersResult(business_id, index.names[doc], out, notes, origin)
 
@@ -200,15 +203,68 @@ def _text_terms(texts: list[str], phrase_cats: dict[tuple[str, ...], set[str]]) 
 
 
 def _need(
-    index: Index, raw: dict[str, Any], lang: str, phrase_cats: dict[tuple[str, ...], set[str]]
+    index: Index,
+    raw: dict[str, Any],
+    lang: str,
+    phrase_cats: dict[tuple[str, ...], set[str]],
+    own: list[str] | None = None,
 ) -> _Need:
+    """A need (or offer) as terms; ``own``: the categories of a seeker, kept out of its need.
+
+    A restaurant that seeks "herbs for the restaurant, before service" needs herbs: the word
+    'restaurant' names the seeker, not what it seeks.
+    """
     texts = raw.get("text") or {}
     shown, _ = _pick(texts, lang, index.default_language)
-    return _Need(
-        shown,
-        _text_terms(list(texts.values()), phrase_cats),
-        set(raw.get("categories") or ()),
-    )
+    found = _text_terms(list(texts.values()), phrase_cats)
+    if own:
+        found -= {"cat:" + c for c in own}
+    return _Need(shown, found, set(raw.get("categories") or ()))
+
+
+def _named(need: _Need) -> set[str]:
+    """The categories a need's own words name ('Blüemli für d Tischli' -> florist)."""
+    return {t[4:] for t in need.terms if t.startswith("cat:")}
+
+
+def _category_hit(need: _Need, cats: list[str]) -> float:
+    """How well a business of ``cats`` (primary first) answers ``need`` by its category alone:
+    the need's ``categories`` name it (1, or 0.8 for a secondary category), or, a little
+    less, the need's words do (owners seldom add categories to what they seek)."""
+    if need.categories & set(cats[:1]):
+        return CATEGORY_HIT
+    if need.categories & set(cats):
+        return 0.8 * CATEGORY_HIT
+    named = _named(need)
+    if named & set(cats[:1]):
+        return NAMED_CATEGORY_HIT
+    if named & set(cats):
+        return 0.8 * NAMED_CATEGORY_HIT
+    return 0.0
+
+
+def _none_found(
+    index: Index, doc: int, seeks: list[_Need], provides: list[_Need], lang: str
+) -> str:
+    """Why a partner list is empty, in words: what was looked for, and where."""
+    area = index.area_of(doc)
+    name = next((a["name"] for a in index.areas if a["id"] == area), None)
+    where = f"in {name}" if name else f"within {OUTSIDE_AREA_KM:.0f} km"
+    me = index.ids[doc]
+    named = sorted({c for n in seeks for c in n.categories | _named(n)})
+    if named:
+        what = ", ".join(_label(index, c, lang) for c in named)
+        return (
+            f"no open business {where} offers what {me} seeks ({what}), seeks what it "
+            "provides, or complements its category"
+        )
+    if seeks or provides:
+        return (
+            f"no open business {where} answers {me}'s needs or offers in words the directory "
+            "knows, nor complements its category: categories on its collaboration.seeks "
+            "would say what it looks for"
+        )
+    return f"no business {where} complements its category"
 
 
 def _same_place(index: Index, a: int, b: int) -> bool:
@@ -225,7 +281,7 @@ def _candidates(
     found: set[int] = set()
     docs = index.docs
     cat_of = {c: i for i, c in enumerate(index.cat_ids)}
-    wanted = {c for n in seeks for c in n.categories}
+    wanted = {c for n in seeks for c in n.categories | _named(n)}
     info = index.category_info
     for c in my_cats:
         wanted.update(info.get(c, {}).get("complements") or ())
@@ -233,7 +289,7 @@ def _candidates(
         if c in cat_of:
             pa, _pb, sb = index.cat_post[cat_of[c]]
             found.update(docs[pa:sb])
-    offered = set(my_cats) | {c for n in provides for c in n.categories}
+    offered = set(my_cats) | {c for n in provides for c in n.categories | _named(n)}
     for c in offered:
         if c in cat_of:
             a, b = index.seek_post[cat_of[c]]
@@ -291,7 +347,9 @@ def _evaluate(
     their_cats = index.categories_of(other)
     e = index.record(other)["entry"]
     collab = e.get("collaboration") or {}
-    their_seeks = [_need(index, n, lang, phrase_cats) for n in collab.get("seeks") or ()]
+    their_seeks = [
+        _need(index, n, lang, phrase_cats, their_cats) for n in collab.get("seeks") or ()
+    ]
     their_provides = [_need(index, n, lang, phrase_cats) for n in collab.get("provides") or ()]
     offerings = []
     for o in e.get("offerings") or ():
@@ -305,9 +363,7 @@ def _evaluate(
     # They provide what you seek.
     best = 0.0
     for need in seeks:
-        cat = CATEGORY_HIT if need.categories & set(their_cats[:1]) else 0.0
-        if not cat and need.categories & set(their_cats):
-            cat = 0.8 * CATEGORY_HIT
+        cat = _category_hit(need, their_cats)
         top, theirs = 0.0, f"is a {label}"
         for p in their_provides:
             sim, _ = _overlap(need.terms, p.terms, index)
@@ -330,9 +386,7 @@ def _evaluate(
     # They seek what you provide.
     best = 0.0
     for need in their_seeks:
-        cat = CATEGORY_HIT if need.categories & set(my_cats[:1]) else 0.0
-        if not cat and need.categories & set(my_cats):
-            cat = 0.8 * CATEGORY_HIT
+        cat = _category_hit(need, my_cats)
         top, yours = 0.0, f"is a {_label(index, my_cats[0], lang)}" if my_cats else ""
         for p in provides:
             sim, _ = _overlap(need.terms, p.terms, index)
