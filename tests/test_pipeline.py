@@ -537,3 +537,18 @@ def test_quartier_build_of_an_aggregate_reports_its_members(
     (aggregate / "entries" / "ch" / "bern" / "eckcafe.yaml").write_text("id: [", "utf-8")
     assert main(["build", "--no-site", "--root", str(aggregate), "--out", str(out)]) == 1
     assert "nothing published" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damage", [b"{not json\n", b'{"id": "x"}\n'])
+def test_a_damaged_copy_on_disk_is_a_warning_and_the_build_goes_on(
+    aggregate: Path, tmp_path: Path, damage: bytes
+) -> None:
+    """A records file changed by hand (or a disk fault): the build says so and goes on."""
+    copy = mirror.read_state(aggregate, "biel")
+    assert copy is not None and copy.records_file
+    with (mirror.member_folder(aggregate, "biel") / copy.records_file).open("ab") as f:
+        f.write(damage)
+    directory, result = build(aggregate, tmp_path / "out", today=TODAY)
+    assert result is not None and directory.errors == []
+    assert any("run quartier federate again" in p.message for p in directory.warnings)
+    assert ENTRY.format("minimal") in result.files  # the local entries are all there

@@ -27,6 +27,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
@@ -136,12 +137,14 @@ def _member_records(
     from ..federation import mirror
 
     kept = directory.federated
-    for fid, data, _source in mirror.records(directory.root, check.config):
-        merged = kept.get(fid)
-        if merged is None or merged.local or fid in content_of:
-            continue  # invalid, merged into another record, or published under another id
-        if merged.sources[0].id == fid:
-            yield fid, MEMBER, data
+    # A damaged copy ends the stream where the first pass stopped (it said so).
+    with contextlib.suppress(mirror.MirrorError):
+        for fid, data, _source in mirror.records(directory.root, check.config):
+            merged = kept.get(fid)
+            if merged is None or merged.local or fid in content_of:
+                continue  # invalid, merged into another record, or published under another id
+            if merged.sources[0].id == fid:
+                yield fid, MEMBER, data
 
 
 def _displaced(directory: Directory, check: Context, content_of: dict[str, str]) -> list[Work]:
@@ -150,11 +153,12 @@ def _displaced(directory: Directory, check: Context, content_of: dict[str, str])
         return []
     from ..federation import mirror
 
-    return [
-        (content_of[fid], MEMBER, data)
-        for fid, data, _source in mirror.records(directory.root, check.config)
-        if fid in content_of
-    ]
+    found: list[Work] = []
+    with contextlib.suppress(mirror.MirrorError):
+        for fid, data, _source in mirror.records(directory.root, check.config):
+            if fid in content_of:
+                found.append((content_of[fid], MEMBER, data))
+    return found
 
 
 def _publish(
