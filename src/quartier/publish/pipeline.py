@@ -90,15 +90,13 @@ def build(
             directory, ctx, out, commit, progress, feed_page_size, previous
         )
         return directory, result
-    _read_stages(directory, ctx)  # 2, 3, 4
+    _read_stages(directory, ctx)  # 2, 3, 4, every entry kept for the pages
     if directory.errors:
         return directory, None
     tick = progress(len(directory.entries)) if progress else None
-    extras: tuple[Extra, ...] = ()
-    if site:
-        from ..site import build_site  # 6. the site, its pages with the businesses
+    from ..site import build_site  # 6. the site, its pages published with the businesses
 
-        extras = (functools.partial(build_site, tick=tick),)
+    extras: tuple[Extra, ...] = (functools.partial(build_site, tick=tick),)
     result = publish(directory, out, commit, extras, tick, feed_page_size, previous)  # 5.
     return directory, result
 
@@ -161,4 +159,4 @@ def check_across(
 
 
 def _members(ctx: Context) -> bool:
-    return bool(getattr(ctx.config, "members", None))
+    return bool(ctx.config.members)
