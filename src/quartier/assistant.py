@@ -66,6 +66,7 @@ from .discover import (
     partners,
     search,
 )
+from .discover.answers import category_label
 from .discover.described import OwnerWritten, description_of
 from .discover.origin import Origin
 from .discover.places import LISTED_KINDS
@@ -451,13 +452,12 @@ def _categories(index: Index, group: str | None, language: str | None) -> Catego
         if group is not None and group not in (parent, c["id"]):
             continue
         pa, _pb, sb = index.cat_post[i]
-        labels = c.get("labels") or {}
         out.append(
             CategoryOut(
                 id=c["id"],
-                label=str(labels.get(lang) or labels.get("en") or c["id"]),
+                label=category_label(index, c["id"], lang),
                 group=parent,
-                labels=labels,
+                labels=c.get("labels") or {},
                 synonyms=c.get("synonyms") or {},
                 complements=c.get("complements") or [],
                 businesses=sb - pa,

@@ -35,11 +35,18 @@ from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any
 
 from ..problems import QuartierError
+from .answers import (
+    category_label,
+    check_limit,
+    did_you_mean,
+    fair_tie,
+    pick_language,
+    without_empty_origin,
+)
 from .described import Described, OwnerWritten
 from .origin import Origin, as_origins
 from .places import distance_km
 from .reader import Index, guarded
-from .search import MAX_LIMIT, _did_you_mean, _label, _pick, _tie, without_empty_origin
 from .text import stem, terms, word_list
 from .vocabulary import F_OFFERING, F_PROVIDES, F_SEEKS, concept_terms, leaf_phrases
 
@@ -142,11 +149,10 @@ def partners(
     index: Index, business_id: str, limit: int = 5, language: str | None = None
 ) -> PartnersResult:
     """Businesses that complement ``business_id``; QuartierError for an unknown or closed id."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise QuartierError(f"limit must be between 1 and {MAX_LIMIT}, e.g. 5")
+    check_limit(limit)
     doc = index.doc_of.get(business_id)
     if doc is None:
-        guess = _did_you_mean(business_id, index.doc_of)
+        guess = did_you_mean(business_id, index.doc_of)
         raise QuartierError(
             f"unknown business id {business_id!r}" + (f"; {guess}" if guess else "")
         )
@@ -175,7 +181,7 @@ def partners(
         final = score / (1.0 + d / PROXIMITY_KM)
         bucket = round(math.log(final) * 12)
         salt = f"partners|{business_id}".encode()
-        scored.append((-bucket, _tie(salt, index.ids[other]), final, other, reasons))
+        scored.append((-bucket, fair_tie(salt, index.ids[other]), final, other, reasons))
     scored.sort()
     out = []
     for _b, _t, final, other, reasons in scored[:limit]:
@@ -215,7 +221,7 @@ def _need(
     'restaurant' names the seeker, not what it seeks.
     """
     texts = raw.get("text") or {}
-    shown, _ = _pick(texts, lang, index.default_language)
+    shown, _ = pick_language(texts, lang, index.default_language)
     found = _text_terms(list(texts.values()), phrase_cats)
     if own:
         found -= {"cat:" + c for c in own}
@@ -253,7 +259,7 @@ def _none_found(
     me = index.ids[doc]
     named = sorted({c for n in seeks for c in n.categories | _named(n)})
     if named:
-        what = ", ".join(_label(index, c, lang) for c in named)
+        what = ", ".join(category_label(index, c, lang) for c in named)
         return (
             f"no open business {where} offers what {me} seeks ({what}), seeks what it "
             "provides, or complements its category"
@@ -353,10 +359,10 @@ def _evaluate(
     their_provides = [_need(index, n, lang, phrase_cats) for n in collab.get("provides") or ()]
     offerings = []
     for o in e.get("offerings") or ():
-        name, _ = _pick(o.get("name") or {}, lang, index.default_language)
+        name, _ = pick_language(o.get("name") or {}, lang, index.default_language)
         texts = list((o.get("name") or {}).values()) + list((o.get("description") or {}).values())
         offerings.append((name, _text_terms(texts, phrase_cats)))
-    label = _label(index, their_cats[0], lang) if their_cats else ""
+    label = category_label(index, their_cats[0], lang) if their_cats else ""
     found: list[tuple[float, Reason]] = []
     score = 0.0
 
@@ -387,7 +393,7 @@ def _evaluate(
     best = 0.0
     for need in their_seeks:
         cat = _category_hit(need, my_cats)
-        top, yours = 0.0, f"is a {_label(index, my_cats[0], lang)}" if my_cats else ""
+        top, yours = 0.0, f"is a {category_label(index, my_cats[0], lang)}" if my_cats else ""
         for p in provides:
             sim, _ = _overlap(need.terms, p.terms, index)
             hit = TEXT_HIT * sim + (0.8 * CATEGORY_HIT if need.categories & p.categories else 0)
@@ -411,7 +417,7 @@ def _evaluate(
             if p.terms & mine:
                 reason = Reason(
                     "they offer to businesses like you",
-                    f"is a {_label(index, my_cats[0], lang)}",
+                    f"is a {category_label(index, my_cats[0], lang)}",
                     f"provides: {p.text}",
                 )
                 found.append((OFFERS_TO_YOU, reason))
@@ -428,8 +434,8 @@ def _evaluate(
             if theirs_c in comp or (mine_c in comp and theirs_c != mine_c):
                 reason = Reason(
                     "complementary categories",
-                    f"is a {_label(index, mine_c, lang)}",
-                    f"is a {_label(index, theirs_c, lang)}",
+                    f"is a {category_label(index, mine_c, lang)}",
+                    f"is a {category_label(index, theirs_c, lang)}",
                 )
                 found.append((COMPLEMENT, reason))
                 score += COMPLEMENT
@@ -444,7 +450,7 @@ def _partner(
     cats = index.categories_of(other)
     d = distance_km(index.lat[doc], index.lon[doc], index.lat[other], index.lon[other])
     status = index.status_of(other)
-    label = _label(index, cats[0], lang) if cats else ""
+    label = category_label(index, cats[0], lang) if cats else ""
     first = reasons[0] if reasons else Reason("", "", "")
     why = f"{index.names[other]} ({label}, {d:.1f} km): {first.yours} <-> {first.theirs}"
     if len(reasons) > 1:

@@ -43,6 +43,13 @@ from typing import Annotated, Any, Literal
 from ..problems import QuartierError
 from . import bitset
 from . import hours as hours_mod
+from .answers import (
+    category_label,
+    check_limit,
+    did_you_mean,
+    pick_language,
+    without_empty_origin,
+)
 from .described import Described, OwnerWritten
 from .layout import CELL_DEGREES
 from .origin import Origin, as_origins
@@ -52,7 +59,6 @@ from .text import STOPWORDS, edits1, stem, words
 from .vocabulary import FIELD_WEIGHT, FIELDS
 
 DEFAULT_LIMIT = 5
-MAX_LIMIT = 50
 PREFIX_MIN = 4
 PREFIX_MAX = 40
 PREFIX_FACTOR = 0.6
@@ -218,14 +224,6 @@ class SearchResult:
         return without_empty_origin(asdict(self), "results")
 
 
-def without_empty_origin(data: dict[str, Any], key: str) -> dict[str, Any]:
-    """``data`` with ``origin: None`` dropped from each item of ``data[key]``."""
-    for item in data[key]:
-        if item.get("origin", ...) is None:
-            del item["origin"]
-    return data
-
-
 @dataclass
 class _Concept:
     word: str
@@ -241,8 +239,7 @@ class _Concept:
 @guarded
 def search(index: Index, q: SearchQuery) -> SearchResult:
     """The short list for ``q`` (raises QuartierError with a fix for a bad argument)."""
-    if not 1 <= q.limit <= MAX_LIMIT:
-        raise QuartierError(f"limit must be between 1 and {MAX_LIMIT}, e.g. 5")
+    check_limit(q.limit)
     if q.radius_km is not None and not 0 < q.radius_km <= 20000:
         raise QuartierError("radius must be a positive number of kilometres, e.g. 2")
     if q.open_now and q.open_at:
@@ -316,7 +313,7 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
     salted, blake2b = tie_salt + b"\0", hashlib.blake2b
 
     def tie(eid: str) -> bytes:
-        # _tie's hash; its big-endian bytes sort as its number does, without making one.
+        # fair_tie's hash; its big-endian bytes sort as its number does, without making one.
         return blake2b(salted + eid.encode(), digest_size=8).digest()
 
     asked_per_doc = place is not None or when is not None
@@ -471,7 +468,9 @@ def _concepts(index: Index, text: str) -> tuple[list[_Concept], list[str], Count
                     if info.get("parent") is None:
                         for child in index.children.get(info["id"], ()):
                             k = index.cat_ids.index(child)
-                            c.cats.setdefault(k, (-1.0, f"{how}, in {_label(index, info['id'])}"))
+                            c.cats.setdefault(
+                                k, (-1.0, f"{how}, in {category_label(index, info['id'])}")
+                            )
                     else:
                         c.cats[cat] = (1.0, how)
     for c in concepts:
@@ -693,7 +692,7 @@ def _explain(index: Index, c: _Concept, doc: int) -> Match | None:
                 if best is None or value > best[0]:
                     cid = index.cat_ids[cat]
                     what = "category" if weight == 0 else "secondary category"
-                    best = (value, Match(c.word, _label(index, cid), what, how))
+                    best = (value, Match(c.word, category_label(index, cid), what, how))
     return None if best is None else best[1]
 
 
@@ -723,7 +722,7 @@ def resolve_place(index: Index, q: SearchQuery) -> Place | None:
             doc = index.name_of.get(place_key(q.near))
         if doc is not None and not index.is_closed(doc):
             return Place(index.names[doc], "business", index.lat[doc], index.lon[doc])
-        guess = _did_you_mean(q.near.strip().lower(), index.places.places)
+        guess = did_you_mean(q.near.strip().lower(), index.places.places)
         raise QuartierError(
             f"unknown place {q.near!r}"
             + (f"; {guess}" if guess else "")
@@ -756,7 +755,7 @@ def resolve_category(index: Index, category: str) -> str:
     hits = {index.cat_ids[cat] for cat, *_ in index.phrase_map.get(key, ())}
     if len(hits) == 1:
         return hits.pop()
-    guess = _did_you_mean(wanted.lower().replace(" ", "_"), index.category_info)
+    guess = did_you_mean(wanted.lower().replace(" ", "_"), index.category_info)
     raise QuartierError(
         f"unknown category {category!r}"
         + (f"; {guess}" if guess else "")
@@ -804,22 +803,7 @@ def _hours_state(index: Index, doc: int, when: hours_mod.When) -> hours_mod.Hour
     return hours_mod.state(text, index.country_of(doc), _moment(index, doc, when))
 
 
-def _did_you_mean(word: str, choices: Any) -> str:
-    from ..explain import did_you_mean  # pydantic comes with it: only on this error path
-
-    return did_you_mean(word, choices)
-
-
-def _tie(salt: bytes, eid: str) -> int:
-    return int.from_bytes(hashlib.blake2b(salt + b"\0" + eid.encode(), digest_size=8).digest())
-
-
 # -- results
-
-
-def _label(index: Index, cid: str, lang: str = "en") -> str:
-    labels = index.category_info.get(cid, {}).get("labels") or {}
-    return str(labels.get(lang) or labels.get("en") or cid)
 
 
 def _display_language(index: Index, langs: Counter[str]) -> str:
@@ -829,16 +813,6 @@ def _display_language(index: Index, langs: Counter[str]) -> str:
         tops = [lg for lg, k in langs.items() if k == best]
         return next((lg for lg in expected if lg in tops), tops[0])
     return index.default_language
-
-
-def _pick(texts: dict[str, str], lang: str, fallback: str) -> tuple[str, str]:
-    if lang in texts:
-        return texts[lang], lang
-    if fallback in texts:
-        return texts[fallback], fallback
-    for k, v in texts.items():
-        return v, k
-    return "", ""
 
 
 def _result(
@@ -853,7 +827,7 @@ def _result(
 ) -> Result:
     rec = index.record(doc)
     e = rec["entry"]
-    summary, summary_lang = _pick(e.get("summary") or {}, lang, index.default_language)
+    summary, summary_lang = pick_language(e.get("summary") or {}, lang, index.default_language)
     cats = index.categories_of(doc)
     address = (e.get("location") or {}).get("address") or {}
     moment_when = when or now
@@ -883,7 +857,7 @@ def _result(
         summary=summary,
         summary_language=summary_lang,
         category=cats[0] if cats else "",
-        category_label=_label(index, cats[0], lang) if cats else "",
+        category_label=category_label(index, cats[0], lang) if cats else "",
         categories=cats,
         locality=str(address.get("locality", "")),
         address=where,
