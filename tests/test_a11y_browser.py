@@ -53,7 +53,9 @@ PAGES = {
     "business-open": f"/businesses/{OPEN}/",
     "business-temporarily-closed": f"/businesses/{TEMPORARILY_CLOSED}/",
     "business-permanently-closed": f"/businesses/{PERMANENTLY_CLOSED}/",
+    "categories": "/categories/",
     "category": "/categories/bicycle-repair/",
+    "places": "/places/",
     "place": "/places/bern/",
     "map": "/map/",
     "search": "/",
@@ -185,6 +187,22 @@ def open_page(browser: Any, url: str, kind: str, viewport: dict[str, int]) -> An
     return page
 
 
+# The content's headings, in order: (level, text), the page's own h1 included.
+_HEADINGS = """() => [...document.querySelectorAll(
+  ".md-content h1, .md-content h2, .md-content h3, .md-content h4, .md-content h5, .md-content h6"
+)].filter(h => h.getClientRects().length > 0).map(h => [Number(h.tagName[1]), h.textContent])"""
+
+
+def skipped_levels(page: Any) -> list[str]:
+    """Headings that go down more than one level (h1 then h3): axe sees it in some states only."""
+    found, last = [], 0
+    for level, text in page.evaluate(_HEADINGS):
+        if level > last + 1:
+            found.append(f"h{level} {text.strip()!r} after h{last}")
+        last = level
+    return found
+
+
 def run_axe(page: Any, source: str) -> dict[str, Any]:
     """axe-core's findings on the page as it is now (injected without a script tag)."""
     page.evaluate(source)
@@ -211,11 +229,13 @@ def test_axe_finds_no_violation(
     try:
         assert page.evaluate("document.documentElement.lang") == lang
         found = run_axe(page, axe)
+        skipped = skipped_levels(page)
     finally:
         page.context.close()
     assert set(found["tags"]) >= EXPECTED_TAGS, found["tags"]
     assert {"color-contrast", "target-size", "label", "region"} <= set(found["ran"])
     assert found["violations"] == [], f"{kind} ({lang}):\n" + describe(found["violations"])
+    assert skipped == [], f"{kind} ({lang})"
 
 
 @pytest.mark.parametrize("kind", ["home", "business-open", "map", "search", "add"])
@@ -233,7 +253,8 @@ def test_axe_finds_no_violation_on_a_phone(
 
 def test_axe_catches_what_it_must(browser: Any, bases: dict[str, str], axe: str) -> None:
     """The check can fail: Material's own teal (3.76:1 on white), a field without a label,
-    and two 8 px buttons side by side (target-size, which axe leaves off by default)."""
+    two 8 px buttons side by side (target-size, which axe leaves off by default), an h5
+    after an h2."""
     page = open_page(browser, bases["en"] + "/", "home", {"width": 1280, "height": 900})
     try:
         page.evaluate(
@@ -252,9 +273,13 @@ def test_axe_catches_what_it_must(browser: Any, bases: dict[str, str], axe: str)
                 b.style.cssText = "width:8px;height:8px;padding:0;margin:0;font-size:4px";
                 content.append(b);
               }
+              const h5 = document.createElement("h5");
+              h5.textContent = "Probe";
+              content.append(h5);
             }"""
         )
         found = run_axe(page, axe)
+        skipped = skipped_levels(page)
     finally:
         page.context.close()
     by_rule = {v["id"]: v for v in found["violations"]}
@@ -263,6 +288,7 @@ def test_axe_catches_what_it_must(browser: Any, bases: dict[str, str], axe: str)
     assert teal and re.search(r"contrast of 3\.7\d", teal[0]["summary"]), by_rule
     small = {n["target"] for n in by_rule["target-size"]["nodes"]}
     assert {"#q-probe-a", "#q-probe-b"} <= small, small
+    assert skipped == ["h5 'Probe' after h2"], skipped
 
 
 SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"

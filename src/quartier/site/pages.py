@@ -184,7 +184,12 @@ def generated_pages(ctx: BuildContext) -> tuple[dict[str, str], dict[str, str]]:
     return pages, lists
 
 
-def _category_links(ctx: BuildContext, prefix: str) -> str:
+def _category_links(ctx: BuildContext, prefix: str, level: int = 3) -> str:
+    """The categories that have businesses, by group; ``level`` is the groups' heading level.
+
+    Headings go down one level at a time (WCAG 1.3.1, axe's heading-order):
+    h2 under the categories page's h1, h3 under the home page's h2.
+    """
     ui = ctx.config.site.language
     blocks = []
     for group in ctx.taxonomy.groups():
@@ -196,7 +201,7 @@ def _category_links(ctx: BuildContext, prefix: str) -> str:
         ]
         if items:
             blocks.append(
-                f'<div class="q-group"><h3>{escape(group.label(ui))}</h3>'
+                f'<div class="q-group"><h{level}>{escape(group.label(ui))}</h{level}>'
                 f"<ul>{''.join(items)}</ul></div>"
             )
     return f'<div class="q-groups">{"".join(blocks)}</div>'
@@ -215,7 +220,7 @@ def _categories_index(ctx: BuildContext) -> str:
     t = strings(ctx.config.site.language)
     return (
         _front(t["categories"], f"{t['categories']} · {ctx.config.name}")
-        + f"# {t['categories']}\n\n{_category_links(ctx, '../')}\n"
+        + f"# {t['categories']}\n\n{_category_links(ctx, '../', level=2)}\n"
     )
 
 
