@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from quartier.discover import open_index, partners
+from quartier.discover import SearchQuery, open_index, partners, search
 from quartier.discover.text import content_words, is_stopword, phrase_key, terms
 
 from .conftest import TODAY
@@ -210,3 +210,21 @@ def test_an_empty_partner_list_says_why(make_root: Make) -> None:
     assert found.partners == []
     assert found.notes and "no open business in Bern" in found.notes[0]
     assert "Leatherworker" in found.notes[0]  # what its words were read as
+
+
+def test_search_reads_the_query_as_written(make_root: Make) -> None:
+    """'thé' finds the tea room; 'the' alone is no search word at all."""
+    root = make_root(
+        {
+            "entries/ch/bern/salon-test.yaml": entry(
+                "salon-test", "tea_shop", "Salon de thé et tisanes.", lang="fr"
+            ),
+            "entries/ch/bern/other-test.yaml": entry(
+                "other-test", "optician", "The best glasses.", lang="en"
+            ),
+        }
+    )
+    index = open_index(root)
+    assert [r.id for r in search(index, SearchQuery("thé")).results] == ["salon-test"]
+    assert "salon-test" in [r.id for r in search(index, SearchQuery("the tea")).results]
+    assert "other-test" not in [r.id for r in search(index, SearchQuery("the tea")).results]

@@ -55,7 +55,7 @@ from .layout import CELL_DEGREES
 from .origin import Origin, as_origins
 from .places import distance_km
 from .reader import Index, guarded
-from .text import STOPWORDS, edits1, stem, words
+from .text import content_words, edits1, phrase_key, stem
 from .vocabulary import FIELD_WEIGHT, FIELDS
 
 DEFAULT_LIMIT = 5
@@ -250,7 +250,7 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
     allowed = _category_filter(index, q.category)
     language = _language(index, q.language)
     concepts, notes, langs, understood = _concepts(index, q.text)
-    asked = [w for w in words(q.text) if len(w) > 1 and w not in STOPWORDS | TIME_WORDS]
+    asked = [w for w in content_words(q.text) if w not in TIME_WORDS]
     if not concepts and place is None and allowed is None and not asked:
         raise QuartierError(
             "say what to look for (e.g. 'bike repair') or narrow by --near, --category"
@@ -425,7 +425,8 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
 def _concepts(index: Index, text: str) -> tuple[list[_Concept], list[str], Counter[str], list[str]]:
     notes: list[str] = []
     langs: Counter[str] = Counter()
-    seq = [w for w in words(text) if len(w) > 1 and w not in STOPWORDS and w not in TIME_WORDS]
+    # Function words are checked as typed: 'thé' is tea, 'the' nothing (see text.py).
+    seq = [w for w in content_words(text) if w not in TIME_WORDS]
     stems = [stem(w) for w in seq]
     vocab = index.vocab_set
     phrase_terms = index.phrase_terms
@@ -751,7 +752,7 @@ def resolve_category(index: Index, category: str) -> str:
     wanted = category.strip()
     if wanted in index.category_info:
         return wanted
-    key = tuple(stem(w) for w in words(wanted))
+    key = phrase_key(wanted)
     hits = {index.cat_ids[cat] for cat, *_ in index.phrase_map.get(key, ())}
     if len(hits) == 1:
         return hits.pop()

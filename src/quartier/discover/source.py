@@ -55,6 +55,7 @@ from .build import build_index
 from .layout import INDEX_VERSION
 from .reader import Index, IndexUnusable
 from .records import NdjsonRows, Row, describe, printable
+from .text import STOPWORDS_VERSION
 
 API = "api/v1"
 PUBLISHED_FILES = (f"{API}/directory.json", f"{API}/taxonomy.json", "data/entries.ndjson")
@@ -194,13 +195,14 @@ def _code_stamp() -> str:
         "origin.py",
         "places.py",
         "text.py",
+        "../data/stopwords.yaml",  # what text.py drops, with the stop-words package's lists
     ):
         try:
             st = (here / name).stat()
             parts.append(f"{st.st_mtime_ns}:{st.st_size}")
         except OSError:
             parts.append("?")
-    return f"{__version__}:{INDEX_VERSION}:{','.join(parts)}"
+    return f"{__version__}:{INDEX_VERSION}:{','.join(parts)}:{STOPWORDS_VERSION}"
 
 
 def _repository(root: Path, rebuild: bool) -> Index:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 import yaml
@@ -80,6 +81,8 @@ def words(text: str) -> list[str]:
 
 
 _STOP_WRITTEN, _STOP_FOLDED = _load_stopwords()
+# The lists' version, for the index's stamp: another version may drop other words.
+STOPWORDS_VERSION = metadata.version("stop-words")
 # Function words of every language above, folded (as :func:`words` gives them). A typed word is
 # compared as typed: see :func:`is_stopword`.
 STOPWORDS = _STOP_FOLDED
