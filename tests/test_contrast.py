@@ -161,6 +161,9 @@ def test_a_citys_own_stylesheet_is_what_is_measured(tmp_path: Path) -> None:
         "[data-md-color-primary=cyan] { --md-primary-fg-color: var(--nowhere); }",
         "}}}{{{ [data-md-color-primary=cyan] { --md-primary-fg-color: #",
         "@media screen { @media screen { " * 200,
+        "@media screen {" * 5000
+        + "[data-md-color-primary=cyan] { --md-primary-fg-color: #000; }"
+        + "}" * 5000,
     ],
 )
 def test_a_stylesheet_it_cannot_read_is_no_crash(hostile: str) -> None:

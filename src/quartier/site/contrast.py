@@ -178,11 +178,12 @@ class _Rule:
     declarations: tuple[tuple[str, str], ...]
 
 
-def _blocks(css: str) -> Iterable[tuple[str, str]]:
+def _blocks(css: str, depth_left: int = 4) -> Iterable[tuple[str, str]]:
     """``selector { declarations }`` of a stylesheet, in order.
 
     Rules inside ``@media screen`` (how Material wraps its palette) count:
-    they apply on every screen; other at-rules (print, a width) are left out.
+    they apply on every screen; other at-rules (print, a width) are left out,
+    and so are blocks nested deeper than ``depth_left``.
     """
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
     css = re.sub(r"@(?:charset|import|namespace)[^;{]*;", "", css)
@@ -197,8 +198,8 @@ def _blocks(css: str) -> Iterable[tuple[str, str]]:
             if depth == 0:
                 if not selector.startswith("@"):
                     yield selector, css[start:i]
-                elif re.fullmatch(r"@media\s+(?:only\s+)?(?:screen|all)", selector):
-                    yield from _blocks(css[start:i])
+                elif depth_left and re.fullmatch(r"@media\s+(?:only\s+)?(?:screen|all)", selector):
+                    yield from _blocks(css[start:i], depth_left - 1)
                 start = i + 1
 
 
