@@ -228,20 +228,84 @@ ROW_GROUP = 20_000
 
 
 def write_package(ctx: BuildContext, out: Output) -> None:
-    """``data/datapackage.json``, after the data files (it holds their hashes)."""
+    """``data/datapackage.json``, after the data files (it holds their hashes).
+
+    ``frictionless validate data/datapackage.json`` accepts it (tests/test_datapackage.py):
+
+    - the NDJSON is a tabular resource whose Table Schema has the line's keys
+      (``entry``, ``url``, ``origin``); the entry's JSON Schema is named in
+      the custom field property ``x-json-schema``, not in ``schema``, which
+      the spec reserves for a Table Schema;
+    - the Parquet files share one Table Schema, ``entries.schema.json``.
+      Table Schema has no binary type, so ``geometry`` is ``any`` with
+      ``x-encoding: WKB`` (the GeoParquet column, as the file's ``geo``
+      metadata says); ``categories`` is ``any`` too, because frictionless-py
+      reads a Parquet list as a numpy array, which its ``array`` type refuses.
+      They carry their sha256 but no ``bytes``: frictionless reads Parquet
+      with pyarrow, not through its byte counter, so it reports every size as
+      wrong (and checks no Parquet hash); ``api/v1/index.json`` has the sizes.
+    """
+    out.write_json(SCHEMA_PATH, _table_schema())
     out.write_json(PACKAGE_PATH, _datapackage(ctx, out))
+
+
+# The Table Schema every Parquet resource refers to, written beside the package.
+SCHEMA_PATH = "data/entries.schema.json"
+# Table Schema types of the Parquet columns (see write_package for the two ``any``).
+_TABLE_TYPES = {
+    "string": "string",
+    "double": "number",
+    "date": "date",
+    "binary": "any",
+    "list<string>": "any",
+}
+_FIELD_EXTRAS: dict[str, dict[str, Any]] = {
+    "categories": {"x-arrow-type": "list<string>"},
+    "geometry": {"x-encoding": "WKB", "x-geometry-types": ["Point"], "x-crs": "OGC:CRS84"},
+}
+# The keys of an NDJSON line, in order (frictionless reads lines as rows with these columns).
+NDJSON_KEYS = ("entry", "url", "origin")
+
+
+def _table_schema() -> dict[str, Any]:
+    return {
+        "fields": [
+            {"name": n, "type": _TABLE_TYPES[k], "description": d, **_FIELD_EXTRAS.get(n, {})}
+            for n, k, d in PARQUET_COLUMNS
+        ],
+        "primaryKey": ["id"],
+    }
+
+
+def _ndjson_schema(ctx: BuildContext) -> dict[str, Any]:
+    return {
+        "fields": [
+            {
+                "name": "entry",
+                "type": "object",
+                "description": "The public entry; it follows the JSON Schema in x-json-schema.",
+                "x-json-schema": ctx.url(f"{urls.API}/schema/entry.schema.json"),
+            },
+            {"name": "url", "type": "string", "format": "uri", "description": "Its page."},
+            {
+                "name": "origin",
+                "type": "object",
+                "description": "In an aggregate, the member a business comes from; else empty.",
+            },
+        ]
+    }
 
 
 def _datapackage(ctx: BuildContext, out: Output) -> dict[str, Any]:
     def resource(rel: str, name: str, fmt: str, media: str, **extra: Any) -> dict[str, Any]:
         digest, size = out.files[rel]
+        text = fmt != "parquet"  # see write_package: no size for Parquet
         return {
             "name": name,
             "path": rel.removeprefix("data/"),
             "format": fmt,
             "mediatype": media,
-            "encoding": "utf-8",
-            "bytes": size,
+            **({"encoding": "utf-8", "bytes": size} if text else {}),
             "hash": f"sha256:{digest}",
             **extra,
         }
@@ -252,8 +316,10 @@ def _datapackage(ctx: BuildContext, out: Output) -> dict[str, Any]:
             "entries-ndjson",
             "ndjson",
             "application/x-ndjson",
+            profile="tabular-data-resource",
             description="One business per line: the public entry and its page URL.",
-            schema={"$ref": ctx.url(f"{urls.API}/schema/entry.schema.json")},
+            dialect={"json": {"keys": list(NDJSON_KEYS)}},
+            schema=_ndjson_schema(ctx),
         ),
         resource(
             GEOJSON_PATH,
@@ -264,13 +330,7 @@ def _datapackage(ctx: BuildContext, out: Output) -> dict[str, Any]:
         ),
     ]
     if PARQUET_PATH in out.files:
-        kinds = {
-            "string": "string",
-            "double": "number",
-            "date": "date",
-            "binary": "string",
-            "list<string>": "array",
-        }
+        table_schema = SCHEMA_PATH.removeprefix("data/")
         resources.append(
             resource(
                 PARQUET_PATH,
@@ -279,13 +339,7 @@ def _datapackage(ctx: BuildContext, out: Output) -> dict[str, Any]:
                 "application/vnd.apache.parquet",
                 profile="tabular-data-resource",
                 description="One row per business, GeoParquet 1.1 point geometry.",
-                schema={
-                    "fields": [
-                        {"name": n, "type": kinds[k], "description": d}
-                        for n, k, d in PARQUET_COLUMNS
-                    ],
-                    "primaryKey": ["id"],
-                },
+                schema=table_schema,
             )
         )
         for rel in sorted(filter(_is_part, out.files)):
@@ -296,7 +350,9 @@ def _datapackage(ctx: BuildContext, out: Output) -> dict[str, Any]:
                     name,
                     "parquet",
                     "application/vnd.apache.parquet",
+                    profile="tabular-data-resource",
                     description=description,
+                    schema=table_schema,
                     partition=keys,
                 )
             )
