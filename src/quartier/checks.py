@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from .config import DirectoryConfig
 from .confusables import skeleton
 from .explain import field_path
-from .fields import SLUG_RE, normalize_phone, windows_reserved
+from .fields import SLUG_MAX, SLUG_RE, normalize_phone, windows_reserved
 from .load import Document
 from .messages import message
 from .model import Entry
@@ -246,6 +246,13 @@ def check_entry(
             "id",
             message("checks.id_federated", id=entry.id),
             message("checks.id_federated.fix", id=entry.id.replace("--", "-")),
+        )
+    elif len(entry.id) > SLUG_MAX:
+        add(
+            ("id",),
+            "id",
+            message("checks.id_too_long", id=entry.id, length=len(entry.id), most=SLUG_MAX),
+            message("checks.id_too_long.fix", most=SLUG_MAX),
         )
     elif entry.id != stem:
         valid_stem = re.fullmatch(SLUG_RE, stem) is not None and not windows_reserved(stem)

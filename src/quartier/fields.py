@@ -23,6 +23,9 @@ SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # aggregate took from a member ('thun--baeckerei-mueller', and from an
 # aggregate of aggregates 'canton--thun--baeckerei-mueller'). A slug never
 # holds '--', so the member's id is what stands before the first '--'.
+# A local entry's id (its file name) is at most this long; a record id is longer
+# because an aggregate prefixes its member's id ("thun--" + id, "canton--thun--" + id).
+SLUG_MAX = 80
 RECORD_ID_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:--[a-z0-9]+(?:-[a-z0-9]+)*)*$"
 CATEGORY_RE = r"^[a-z][a-z0-9_]*$"
 GITHUB_RE = r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$"
@@ -448,7 +451,7 @@ def check_slug(text: str) -> str:
 
 Slug = Annotated[
     str,
-    StringConstraints(pattern=SLUG_RE, min_length=2, max_length=80),
+    StringConstraints(pattern=SLUG_RE, min_length=2, max_length=SLUG_MAX),
     AfterValidator(check_slug),
     Field(examples=["velowerk-lorraine"]),
 ]

@@ -22,6 +22,7 @@ import json
 import unicodedata
 from typing import Any
 
+from ..fields import SLUG_MAX
 from ..init.render import SUMMARIES
 from ..model import Entry
 from ..publish.context import BuildContext
@@ -41,7 +42,7 @@ MAX_LENGTHS = {
     "opening_hours": 1000,
     "phone": 40,
     "line": 200,
-    "id": 80,
+    "id": SLUG_MAX,  # a local file's id; record ids of an aggregate are longer
 }
 # The longest addresses the form hands over. GitHub answers 414 above about 8 KB of
 # address; 2,000 characters is what every mail program takes from a mailto: link.
