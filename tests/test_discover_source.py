@@ -139,10 +139,10 @@ def test_broken_settings_are_a_clear_error(make_root) -> None:
     [
         (
             "2.0",
-            "publishes entry contract 2.0; this quartier .* reads 1.x up to 1.2 .*pip install -U",
+            "publishes entry contract 2.0; this quartier .* reads 1.x up to 1.3 .*pip install -U",
         ),
         ("1.99", "publishes entry contract 1.99; .*pip install -U quartier"),
-        ("0.9", "publishes entry contract 0.9; this quartier .* reads 1.x up to 1.2$"),
+        ("0.9", "publishes entry contract 0.9; this quartier .* reads 1.x up to 1.3$"),
         ("1.0; rm -rf /", "contract_version: .* is not MAJOR.MINOR"),
         (["1", "0"], "contract_version: .* is not MAJOR.MINOR"),
     ],

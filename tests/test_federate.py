@@ -277,7 +277,7 @@ FAULTS = {
     "oversized": ("oversized", "more than 1 MiB, the limit for this file"),
     "redirect-loop": ("redirect", "redirected more than 5 times"),
     "redirect-away": ("redirect", "another site"),
-    "contract": ("contract", "publishes entry contract 2.0; this quartier reads up to 1.2"),
+    "contract": ("contract", "publishes entry contract 2.0; this quartier reads up to 1.3"),
     "license": ("license", "the license changed from CC0-1.0 to CC-BY-4.0"),
 }
 

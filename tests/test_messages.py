@@ -49,6 +49,7 @@ VALIDATING = {
     "directory.py",
     "publish/members.py",
     "site/contrast.py",
+    "photos.py",
 }
 # Callables that receive message texts: name -> positions and keywords of the texts
 # (None: every argument). ``add`` and ``report`` are quartier.checks' helpers.

@@ -289,6 +289,10 @@ def read_entry(
     if entry is None:
         return None, doc.problems, None
     problems = doc.problems + check_entry(entry, doc, stem_of(path), ctx)
+    if any(image.file for image in entry.images):
+        from .photos import check_photos  # Pillow only for entries with photo files
+
+        problems += check_photos(entry, doc, path)
     return entry, problems, keys_of(entry, doc)
 
 

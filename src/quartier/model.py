@@ -16,12 +16,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 
 from .fields import (
@@ -45,7 +47,7 @@ from .fields import (
 )
 from .messages import message
 
-CONTRACT_VERSION = "1.2"
+CONTRACT_VERSION = "1.3"
 """Version of the entry contract: what an entry YAML file may contain.
 
 It is published in the JSON Schema (``x-quartier-contract-version``, and in
@@ -293,13 +295,57 @@ class Certification(_Model):
     valid_until: IsoDate | None = Field(None, description="Expiry date, if any, as YYYY-MM-DD.")
 
 
-class Image(_Model):
-    """A photo, with alternative text for people who cannot see it."""
+# A photo file's name, beside the entry: lowercase, no folder, a format the site can show.
+PHOTO_NAME_RE = r"^[a-z0-9][a-z0-9_-]{0,99}\.(jpg|jpeg|png|webp)$"
+MAX_PHOTOS = 8
 
-    url: Url = Field(description="Full https address of the image.")
+
+def check_photo_name(name: str) -> str:
+    """A plain file name in the entry's own folder: no ``../``, no folder, no odd characters."""
+    import re
+
+    if not re.fullmatch(PHOTO_NAME_RE, name):
+        raise ValueError(message("model.photo_name", name=name), message("model.photo_name.fix"))
+    return name
+
+
+PhotoName = Annotated[
+    str,
+    AfterValidator(check_photo_name),
+    WithJsonSchema({"type": "string", "pattern": PHOTO_NAME_RE}),
+]
+
+
+class Image(_Model):
+    """A photo, with alternative text for people who cannot see it.
+
+    ``file`` names a photo beside the entry (``erdwerk-keramik-cups.jpg`` next
+    to ``erdwerk-keramik.yaml``): the site shows it, resized and without its
+    metadata. A ``url`` alone is published in the data but never shown on the
+    site, so visitors' browsers load nothing from other hosts. The build fills
+    ``url`` of a ``file`` with the address of its published copy.
+    """
+
+    file: PhotoName | None = Field(
+        None,
+        description="A photo file in the entry's own folder, its name starting with the entry's "
+        "id, e.g. erdwerk-keramik-cups.jpg beside erdwerk-keramik.yaml. JPEG, PNG or WebP, at "
+        "most 8 MB and 40 megapixels; shown on the site, resized and stripped of metadata.",
+    )
+    url: Url | None = Field(
+        None,
+        description="Full https address of the image. Without 'file' it is published in the data "
+        "only: the site never makes visitors' browsers load images from other hosts.",
+    )
     alt: LangLine = Field(description="What the image shows, per language.")
     credit: ShortText | None = Field(None, description="Photographer or owner.")
     license: ShortText | None = Field(None, description="License of the image, e.g. CC-BY-4.0.")
+
+    @model_validator(mode="after")
+    def _file_or_url(self) -> Image:
+        if self.file is None and self.url is None:
+            raise ValueError(message("model.image_source"), message("model.image_source.fix"))
+        return self
 
 
 Payment = Literal[
@@ -386,7 +432,11 @@ class Entry(_Model):
     certifications: list[Certification] = Field(
         default_factory=list, description="Certificates and labels, each with evidence."
     )
-    images: list[Image] = Field(default_factory=list, description="Photos with alternative text.")
+    images: list[Image] = Field(
+        default_factory=list,
+        max_length=MAX_PHOTOS,
+        description="Photos with alternative text, at most 8; the first is the lead photo.",
+    )
     maintainers: list[GitHubHandle] = Field(
         description="GitHub logins of the people who may change this entry or approve changes "
         "to it. Write [] for an owner without a GitHub account: then only the directory's "
