@@ -82,7 +82,8 @@ def test_index_manifest_hashes_every_file(site: Path) -> None:
 
 def test_round_trip_feed_ndjson_api(sample_root: Path, site: Path) -> None:
     directory = read_directory(sample_root, today=TODAY)
-    expected = {i: public_entry(e) for i, e in directory.entries.items()}
+    base = directory.config.base_url  # photo files are published with their site address
+    expected = {i: public_entry(e, base) for i, e in directory.entries.items()}
 
     def back(data: dict) -> Entry:
         return Entry.model_validate(

@@ -32,7 +32,7 @@ from typing import Any
 
 from .load import Document
 from .messages import message
-from .model import Entry
+from .model import Entry, Image
 from .problems import Problem
 
 MAX_BYTES = 8 * 1024 * 1024
@@ -47,6 +47,22 @@ def variant(entry_id: str, name: str, width: int, fmt: str) -> str:
     """Site path of one published copy of a photo (see the module docstring)."""
     stem = name.rsplit(".", 1)[0]
     return f"photos/{entry_id}/{stem}-{width}.{fmt}"
+
+
+def published_url(base_url: str, entry_id: str, image: Image) -> str | None:
+    """Where readers of the data find an image: its ``url``, or its largest copy on the site."""
+    if image.url:
+        return image.url
+    return base_url + variant(entry_id, image.file, LARGE, "jpg") if image.file else None
+
+
+def thumbnail(entry: Entry) -> str | None:
+    """Site path of the entry's first photo file's smallest JPEG (lists and map popups), or None.
+
+    Only photo files have one: an outside ``url`` is never loaded by visitors' browsers.
+    """
+    first = next((i.file for i in entry.images if i.file), None)
+    return variant(entry.id, first, THUMB, "jpg") if first else None
 
 
 def sniff(head: bytes) -> str | None:

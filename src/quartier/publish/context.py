@@ -62,7 +62,7 @@ class BuildContext:
         Not kept: at 100,000 entries a second copy of every model would double
         a build's memory, and the outputs that need it compute it once each.
         """
-        return public_entry(entry)
+        return public_entry(entry, self.config.base_url)
 
     @cached_property
     def site(self) -> Site:

@@ -37,6 +37,7 @@ from typing import Any
 import orjson
 
 from ..model import Entry
+from ..photos import thumbnail
 from . import urls
 from .context import BuildContext
 from .parquet import GeoParquetFile, PartitionedGeoParquet, schema
@@ -163,6 +164,8 @@ def feature(ctx: BuildContext, e: Entry) -> bytes:
                 "locality": e.location.address.locality,
                 "summary": ctx.text(e.summary),
                 "url": ctx.url(urls.business_page(e.id)),
+                # The first photo's small copy, as a path from the site's root (the map's popups).
+                **({"thumbnail": thumb} if (thumb := thumbnail(e)) else {}),
             },
         },
         pretty=False,

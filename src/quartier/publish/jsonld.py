@@ -12,7 +12,7 @@ so an assistant can tell "closed" from "unknown".
 
 Example::
 
-    doc = business_jsonld(public_entry(entry), site)
+    doc = business_jsonld(public_entry(entry, site.config.base_url), site)
     html = f'<script type="application/ld+json">{embed(doc)}</script>'
 """
 
@@ -160,10 +160,17 @@ def business_jsonld(e: Entry, site: Site) -> dict[str, Any]:
             }
             for c in e.certifications
         ]
-    if e.images:
+    # Photo files have their site copy's address here (public_entry); outside
+    # addresses are listed as data too (crawlers fetch them, visitors never do).
+    if images := [i for i in e.images if i.url]:
         doc["image"] = [
-            {"@type": "ImageObject", "contentUrl": i.url, "description": pick(i.alt, langs)}
-            for i in e.images
+            {
+                "@type": "ImageObject",
+                "contentUrl": i.url,
+                "description": pick(i.alt, langs),
+                **({"creditText": i.credit} if i.credit else {}),
+            }
+            for i in images
         ]
     doc["additionalProperty"] = [
         {"@type": "PropertyValue", "name": "status", "value": e.status},

@@ -20,8 +20,13 @@ from ..model import Entry
 HIDDEN_PRECISION = 2
 
 
-def public_entry(entry: Entry) -> Entry:
-    """A copy of ``entry`` that is safe and normalized for publishing."""
+def public_entry(entry: Entry, base_url: str | None = None) -> Entry:
+    """A copy of ``entry`` that is safe and normalized for publishing.
+
+    With the site's ``base_url``, a photo file without ``url`` gets the
+    address of its largest copy on the site, so readers of the data (JSON-LD,
+    the API, a federating directory) find it: ``https://.../photos/<id>/<stem>-1600.jpg``.
+    """
     location = entry.location
     if location.hide_address:
         address = location.address.model_copy(update={"street": None, "postal_code": None})
@@ -36,7 +41,17 @@ def public_entry(entry: Entry) -> Entry:
     if contact and contact.phone:
         e164 = normalize_phone(contact.phone, entry.location.address.country)
         contact = contact.model_copy(update={"phone": e164 or contact.phone})
-    return entry.model_copy(update={"location": location, "contact": contact})
+    images = entry.images
+    if base_url is not None and any(i.file and not i.url for i in images):
+        from ..photos import LARGE, variant
+
+        images = [
+            i.model_copy(update={"url": base_url + variant(entry.id, i.file, LARGE, "jpg")})
+            if i.file and not i.url
+            else i
+            for i in images
+        ]
+    return entry.model_copy(update={"location": location, "contact": contact, "images": images})
 
 
 def entry_dump(public: Entry) -> dict[str, Any]:
