@@ -1,6 +1,10 @@
-"""``feed.json``: the directory as a JSON Feed 1.1, newest change first.
+"""``feed.json``: the directory as a JSON Feed 1.1, newest change first; ``feed.atom`` beside it.
 
-Each item is one business; its ``id`` is the business's permanent page URL.
+Each item is one business; its ``id`` is the business's permanent page URL,
+its ``date_published`` and ``date_modified`` its ``last_verified``, its
+``content_html`` the owner's summary and description as safe HTML (the
+Markdown rendered and sanitized by :func:`quartier.markup.render`: no
+script, no ``javascript:`` link survives).
 The structured data rides in the ``_quartier`` extension object (JSON Feed's
 rule: custom keys start with ``_`` and say what they are in ``about``)::
 
@@ -15,20 +19,28 @@ rule: custom keys start with ``_`` and say what they are in ``about``)::
 
 "Newest change" is ``last_verified``: the day a person last confirmed the
 entry (ties by id). Past ``page_size`` items the feed continues in
-``feed-2.json``, ``feed-3.json`` ... linked by ``next_url``.
+``feed-2.json``, ``feed-3.json`` ... linked by ``next_url``. The Atom feed
+(:mod:`.atom`) has the same businesses in the same order and pages: each
+worker makes a business's JSON item and Atom entry at once (:func:`item`
+packs them into one record) and :func:`write` writes both feeds.
 """
 
 from __future__ import annotations
 
+import struct
 import tempfile
 from collections.abc import Iterator
+from datetime import date
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from ..markup import render
 from ..model import Entry
-from . import urls
+from ..photos import published_url
+from . import atom, urls
 from .context import RECORD_VERSION, SPEC_VERSION, BuildContext
 from .writer import Output, dumps
 
@@ -67,8 +79,14 @@ class Items:
         self._file.write(item)
         self._size += len(item)
 
-    def pages(self, size: int) -> Iterator[list[orjson.Fragment]]:
-        """The items sorted newest first (ties by id), ``size`` per page; at least one page.
+    def newest(self) -> str | None:
+        """The newest ``last_verified`` of all items (``2026-10-01``), or None without items."""
+        if not self._index:
+            return None
+        return date.fromordinal(-min(self._index)[0]).isoformat()
+
+    def pages(self, size: int) -> Iterator[list[bytes]]:
+        """The records sorted newest first (ties by id), ``size`` per page; at least one page.
 
         Read back one page at a time (not mapped whole, which would count the
         whole file in this process's memory).
@@ -79,55 +97,92 @@ class Items:
             page = []
             for _, _, offset, length in self._index[start : start + size]:
                 seek(offset)
-                page.append(orjson.Fragment(read(length)))
+                page.append(read(length))
             yield page
         if not self._index:
             yield []
 
 
 def write(ctx: BuildContext, out: Output, items: Items) -> None:
-    """``feed.json`` and its continuation pages."""
+    """``feed.json`` and ``feed.atom``, and their continuation pages."""
     count = -(-len(items) // ctx.feed_page_size) or 1
-    for number, page in enumerate(items.pages(ctx.feed_page_size), start=1):
-        feed: dict[str, Any] = {
-            "version": FEED_VERSION,
-            "title": ctx.config.name,
-            "home_page_url": ctx.config.base_url,
-            "feed_url": ctx.url(page_name(number)),
-        }
-        if ctx.config.description:
-            feed["description"] = ctx.config.description
-        feed["language"] = ctx.config.languages[0]
-        if number < count:
-            feed["next_url"] = ctx.url(page_name(number + 1))
-        feed["_quartier"] = {
-            "about": ctx.url(f"{urls.API}/openapi.json"),
-            "spec_version": SPEC_VERSION,
-            "license": ctx.config.license,
-            "index_url": ctx.url(f"{urls.API}/index.json"),
-        }
-        feed["items"] = page
-        out.write_json(page_name(number), feed, pretty=False)
+    updated = atom.timestamp(newest) if (newest := items.newest()) else atom.EPOCH
+    for number, records in enumerate(items.pages(ctx.feed_page_size), start=1):
+        unpacked = [_unpack(record) for record in records]
+        page = [orjson.Fragment(json_item) for json_item, _ in unpacked]
+        _write_json_page(ctx, out, number, count, page)
+        atom.write_page(ctx, out, number, count, updated, [entry for _, entry in unpacked])
+
+
+def _write_json_page(
+    ctx: BuildContext, out: Output, number: int, count: int, page: list[orjson.Fragment]
+) -> None:
+    feed: dict[str, Any] = {
+        "version": FEED_VERSION,
+        "title": ctx.config.name,
+        "home_page_url": ctx.config.base_url,
+        "feed_url": ctx.url(page_name(number)),
+    }
+    if ctx.config.description:
+        feed["description"] = ctx.config.description
+    feed["language"] = ctx.config.languages[0]
+    if number < count:
+        feed["next_url"] = ctx.url(page_name(number + 1))
+    feed["_quartier"] = {
+        "about": ctx.url(f"{urls.API}/openapi.json"),
+        "spec_version": SPEC_VERSION,
+        "license": ctx.config.license,
+        "index_url": ctx.url(f"{urls.API}/index.json"),
+    }
+    feed["items"] = page
+    out.write_json(page_name(number), feed, pretty=False)
+
+
+# A record of :class:`Items`: the JSON item's length, the JSON item, the Atom entry.
+_LENGTH = struct.Struct("<I")
+
+
+def _pack(json_item: bytes, atom_entry: bytes) -> bytes:
+    return _LENGTH.pack(len(json_item)) + json_item + atom_entry
+
+
+def _unpack(record: bytes) -> tuple[bytes, bytes]:
+    (length,) = _LENGTH.unpack_from(record)
+    end = _LENGTH.size + length
+    return record[_LENGTH.size : end], record[end:]
+
+
+def content_html(ctx: BuildContext, entry: Entry) -> str:
+    """The summary (plain text, escaped) and the description (Markdown, rendered safely)."""
+    html = f"<p>{escape(ctx.text(entry.summary), quote=False)}</p>\n"
+    if entry.description:
+        html += render(ctx.text(entry.description))
+    return html.strip()
 
 
 def item(ctx: BuildContext, entry: Entry, data: bytes, provenance: dict[str, Any]) -> bytes:
-    """One business's feed item as JSON, with its public entry's JSON and its provenance."""
+    """One business's feed record: its JSON Feed item and its Atom entry (see :class:`Items`).
+
+    The JSON item carries the public entry's JSON and its provenance.
+    """
     page = ctx.url(urls.business_page(entry.id))
     summary = ctx.text(entry.summary)
-    body = ctx.text(entry.description) if entry.description else ""
+    html = content_html(ctx, entry)
+    when = atom.timestamp(entry.last_verified.isoformat())
     item: dict[str, Any] = {
         "id": page,
         "url": page,
         "title": entry.name,
         "summary": summary,
-        "content_text": f"{summary}\n\n{body}".strip(),
-        "date_modified": f"{entry.last_verified.isoformat()}T00:00:00Z",
+        "content_html": html,
+        "date_published": when,
+        "date_modified": when,
         "tags": list(dict.fromkeys(entry.all_categories)),
     }
     if entry.contact and entry.contact.website:
         item["external_url"] = entry.contact.website
     if entry.images:
-        item["image"] = entry.images[0].url
+        item["image"] = published_url(ctx.config.base_url, entry.id, entry.images[0])
     item["_quartier"] = {
         "about": ctx.url(f"{urls.API}/openapi.json"),
         "spec_version": RECORD_VERSION,
@@ -136,4 +191,4 @@ def item(ctx: BuildContext, entry: Entry, data: bytes, provenance: dict[str, Any
         "jsonld_url": ctx.url(urls.entry_jsonld(entry.id)),
         "provenance": provenance,
     }
-    return dumps(item, pretty=False)
+    return _pack(dumps(item, pretty=False), atom.entry(ctx, entry, summary, html))

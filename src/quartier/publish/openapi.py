@@ -96,6 +96,12 @@ def document(ctx: BuildContext) -> dict[str, Any]:
                 "JSON Feed 1.1 of all businesses, newest first; `next_url` pages on.",
                 _json("The feed.", {"$ref": "#/components/schemas/Feed"}, "application/feed+json"),
             ),
+            "/feed.atom": _get(
+                "getAtomFeed",
+                "The same businesses as an Atom 1.0 feed (RFC 4287), newest first; "
+                '`<link rel="next">` pages on (RFC 5005).',
+                _json("The feed.", {"type": "string"}, "application/atom+xml"),
+            ),
             f"{api}/index.json": _get(
                 "getIndex",
                 "Manifest: spec and contract versions, counts and the sha256 of every file.",
@@ -318,11 +324,26 @@ def document(ctx: BuildContext) -> dict[str, Any]:
                             "type": "array",
                             "items": {
                                 "type": "object",
-                                "required": ["id", "url", "title", "content_text", "_quartier"],
+                                "required": [
+                                    "id",
+                                    "url",
+                                    "title",
+                                    "content_html",
+                                    "date_published",
+                                    "date_modified",
+                                    "_quartier",
+                                ],
                                 "properties": {
+                                    "content_html": {
+                                        "type": "string",
+                                        "description": "Summary and description as safe HTML "
+                                        "(no script, no javascript: link).",
+                                    },
+                                    "date_published": {"type": "string", "format": "date-time"},
+                                    "date_modified": {"type": "string", "format": "date-time"},
                                     "_quartier": {
                                         "$ref": "#/components/schemas/QuartierItemExtension"
-                                    }
+                                    },
                                 },
                             },
                         },
