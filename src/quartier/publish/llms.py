@@ -7,6 +7,7 @@ business in compact Markdown, for an assistant that reads one file.
 
 from __future__ import annotations
 
+from ..fields import normalize_phone
 from ..model import Entry
 from . import urls
 from .context import BuildContext
@@ -65,6 +66,7 @@ def llms_txt(ctx: BuildContext, listings: Listings) -> str:
         "",
         f"- [Feed]({ctx.url('feed.json')}): JSON Feed 1.1, newest first, structured data "
         "in `_quartier`",
+        f"- [Atom feed]({ctx.url('feed.atom')}): the same businesses as Atom 1.0",
         f"- [API index]({ctx.url(urls.API + '/index.json')}): manifest with counts and hashes",
         f"- [OpenAPI]({ctx.url(urls.API + '/openapi.json')}): description of the static API",
         f"- [Entry schema]({ctx.url(urls.API + '/schema/entry.schema.json')}): JSON Schema "
@@ -77,13 +79,22 @@ def llms_txt(ctx: BuildContext, listings: Listings) -> str:
         "## Categories",
         "",
     ]
+    # A category's page URL spells its id with hyphens (categories/bicycle-repair/); its
+    # API file, the taxonomy and every entry use the id itself (bicycle_repair): each line
+    # names the id and links both, so an assistant never guesses one from the other.
     for cat_id, ids in listings.by_category.items():
         cat = ctx.taxonomy.get(cat_id)
         label = cat.label(cfg.languages[0]) if cat else cat_id
-        lines.append(f"- [{_md(label)}]({ctx.url(urls.category_page(cat_id))}): {len(ids)}")
+        lines.append(
+            f"- [{_md(label)}]({ctx.url(urls.category_page(cat_id))}): {len(ids)}; "
+            f"id `{cat_id}`, [JSON]({ctx.url(f'{urls.API}/categories/{cat_id}.json')})"
+        )
     lines += ["", "## Places", ""]
-    for _slug, (name, ids) in listings.by_place.items():
-        lines.append(f"- [{_md(name)}]({ctx.url(urls.place_page(name))}): {len(ids)}")
+    for slug, (name, ids) in listings.by_place.items():
+        lines.append(
+            f"- [{_md(name)}]({ctx.url(urls.place_page(name))}): {len(ids)}; "
+            f"[JSON]({ctx.url(f'{urls.API}/places/{slug}.json')})"
+        )
     lines += [
         "",
         "## Optional",
@@ -119,8 +130,17 @@ def _business(ctx: BuildContext, e: Entry) -> list[str]:
     ]
     for lang, text in e.summary.items():
         lines.append(f"- {lang}: {_md(text)}")
+    contact = e.contact
+    if contact and contact.phone:
+        phone = normalize_phone(contact.phone, a.country) or contact.phone  # as published
+        lines.append(f"- phone: {_md(phone)}")
+    if contact and contact.website:
+        lines.append(f"- website: {_md(contact.website)}")
     if e.opening_hours:
         lines.append(f"- hours (OSM): {_md(e.opening_hours)}")
+    # The hours are local time: the zone of the directory's area that holds the business.
+    if area := ctx.config.area_for(e.location.geo.lat, e.location.geo.lon):
+        lines.append(f"- time zone: {area.timezone}")
     if e.languages:
         lines.append(f"- speaks: {', '.join(e.languages)}")
     if e.collaboration and e.collaboration.seeks:
