@@ -143,7 +143,7 @@ def measure(root: Path, src: Path, label: str) -> dict[str, object]:
     shutil.rmtree(trash, ignore_errors=True)
     if process.returncode != 0:
         raise SystemExit(f"{label}: the build failed:\n{stderr.decode()[-3000:]}")
-    parts = sorted(p.parent.name for p in (out / "pagefind").glob("**/pagefind-entry.json"))
+    parts = list((out / "pagefind").glob("**/pagefind-entry.json"))
     return {
         "label": label,
         "src": str(src),
@@ -153,10 +153,26 @@ def measure(root: Path, src: Path, label: str) -> dict[str, object]:
         "peak_pagefind_rss_mib": round(peaks.pagefind_rss / 2**20),
         "peak_build_process_rss_mib": round(peaks.main_rss / 2**20),
         "search_indexes": len(parts),
+        "search_startup_kib": startup_kib(out),
         "samples": peaks.samples,
         "cpu_loop_s": round((before + calibrate()) / 2, 3),
         "published": stdout.decode().strip().splitlines()[-2:-1],
     }
+
+
+def startup_kib(out: Path) -> float:
+    """KiB a browser fetches for its first search, before any word's chunk or any result.
+
+    Per index: its entry file, its metadata and its filters (the filter panel
+    shows counts over the whole directory); Pagefind's code and WebAssembly
+    are the main bundle's, once.
+    """
+    total = 0
+    for entry in (out / "pagefind").glob("**/pagefind-entry.json"):
+        bundle = entry.parent
+        files = [entry, *bundle.glob("*.pf_meta"), *bundle.glob("filter/*")]
+        total += sum(f.stat().st_size for f in files)
+    return round(total / 1024, 1)
 
 
 def main() -> int:
