@@ -461,7 +461,7 @@ def test_navigation_and_headings_are_in_the_site_language(
     assert _visible(site / "categories/index.html").h1 == [t["categories"]]
     assert _visible(site / "places/index.html").h1 == [t["places"]]
     map_page = _visible(site / "map/index.html")
-    assert (map_page.h1, map_page.h2) == ([t["map"]], [t["all_businesses"]])
+    assert (map_page.h1, map_page.h2) == ([t["map"]], [t["map_list_heading"]])
     business = _visible(site / PAGES["business"])
     for key in ("hours", "address", "contact", "story", "offerings", "partners"):
         assert t[key] in business.h2, key
@@ -509,7 +509,7 @@ ENGLISH_FOUND = {
     "home": "newest: 'Recently verified'",
     "category": "businesses: 'businesses'",
     "place": "businesses: 'businesses'",
-    "map": "all_businesses: 'All businesses'",
+    "map": "map_list_heading: 'Businesses in view'",
     "business": "last_verified: 'Last verified'",
     "closed business": "status_temporarily_closed: 'Temporarily closed'",
     "add": "add.md: 'How it works'",

@@ -28,6 +28,8 @@ from ..publish.sink import Sink
 from ..publish.writer import Output
 from . import contrast, defaults
 from .finish import PagefindRun, copy_leaflet, copy_tree, run_pagefind, start_pagefind
+from .mapdata import write_map
+from .photos import write_photos
 from .stamp import SHELL_HTML, load_shell, stamp_pages
 
 # Files MkDocs writes that Quartier replaces (its own sitemap) or consumes (the shell).
@@ -82,6 +84,8 @@ def build_site(
         copy_tree(site_dir, out, SKIP)
         shell = load_shell(site_dir)
     copy_leaflet(out)
+    write_photos(ctx, out)  # owners' photos, resized and stripped (cached by content)
+    write_map(ctx, out)  # the map's clustering library and map/points.json
     stamp_pages(ctx, shell, out, tick, sink)
     return start_pagefind(out)
 
@@ -103,5 +107,7 @@ def finish_site(ctx: BuildContext, site_dir: Path, out: Output) -> None:
     shutil.rmtree(site_dir / SHELL_HTML.removesuffix("/index.html"), ignore_errors=True)
     (site_dir / "sitemap.xml.gz").unlink(missing_ok=True)
     copy_leaflet(out)
+    write_photos(ctx, out)  # owners' photos, resized and stripped (cached by content)
+    write_map(ctx, out)  # the map's clustering library and map/points.json
     stamp_pages(ctx, shell, out)
     run_pagefind(out)

@@ -26,6 +26,7 @@ from ..publish.context import BuildContext
 from ..publish.jsonld import embed
 from ..stale import warned_stale
 from .i18n import Strings, first_of, strings
+from .mapdata import POINTS_PATH
 
 SHELL = "businesses/_shell/index.md"
 TITLE_SLOT = "QUARTIERTITLESLOT"
@@ -258,15 +259,30 @@ def _area_buttons(ctx: BuildContext) -> str:
 
 
 def _map_page(ctx: BuildContext) -> str:
-    """The map; its list is drawn from the GeoJSON too, so 10,000 businesses stay one fetch."""
+    """The map (assets/map.js) and, under it, the businesses in view, from map/points.json.
+
+    One small file for 10,000 businesses (:mod:`.mapdata`); the list shows
+    what the map shows, so it is usable without tiles and without a mouse.
+    """
     t = strings(ctx.config.site.language)
+    text = {
+        "status": {s: t[f"status_{s}"] for s in ("temporarily_closed", "permanently_closed")},
+        "cluster": t["map_cluster"],
+        "inView": t["map_in_view"],
+        "noneInView": t["map_none_in_view"],
+        "capped": t["map_list_capped"],
+        "show": t["map_show"],
+    }
     return (
         _front(t["map"], f"{t['map']} · {ctx.config.name}")
         + f"# {t['map']}\n\n"
         + _area_buttons(ctx)
-        + '<div id="q-map" class="q-map q-map--big" data-geojson="../data/entries.geojson" '
-        + f'data-prefix="../" {_map_attrs(ctx)}></div>\n\n'
-        + f'<h2>{escape(t["all_businesses"])}</h2>\n\n<ul class="q-list" id="q-map-list"></ul>\n'
+        + f'<div id="q-map" class="q-map q-map--big" data-points="../{POINTS_PATH}" '
+        + f'data-prefix="../" data-text="{escape(json.dumps(text, ensure_ascii=False))}" '
+        + f"{_map_attrs(ctx)}></div>\n\n"
+        + f"<h2>{escape(t['map_list_heading'])}</h2>\n\n"
+        + '<p id="q-map-count" class="q-small" role="status"></p>\n'
+        + '<ul class="q-list" id="q-map-list"></ul>\n'
         + f'<noscript><p><a href="../places/">{escape(t["places"])}</a></p></noscript>\n'
     )
 

@@ -1,5 +1,6 @@
 /* Quartier: open-now badges, maps and search, in the visitor's browser.
-   Leaflet and Pagefind load only on pages that use them; nothing comes from a CDN. */
+   Leaflet (through assets/map.js) and Pagefind load only on pages that use them;
+   nothing comes from a CDN. */
 (function () {
   "use strict";
 
@@ -34,94 +35,9 @@
     el.hidden = false;
   }
 
-  /* Leaflet's buttons speak English; the page gives their words in its language. */
-  function controls(L, map, el) {
-    L.control.zoom({ zoomInTitle: el.dataset.zoomIn, zoomOutTitle: el.dataset.zoomOut }).addTo(map);
-    map.on("popupopen", function (event) {
-      var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
-      if (close) { close.setAttribute("aria-label", el.dataset.close); }
-    });
-  }
-
-  function tiles(L, map, el) {
-    controls(L, map, el);
-    map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
-    L.tileLayer(el.dataset.tiles, {
-      maxZoom: 19,
-      attribution: '<a href="' + el.dataset.attributionUrl + '">' + el.dataset.attribution + "</a>"
-    }).addTo(map);
-  }
-
-  function escapeHtml(text) {
-    var div = document.createElement("div");
-    div.textContent = text;
-    return div.innerHTML;
-  }
-
-  /* The list under the map, from the same GeoJSON: it works without tiles. */
-  function list(data, prefix) {
-    var ul = document.getElementById("q-map-list");
-    if (!ul) { return; }
-    var features = data.features.slice().sort(function (a, b) {
-      return a.properties.name.localeCompare(b.properties.name, document.documentElement.lang);
-    });
-    var html = features.map(function (f) {
-      var p = f.properties;
-      return '<li><a href="' + prefix + "businesses/" + encodeURIComponent(p.id) + '/">' +
-        escapeHtml(p.name) + '</a> <span class="q-small">' + escapeHtml(p.locality) +
-        '</span><br><span class="q-small">' + escapeHtml(p.summary || "") + "</span></li>";
-    });
-    ul.innerHTML = html.join("");
-  }
-
-  function smallMap(L, el) {
-    var point = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)];
-    var map = L.map(el, { scrollWheelZoom: false, zoomControl: false }).setView(point, 16);
-    tiles(L, map, el);
-    L.marker(point, { title: el.dataset.name, alt: el.dataset.name }).addTo(map)
-      .bindPopup(escapeHtml(el.dataset.name));
-    el.dataset.markers = "1";
-  }
-
-  function bounds(text) {
-    var b = text.split(",").map(parseFloat);
-    return [[b[1], b[0]], [b[3], b[2]]];
-  }
-
-  function bigMap(L, el) {
-    var areas = document.querySelectorAll(".q-area");
-    var map = L.map(el, { zoomControl: false })
-      .fitBounds(bounds(areas.length ? areas[0].dataset.bbox : el.dataset.bbox));
-    areas.forEach(function (button) {
-      button.addEventListener("click", function () { map.fitBounds(bounds(button.dataset.bbox)); });
-    });
-    tiles(L, map, el);
-    return fetch(el.dataset.geojson).then(function (r) { return r.json(); }).then(function (data) {
-      var layer = L.geoJSON(data, {
-        pointToLayer: function (feature, point) {
-          return L.marker(point, { title: feature.properties.name, alt: feature.properties.name });
-        },
-        onEachFeature: function (feature, marker) {
-          var p = feature.properties;
-          marker.bindPopup('<a href="' + el.dataset.prefix + "businesses/" + encodeURIComponent(p.id) +
-            '/">' + escapeHtml(p.name) + "</a><br>" + escapeHtml(p.summary || ""));
-        }
-      }).addTo(map);
-      el.dataset.markers = String(layer.getLayers().length);
-      list(data, el.dataset.prefix);
-    });
-  }
-
+  /* Maps: assets/map.js, which loads Leaflet and its clustering, only on pages with one. */
   function maps() {
-    var els = document.querySelectorAll(".q-map");
-    if (!els.length) { return; }
-    var root = base() + "/assets/leaflet/";
-    load("link", { rel: "stylesheet", href: root + "leaflet.css" });
-    load("script", { src: root + "leaflet.js" }).then(function () {
-      var L = window.L;
-      L.Icon.Default.imagePath = root + "images/";
-      els.forEach(function (el) { el.id === "q-map" ? bigMap(L, el) : smallMap(L, el); });
-    });
+    if (document.querySelector(".q-map")) { load("script", { src: base() + "/assets/map.js" }); }
   }
 
   /* A large directory's search index comes in pieces (quartier.site.search_index):
