@@ -43,7 +43,9 @@ THEME_DIR = HERE / "theme"
 PAGES_DIR = HERE / "pages"
 DEFAULT_LANGUAGE = "en"
 REFERENCE_PAGE = "reference/entry.md"
-# The tabs, in order; a directory's own mkdocs.yml may set its own nav instead.
+# The tabs, in order; a directory's own mkdocs.yml may set its own nav instead. The entry
+# fields' reference (REFERENCE_PAGE) is for developers: linked from the footer with the
+# repository (theme/partials/copyright.html), not a tab.
 NAV = (
     "index.md",
     "categories/index.md",
@@ -51,7 +53,6 @@ NAV = (
     "map/index.md",
     "add.md",
     "for-ai.md",
-    REFERENCE_PAGE,
 )
 MARKDOWN_EXTENSIONS: dict[str, dict[str, Any]] = {
     "attr_list": {},

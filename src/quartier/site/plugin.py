@@ -22,6 +22,7 @@ import tempfile
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
@@ -52,6 +53,9 @@ class QuartierPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         super().__init__()
         self.ctx: BuildContext | None = None
         self.embedded = False
+        # Where `mkdocs serve` (quartier serve) serves the site, None in a build (see on_config).
+        self.serve_path: str | None = None
+        self.serving = False
         self.lists: dict[str, str] = {}
 
     def preload(self, ctx: BuildContext) -> None:
@@ -62,18 +66,24 @@ class QuartierPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
     def root(self, config: MkDocsConfig) -> Path:
         return Path(self.config.root or Path(config.config_file_path).parent)
 
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if self.ctx is None:
             self.ctx = _read(self.root(config))
         settings = self.ctx.config
         _use_package_theme(config)
         config.site_name = settings.name
+        if self.serving and config.site_url:
+            # mkdocs serve set site_url to where it serves (http://127.0.0.1:8000/, whatever
+            # base_url's path): the 404 page, whose links are absolute, is served there.
+            self.serve_path = urlsplit(config.site_url).path or "/"
         config.site_url = settings.base_url
         config.site_description = settings.description
-        if settings.repository:
-            config.repo_url = settings.repository
-            # MkDocs derives the name before plugins run; derive it the same way.
-            config.repo_name = "/".join(settings.repository.rstrip("/").split("/")[-2:])
+        # The repository is for developers: a footer link (partials/copyright.html), not a
+        # header link beside the search (MkDocs' repo_url), which a city may still set.
+        config.extra["quartier_repository"] = settings.repository
         theme = config.theme
         theme["language"] = settings.site.language
         theme["palette"] = {
@@ -99,6 +109,7 @@ class QuartierPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         # The theme's own templates (404, footer) take their words from the same catalogue.
         assert self.ctx is not None
         env.globals["quartier_ui"] = strings(self.ctx.config.site.language)
+        env.globals["quartier_serve_path"] = self.serve_path
         return env
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
