@@ -244,7 +244,9 @@ def test_business_page_shows_hours_and_open_now(visit: Visit, base: str) -> None
         assert day in hours
     badge = page.locator(".q-open-now")
     playwright_api.expect(badge).to_be_visible()
-    playwright_api.expect(badge).to_have_text(re.compile(r"^(Open now|Closed now)$"))
+    day = "|".join(("today", *DAYS))
+    when = re.compile(rf"^(Open now|Closed now, opens ({day}) [0-2][0-9]:[0-5][0-9])$")
+    playwright_api.expect(badge).to_have_text(when)
     text = page.eval_on_selector('script[type="application/ld+json"]', "e => e.textContent")
     doc = json.loads(text)
     assert doc["name"] == page.locator("h1").inner_text().strip()

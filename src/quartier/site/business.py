@@ -143,6 +143,8 @@ def context(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> dic
             "founded": t.partial_date(e.story.founding_date) if e.story.founding_date else None,
             "parts": parts,
         }
+        if not any(story.values()):
+            story = None  # no heading over nothing
     offerings = []
     for o in e.offerings:
         lang, name = _first(o.name, prefs)
@@ -180,6 +182,7 @@ def context(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> dic
         member = {"name": first.name, "url": first.page_url}
         path = None
     secondary = [c for c in dict.fromkeys(e.categories) if c != e.category]
+    photos = _photos(ctx, entry, prefs)
     # The place's name, as on its page: one entry's spelling does not make a second filter.
     place = ctx.by_place[urls.slug(e.location.address.locality)][0]
     return {
@@ -225,7 +228,47 @@ def context(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> dic
         "edit_url": f"{repo.rstrip('/')}/edit/main/{path}" if repo and path else None,
         "member": member,
         "report": report_links(ctx, e.id, t),
+        # The lifecycle wins: a closed business shows no "open now", so the page never says both.
+        "closed": e.status != "open",
+        "attributes": attribute_labels(t, e),
+        "lead_photo": photos[0] if photos else None,
+        "more_photos": photos[1:],
+        "days_json": json.dumps({d: t.day(d) for d in DAYS}, ensure_ascii=False),
     }
+
+
+def attribute_labels(t: Strings, e: Entry) -> list[str]:
+    """``['Independent', 'Family-owned']``: the attributes that are yes, in the page's language.
+
+    "no" and "unknown" are not listed: a page says what a business is, and
+    an unknown is never shown as a no.
+    """
+    if e.attributes is None:
+        return []
+    fields = type(e.attributes).model_fields
+    return [t["attr_" + name] for name in fields if getattr(e.attributes, name) == "yes"]
+
+
+def _photos(ctx: BuildContext, entry: Entry, prefs: list[str]) -> list[dict[str, Any]]:
+    """The entry's photo files as ``<picture>`` HTML with credit; the first loads at once.
+
+    An image given only as an outside ``url`` is not shown: visitors' browsers
+    load nothing from other hosts.
+    """
+    from .photos import photos_of, picture
+
+    out = []
+    for i, photo in enumerate(photos_of(ctx, entry)):
+        lang, alt = _first(photo.image.alt, prefs)
+        sizes = "(min-width: 60em) 36rem, 100vw" if i == 0 else "(min-width: 30em) 15rem, 50vw"
+        out.append(
+            {
+                "html": picture(photo, "../../", alt, lang, sizes, lazy=i > 0),
+                "credit": photo.image.credit,
+                "license": photo.image.license,
+            }
+        )
+    return out
 
 
 def report_links(ctx: BuildContext, entry_id: str, t: Strings) -> dict[str, str] | None:

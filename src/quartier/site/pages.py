@@ -27,12 +27,15 @@ from ..publish.jsonld import embed
 from ..stale import warned_stale
 from .i18n import Strings, first_of, strings
 from .mapdata import POINTS_PATH
+from .photos import photos_of, picture
 
 SHELL = "businesses/_shell/index.md"
 TITLE_SLOT = "QUARTIERTITLESLOT"
 DESCRIPTION_SLOT = "QUARTIERDESCRIPTIONSLOT"
 JSONLD_SLOT = "QUARTIERJSONLDSLOT"
 CONTENT_SLOT = "QUARTIERCONTENTSLOT"
+# PA: the page's social preview (Open Graph, Twitter card) of a business page.
+SOCIAL_SLOT = "QUARTIERSOCIALSLOT"
 NEWEST = 12
 
 
@@ -77,11 +80,17 @@ def _business_item(ctx: BuildContext, entry: Entry, prefix: str, stale: Mapping[
         status = (
             f' <span class="q-status q-status--{entry.status}">{t["status_" + entry.status]}</span>'
         )
-    return (
-        f'<li><a href="{prefix}{urls.business_page(entry.id)}">{escape(entry.name)}</a>{status}'
+    text = (
+        f'<a href="{prefix}{urls.business_page(entry.id)}">{escape(entry.name)}</a>{status}'
         f' <span class="q-small">{escape(entry.location.address.locality)}</span>'
-        f"{_stale_mark(t, stale.get(entry.id))}<br>{summary}</li>"
+        f"{_stale_mark(t, stale.get(entry.id))}<br>{summary}"
     )
+    # PA: the first photo file as a small picture beside the name (decorative: the name says it).
+    thumb = next(iter(photos_of(ctx, entry)), None)
+    if thumb is None:
+        return f"<li>{text}</li>"
+    image = picture(thumb, prefix, "", "", "4.5rem")
+    return f'<li class="q-has-thumb"><span class="q-thumb">{image}</span><div>{text}</div></li>'
 
 
 def _stale_mark(t: Strings, verified: date | None) -> str:
@@ -179,6 +188,7 @@ def generated_pages(ctx: BuildContext) -> tuple[dict[str, str], dict[str, str]]:
         f"title: {TITLE_SLOT}\n"
         f"description: {DESCRIPTION_SLOT}\n"
         f"jsonld: {JSONLD_SLOT}\n"
+        f"social: {SOCIAL_SLOT}\n"
         "---\n"
         f"# {TITLE_SLOT} {{ #business }}\n\n{CONTENT_SLOT}\n"
     )

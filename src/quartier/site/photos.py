@@ -125,9 +125,48 @@ def picture(photo: Photo, prefix: str, alt: str, lang: str, sizes: str, lazy: bo
         f'sizes="{escape(sizes)}">'
         f'<img src="{escape(prefix + photo.path(WIDTHS[-1], "jpeg"))}" '
         f'srcset="{escape(srcset(photo, prefix, "jpeg"))}" sizes="{escape(sizes)}" '
-        f'width="{width}" height="{height}" alt="{escape(alt)}" lang="{escape(lang)}"'
-        f'{loading} decoding="async"></picture>'
+        f'width="{width}" height="{height}" alt="{escape(alt)}"'
+        + (f' lang="{escape(lang)}"' if lang else "")
+        + f'{loading} decoding="async"></picture>'
     )
+
+
+def social_meta(ctx: BuildContext, entry: Entry) -> str:
+    """A business page's social preview: Open Graph and Twitter card tags, absolute URLs.
+
+    The image is the lead photo's largest JPEG on this site (chat apps and
+    networks fetch it from here, not from the owner's host); a business
+    without a photo file gets a text-only card.
+    """
+    from ..publish import urls
+    from .business import description_of
+
+    title, description = escape(entry.name), escape(description_of(ctx, entry))
+    tags = [
+        '<meta property="og:type" content="website">',
+        f'<meta property="og:title" content="{title}">',
+        f'<meta property="og:description" content="{description}">',
+        f'<meta property="og:url" content="{escape(ctx.url(urls.business_page(entry.id)))}">',
+        f'<meta property="og:site_name" content="{escape(ctx.config.name)}">',
+    ]
+    lead = next(iter(photos_of(ctx, entry)), None)
+    if lead is None:
+        tags.append('<meta name="twitter:card" content="summary">')
+        return "\n".join(tags)
+    image = escape(ctx.url(lead.path(WIDTHS[-1], "jpeg")))
+    alt = escape(ctx.text(lead.image.alt))
+    width, height = lead.sizes[WIDTHS[-1]]
+    tags += [
+        f'<meta property="og:image" content="{image}">',
+        '<meta property="og:image:type" content="image/jpeg">',
+        f'<meta property="og:image:width" content="{width}">',
+        f'<meta property="og:image:height" content="{height}">',
+        f'<meta property="og:image:alt" content="{alt}">',
+        '<meta name="twitter:card" content="summary_large_image">',
+        f'<meta name="twitter:image" content="{image}">',
+        f'<meta name="twitter:image:alt" content="{alt}">',
+    ]
+    return "\n".join(tags)
 
 
 def _cache_root(root: Path) -> Path:

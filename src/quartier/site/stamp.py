@@ -25,7 +25,8 @@ from ..publish.jsonld import business_jsonld, embed
 from ..publish.sink import Sink
 from ..publish.writer import Output, Prepared, prepare
 from .business import description_of, render_business
-from .pages import CONTENT_SLOT, DESCRIPTION_SLOT, JSONLD_SLOT, SHELL, TITLE_SLOT
+from .pages import CONTENT_SLOT, DESCRIPTION_SLOT, JSONLD_SLOT, SHELL, SOCIAL_SLOT, TITLE_SLOT
+from .photos import social_meta
 
 SHELL_HTML = SHELL.removesuffix("index.md") + "index.html"
 # Where the page's canonical link goes: its own address, or for a member's
@@ -42,6 +43,7 @@ _SLOTS = re.compile(
             JSONLD_SLOT,
             CONTENT_SLOT,
             CANONICAL_SLOT,
+            SOCIAL_SLOT,
             "/businesses/_shell/",
         )
     )
@@ -117,6 +119,7 @@ def _page(
         DESCRIPTION_SLOT: escape(description_of(ctx, entry)),
         JSONLD_SLOT: embed(doc),
         CONTENT_SLOT: render_business(ctx, entry, public),
+        SOCIAL_SLOT: social_meta(ctx, entry),
         "/businesses/_shell/": "/" + urls.business_page(entry.id),
     }
     html = "".join(values[part] if i % 2 else part for i, part in enumerate(parts))

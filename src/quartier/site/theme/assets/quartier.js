@@ -22,6 +22,20 @@
 
   /* "Open now" from the weekly schedule, in the business's own timezone. */
   var DAYS = { Mon: "Mo", Tue: "Tu", Wed: "We", Thu: "Th", Fri: "Fr", Sat: "Sa", Sun: "Su" };
+  /* The next opening after ``now``: today's later slot, else the first slot of a later day. */
+  var WEEK = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
+  function nextOpening(schedule, day, now) {
+    var start = WEEK.indexOf(day);
+    for (var k = 0; k < 8; k++) {
+      var d = WEEK[(start + k) % 7];
+      var starts = (schedule[d] || []).map(function (slot) { return slot[0]; }).sort();
+      for (var i = 0; i < starts.length; i++) {
+        if (k > 0 || starts[i] > now) { return { day: d, time: starts[i], later: k > 0 }; }
+      }
+    }
+    return null;
+  }
+
   function openNow(el) {
     var schedule = JSON.parse(el.dataset.schedule || "{}");
     var parts = new Intl.DateTimeFormat("en-GB", {
@@ -30,7 +44,15 @@
     var get = function (type) { return parts.find(function (p) { return p.type === type; }).value; };
     var day = DAYS[get("weekday")], now = get("hour") + ":" + get("minute");
     var open = (schedule[day] || []).some(function (slot) { return slot[0] <= now && now < slot[1]; });
-    el.textContent = open ? el.dataset.open : el.dataset.closed;
+    var text = open ? el.dataset.open : el.dataset.closed;
+    var next = open ? null : nextOpening(schedule, day, now);
+    if (next && el.dataset.opens) {
+      /* PA: "Closed now, opens Tuesday 09:00" (or "today 14:00"), in the page's language. */
+      var names = JSON.parse(el.dataset.days || "{}");
+      var when = (next.later ? names[next.day] || next.day : el.dataset.today) + " " + next.time;
+      text = el.dataset.opens.replace("{when}", when);
+    }
+    el.textContent = text;
     el.className += open ? " q-open-now--open" : " q-open-now--closed";
     el.hidden = false;
   }
