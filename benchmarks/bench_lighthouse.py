@@ -5,6 +5,7 @@ Run by hand (never in CI)::
     .venv/bin/python benchmarks/bench_lighthouse.py                 # n=10000, mobile
     .venv/bin/python benchmarks/bench_lighthouse.py --desktop       # and the desktop preset
     .venv/bin/python benchmarks/bench_lighthouse.py --no-build      # reuse the last build
+    .venv/bin/python benchmarks/bench_lighthouse.py --no-build --page map   # one page type
 
 The synthetic directory (benchmarks/synth.py, the tree bench_build.py uses)
 is built with the real build (``quartier build``, site and search, in a
@@ -171,19 +172,27 @@ def blocked_hosts(root: Path) -> list[str]:
     return [f"*{host.split('.', 1)[-1]}*"]
 
 
-def audit(cli: Path, url: str, blocked: list[str], desktop: bool, report: Path) -> dict[str, Any]:
-    """One Lighthouse run; its JSON report (also written to ``report``)."""
+def audit(
+    cli: Path, url: str, blocked: list[str], desktop: bool, report: Path
+) -> dict[str, Any] | str:
+    """One Lighthouse run: its JSON report (also written to ``report``), or why it failed."""
     command = ["node", str(cli), url, "--quiet", "--output=json", f"--output-path={report}"]
     command += [f"--only-categories={','.join(CATEGORIES)}", f"--chrome-path={CHROMIUM}"]
     command += ["--chrome-flags=--headless=new --no-sandbox --disable-gpu --no-first-run"]
     command += [f"--blocked-url-patterns={pattern}" for pattern in blocked]
+    command += ["--max-wait-for-load=120000"]
     if desktop:
         command.append("--preset=desktop")
     env = {**os.environ, "CHROME_PATH": str(CHROMIUM)}
+    report.unlink(missing_ok=True)
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0 or not report.is_file():
-        raise SystemExit(f"Lighthouse failed on {url}:\n{done.stderr[-3000:]}")
-    return dict(json.loads(report.read_text("utf-8")))
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        return lines[-1] if lines else f"exit status {done.returncode}"
+    found = json.loads(report.read_text("utf-8"))
+    if found.get("runtimeError"):
+        return str(found["runtimeError"].get("message", found["runtimeError"]))
+    return dict(found)
 
 
 def summary(result: dict[str, Any]) -> dict[str, Any]:
@@ -230,6 +239,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n", type=int, default=10_000, help="businesses (default 10000)")
     p.add_argument("--desktop", action="store_true", help="also run Lighthouse's desktop preset")
     p.add_argument("--no-build", action="store_true", help="reuse the last build of this size")
+    p.add_argument(
+        "--page",
+        action="append",
+        choices=("home", "business", "category", "place", "map"),
+        help="audit only these page types (repeatable; default: all five)",
+    )
     args = p.parse_args(argv)
     if not CHROMIUM.exists():
         raise SystemExit(f"no Chromium at {CHROMIUM}: apt-get install chromium")
@@ -240,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.no_build and (out / "index.html").is_file()):
         shutil.rmtree(out, ignore_errors=True)
         built_s = build(root, out)
-    kinds = pages(out)
+    kinds = {k: v for k, v in pages(out).items() if not args.page or k in args.page}
     server, base = serve(out)
     reports = HERE / "_out" / f"lighthouse-n{args.n}-reports"
     reports.mkdir(parents=True, exist_ok=True)
@@ -251,7 +266,10 @@ def main(argv: list[str] | None = None) -> int:
             for kind, path in kinds.items():
                 report = reports / f"{kind}-{preset}.json"
                 found = audit(cli, base + path, blocked_hosts(root), preset == "desktop", report)
-                results[f"{kind} ({preset})"] = {"path": path, **summary(found)}
+                if isinstance(found, str):
+                    results[f"{kind} ({preset})"] = {"path": path, "error": found}
+                else:
+                    results[f"{kind} ({preset})"] = {"path": path, **summary(found)}
                 print(f"  {kind} ({preset}) done", file=sys.stderr)
     finally:
         server.shutdown()
@@ -263,23 +281,32 @@ def main(argv: list[str] | None = None) -> int:
         "lighthouse": LIGHTHOUSE,
         "cpu_loop_s": round((cpu_before + calibrate()) / 2, 3),
         "pages": results,
+        "html_bytes": {
+            kind: (out / path.lstrip("/") / "index.html").stat().st_size
+            for kind, path in kinds.items()
+        },
     }
     (HERE / "_out" / f"lighthouse-n{args.n}.json").write_text(json.dumps(figures, indent=2))
     print(f"Lighthouse ({LIGHTHOUSE}) on {args.n} businesses, CPU loop {figures['cpu_loop_s']} s")
-    print(f"{'page':22} {'perf':>5} {'a11y':>5} {'best':>5} {'seo':>5}  path")
+    print(f"{'page':22} {'perf':>5} {'a11y':>5} {'best':>5} {'seo':>5}  path (HTML size)")
     missed = []
     for name, r in results.items():
+        if "error" in r:
+            print(f"{name:22} Lighthouse failed: {r['error']}  {r['path']}")
+            missed.append(name)
+            continue
         s = r["scores"]
         print(
             f"{name:22} {s['performance']:>5} {s['accessibility']:>5} "
-            f"{s['best-practices']:>5} {s['seo']:>5}  {r['path']}"
+            f"{s['best-practices']:>5} {s['seo']:>5}  {r['path']} "
+            f"({figures['html_bytes'][name.split()[0]] / 1e3:,.0f} KB)"
         )
         for audit_id, text in r["failing"].items():
             print(f"{'':24}- {audit_id}: {text}")
         if min(s.values()) < TARGET_SCORE or s["accessibility"] < TARGET_A11Y:
             missed.append(name)
     for name, r in results.items():
-        if name.startswith("map"):
+        if name.startswith("map") and "error" not in r:
             print(
                 f"{name}: FCP {r['fcp_s']} s, LCP {r['lcp_s']} s, interactive {r['tti_s']} s, "
                 f"TBT {r['tbt_ms']} ms (simulated); observed on this machine: FCP "
