@@ -32,8 +32,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
-from .conftest import ROOT
+from .conftest import ROOT, SAMPLE
 from .test_i18n import build_in_language
 from .test_site_browser import ARGS, CHROMIUM, TIMEOUT_MS, playwright_api
 
@@ -103,8 +104,18 @@ def axe_source() -> str:
     return AXE_JS.read_text("utf-8")
 
 
+# The sample's base_url is https://quartier-dev.github.io/quartier/: served under /quartier/.
+PREFIX = urlsplit(yaml.safe_load((SAMPLE / "directory.yaml").read_text("utf-8"))["base_url"]).path
+
+
 class _Site(http.server.SimpleHTTPRequestHandler):
-    """Serves a built site as GitHub Pages does: its own 404.html for a missing page."""
+    """Serves a built site as GitHub Pages does: under its base_url's path (``/quartier/``),
+    with its own 404.html for a missing page (whose links are absolute, with that path)."""
+
+    def translate_path(self, path: str) -> str:
+        if not path.startswith(PREFIX):
+            return str(Path(self.directory) / "no such file")
+        return super().translate_path("/" + path[len(PREFIX) :])
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = Path(self.directory) / "404.html"
@@ -125,7 +136,8 @@ class _Site(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def bases(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """The sample built in English and German, each served on 127.0.0.1: language -> address."""
+    """The sample built in English and German, each served on 127.0.0.1: language -> address
+    of the site (``http://127.0.0.1:<port>/quartier``)."""
     servers = []
     found = {}
     for lang in LANGUAGES:
@@ -134,7 +146,7 @@ def bases(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
-        found[lang] = f"http://127.0.0.1:{server.server_address[1]}"
+        found[lang] = f"http://127.0.0.1:{server.server_address[1]}{PREFIX.rstrip('/')}"
     yield found
     for server in servers:
         server.shutdown()
