@@ -244,18 +244,21 @@ class Member:
 
 
 def publisher_version() -> str:
-    """The versions of what a member publishes: a new one rebuilds the members.
+    """The major versions of what a member publishes: a new one rebuilds the members.
 
-    Not a digest of the code: members stand for other people's directories,
-    built by whatever release they run, and rebuilding 100 of them for every
-    edit of the publishing code would cost more than the benchmark
-    (``--rebuild-members`` forces it).
+    Neither a digest of the code nor minor versions: members stand for other
+    people's directories, built by whatever release they run, and an
+    aggregate reads the older minor versions of the contract (that is what a
+    minor version means). Rebuilding 100 members for every edit of the
+    publishing code would cost more than the benchmark (``--rebuild-members``
+    forces it).
     """
     from quartier.model import CONTRACT_VERSION
     from quartier.publish import changes, context
 
     record = getattr(context, "RECORD_VERSION", "?")
-    return f"contract {CONTRACT_VERSION}, record {record}, changes {changes.SPEC_VERSION}"
+    majors = (v.split(".")[0] for v in (CONTRACT_VERSION, record, changes.SPEC_VERSION))
+    return "contract {}, record {}, changes {}".format(*majors)
 
 
 def _fresh(marker: Path, want: dict[str, Any]) -> bool:
