@@ -332,7 +332,7 @@ def test_screenshots_of_search_business_and_map(
     """Home with a search open, a business with a photo, the map: for a person to look at.
 
     Saved as tests/artifacts/screenshots/<page>-<size>.png (desktop 1280x800,
-    phone 390x844); the map is drawn without tiles, as every test here.
+    phone 390x844), whole pages; the map is drawn without tiles, as every test here.
     """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     viewport = SIZES[size]
@@ -354,7 +354,7 @@ def test_screenshots_of_search_business_and_map(
     page = open_page(browser, bases["en"] + "/map/", "map", viewport)
     try:
         playwright_api.expect(page.locator("#q-map .leaflet-marker-icon").first).to_be_visible()
-        page.screenshot(path=str(SCREENSHOTS / f"map-{size}.png"), full_page=False)
+        page.screenshot(path=str(SCREENSHOTS / f"map-{size}.png"), full_page=True)
     finally:
         page.context.close()
     for name in ("home-search", "business", "map"):
