@@ -208,3 +208,18 @@ def test_transparent_png_lands_on_white() -> None:
 
 def test_variant_names_do_not_depend_on_the_photo() -> None:
     assert variant("a-b", "a-b-shop.png", 480, "webp") == "photos/a-b/a-b-shop-480.webp"
+
+
+def test_validating_a_photo_checks_its_entry(make_root) -> None:
+    broken = _jpeg((400, 300))[:600]
+    root = make_root({REL: ENTRY, "entries/ch/bern/velowerk-lorraine-bicycle.jpg": broken})
+    photo = root / "entries/ch/bern/velowerk-lorraine-bicycle.jpg"
+    directory = read_directory(root, only=[photo], today=TODAY, use_cache=False)
+    assert [(p.path, p.field) for p in directory.errors] == [(REL, "images.0.file")]
+    assert "cannot be read as an image" in directory.errors[0].message
+
+
+def test_an_exif_bomb_is_valid_and_validates_without_a_traceback(make_root) -> None:
+    # The rotation tag and twenty 64 KB junk EXIF segments: the pixels are fine.
+    photo = {"entries/ch/bern/velowerk-lorraine-bicycle.jpg": _exif_bomb()}
+    assert _problems(make_root, photo) == []

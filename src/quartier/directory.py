@@ -193,6 +193,10 @@ def read_directory(
     if only is not None:
         targets = []
         for p in only:
+            if str(p).lower().endswith((".jpg", ".jpeg", ".png", ".webp")):
+                from .photos import entry_of_photo
+
+                p = entry_of_photo(Path(p)) or p  # a photo is checked through its entry
             path, refused = _named_file(p, root, given)
             if refused is not None:
                 directory.problems.append(refused)

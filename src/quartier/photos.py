@@ -39,6 +39,7 @@ MAX_BYTES = 8 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 WIDTHS = (480, 960, 1600)
 THUMB, LARGE = WIDTHS[0], WIDTHS[-1]
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 # First bytes of each format the site shows: JPEG SOI, PNG signature, RIFF....WEBP.
 _FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
 
@@ -63,6 +64,26 @@ def thumbnail(entry: Entry) -> str | None:
     """
     first = next((i.file for i in entry.images if i.file), None)
     return variant(entry.id, first, THUMB, "jpg") if first else None
+
+
+def entry_of_photo(path: Path) -> Path | None:
+    """The entry file a photo file belongs to (``x-shop.jpg`` -> ``x.yaml`` beside it), or None.
+
+    So ``quartier validate entries/ch/bern/velowerk-lorraine-shop.jpg`` (a
+    hook or CI naming the changed files) checks the entry that shows it. The
+    longest id wins: ``a-b-c.jpg`` belongs to ``a-b.yaml`` before ``a.yaml``.
+    """
+    name = path.name
+    if not name.lower().endswith(PHOTO_SUFFIXES):
+        return None
+    stem = name.rsplit(".", 1)[0]
+    parts = stem.split("-")
+    for n in range(len(parts), 0, -1):
+        for suffix in (".yaml", ".yml"):
+            candidate = path.with_name("-".join(parts[:n]) + suffix)
+            if candidate.is_file():
+                return candidate
+    return None
 
 
 def sniff(head: bytes) -> str | None:

@@ -389,7 +389,8 @@ def precommit_hooks() -> str:
         "  description: Check Quartier directory entries (file:line errors with a fix).\n"
         "  entry: quartier validate\n"
         "  language: python\n"
-        "  files: ^entries/.*\\.ya?ml$\n"
-        "  types: [yaml]\n"
+        # A photo beside an entry is checked through its entry (quartier.photos.entry_of_photo).
+        "  files: ^entries/.*\\.(ya?ml|jpe?g|png|webp)$\n"
+        "  types_or: [yaml, image]\n"
         "  require_serial: true\n"
     )
