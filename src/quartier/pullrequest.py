@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from .load import MAX_BYTES, load_bytes
@@ -292,6 +292,9 @@ def decide(
         directory = directory_maintainers(root, changes.maintainers_at)
     acting = _acting(author, approvers)
     present = [c.path for c in changes.items if c.is_entry and c.status != "D"]
+    # A photo beside an entry is the entry's: its maintainers decide (see _photo).
+    photos = {c.path: _photo_entries(c.path) for c in changes.items if _is_photo(c.path)}
+    present += [p for candidates in photos.values() for p in candidates]
     before = listed_maintainers(root, changes.maintainers_at, present)
     after = listed_maintainers(root, changes.head, present)
     out = []
@@ -301,7 +304,53 @@ def decide(
         elif change.is_entry:
             was, now = before.get(change.path), after.get(change.path)
             out.append(_entry(change, was, now, acting, directory))
+        elif change.path in photos:
+            out.append(_photo(change, photos[change.path], before, after, acting, directory))
     return out
+
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+def _is_photo(path: str) -> bool:
+    return path.startswith("entries/") and path.lower().endswith(PHOTO_SUFFIXES)
+
+
+def _photo_entries(path: str) -> list[str]:
+    """The entry files a photo may belong to, longest id first (see quartier.photos).
+
+    ``entries/ch/bern/a-b-shop.jpg``: ``a-b-shop.yaml``, ``a-b.yaml``, ``a.yaml``
+    (and ``.yml``) beside it; the first that exists is its entry.
+    """
+    folder, _, name = path.rpartition("/")
+    parts = name.rsplit(".", 1)[0].split("-")
+    return [
+        f"{folder}/{'-'.join(parts[:n])}{suffix}"
+        for n in range(len(parts), 0, -1)
+        for suffix in ENTRY_SUFFIXES
+    ]
+
+
+def _photo(
+    change: Change,
+    candidates: list[str],
+    before: Mapping[str, Listed],
+    after: Mapping[str, Listed],
+    acting: list[tuple[str, str]],
+    directory: Maintainers,
+) -> Verdict:
+    """A photo added, replaced or removed is a change to its entry, decided as one.
+
+    The entry's maintainers in the base branch (or the directory's) approve
+    it; a photo of an entry new in this pull request follows the new entry's
+    rule; a photo of no entry is the directory maintainers' alone.
+    """
+    entry = next((p for p in candidates if p in before or p in after), None)
+    was = before.get(entry) if entry else None
+    now = after.get(entry) if entry else None
+    status = "A" if was is None and now is not None else "M"
+    verdict = _entry(Change(status, change.path), was, now, acting, directory)
+    return replace(verdict, line=1, column=1)  # the lines named are the entry's, not the photo's
 
 
 def _acting(author: str, approvers: Iterable[str]) -> list[tuple[str, str]]:
