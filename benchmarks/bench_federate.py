@@ -245,6 +245,7 @@ def run_size(n_members: int, n: int, seed: int, rebuild: bool = False) -> dict[s
     os.sync()
     time.sleep(2.0)
     cal_before = calibrate()
+    log(f"{name}: cpu loop {cal_before:.2f} s")
     with fed_members.serve(members, "v1") as servers:
 
         def served() -> dict[str, int]:
@@ -260,13 +261,13 @@ def run_size(n_members: int, n: int, seed: int, rebuild: bool = False) -> dict[s
             log(f"{name}: federate ({step})")
             steps[step] = federate(agg, work / f"federate-{step}.log")
             steps[step]["served"] = served()
-            check(steps[step], f"federate ({step})")
+            check(steps[step], f"federate ({step})", work)
     log(f"{name}: aggregate build")
     steps["aggregate_build"] = build(agg, work / "aggregate-out", work / "build-aggregate.log")
-    check(steps["aggregate_build"], "aggregate build")
+    check(steps["aggregate_build"], "aggregate build", work)
     log(f"{name}: peer build (the same businesses as local entries)")
     steps["peer_build"] = build(peer, work / "peer-out", work / "build-peer.log")
-    check(steps["peer_build"], "peer build")
+    check(steps["peer_build"], "peer build", work)
     cal_after = calibrate()
     mirror = agg / ".quartier-cache" / "federation"
     return {
@@ -279,7 +280,14 @@ def run_size(n_members: int, n: int, seed: int, rebuild: bool = False) -> dict[s
     }
 
 
-def check(figures: dict[str, Any], what: str) -> None:
+def check(figures: dict[str, Any], what: str, work: Path | None = None) -> None:
+    """Stop at a failed step; else log its figures at once (a long run may be cut short)."""
+    if work is not None:
+        shown = {k: round(v, 2) if isinstance(v, float) else v for k, v in figures.items()}
+        shown = {k: v for k, v in shown.items() if k != "output"}
+        log(f"{what}: {json.dumps(shown)}")
+        with (work / "steps.jsonl").open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"step": what, **shown}) + "\n")
     if figures["exit"] not in (0,):
         tail = figures["output"][-3000:]
         raise SystemExit(f"{what} exited {figures['exit']}:\n{tail}")
