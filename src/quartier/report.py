@@ -11,6 +11,7 @@ writes to a stream. Choose one by name with ``--format``::
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import TextIO
@@ -18,14 +19,38 @@ from typing import TextIO
 from .messages import message
 from .problems import Problem, printable_problem
 
+# ANSI styles of the text reporter and of quartier build's lines (see paint).
+STYLES = {"error": "1;31", "warning": "33", "ok": "32", "note": "36", "hint": "1"}
+
+
+def colour_on(stream: TextIO) -> bool:
+    """Whether to colour what goes to ``stream``: a person's terminal, and NO_COLOR unset.
+
+    A pipe, a file or CI logs get plain text; so does anyone who sets
+    ``NO_COLOR`` to anything but the empty string (https://no-color.org).
+    """
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def paint(text: str, style: str, stream: TextIO) -> str:
+    """``text`` in ``style`` (a key of :data:`STYLES`) if :func:`colour_on` ``stream``.
+
+    Example: ``paint("error", "error", sys.stdout)`` is ``"\\x1b[1;31merror\\x1b[0m"`` on a
+    terminal and ``"error"`` anywhere else.
+    """
+    return f"\x1b[{STYLES[style]}m{text}\x1b[0m" if colour_on(stream) else text
+
 
 def text(problems: Sequence[Problem], files: int, out: TextIO) -> None:
     for p in map(printable_problem, problems):
         fix = " " + message("report.fix.text", hint=p.hint) if p.hint else ""
-        out.write(
-            f"{p.path}:{p.line}:{p.column}: {p.severity.value}: {p.field}: {p.message}{fix}\n"
-        )
-    out.write(summary(problems, files) + "\n")
+        severity = paint(p.severity.value, "error" if p.is_error else "warning", out)
+        out.write(f"{p.path}:{p.line}:{p.column}: {severity}: {p.field}: {p.message}{fix}\n")
+    style = "ok" if not problems else "error" if any(p.is_error for p in problems) else "warning"
+    out.write(paint(summary(problems, files), style, out) + "\n")
 
 
 def summary(problems: Sequence[Problem], files: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -17,9 +18,9 @@ if TYPE_CHECKING:
 
 HELP = """\
 Validate the directory, then write every published file into one folder:
-feed.json (JSON Feed 1.1), the static API under api/v1/ (one JSON and one
-JSON-LD per business, lists, index.json with sha256 of every file),
-data/ (NDJSON, GeoJSON, Parquet, datapackage.json), llms.txt,
+feed.json (JSON Feed 1.1) and feed.atom (Atom 1.0), the static API under
+api/v1/ (one JSON and one JSON-LD per business, lists, index.json with
+sha256 of every file), data/ (NDJSON, GeoJSON, Parquet, datapackage.json), llms.txt,
 llms-full.txt, sitemap.xml, robots.txt and api/v1/openapi.json.
 
 Invalid data is never published: errors are reported as by
@@ -110,6 +111,7 @@ def check_output_folder(out: Path, root: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..publish import steps
     from ..publish.context import git_commit
     from ..publish.pipeline import build
     from ..publish.previous import open_previous
@@ -122,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     # Read before the build: the output folder is the default, and the build replaces it.
     reading = nullcontext(None) if args.no_previous else open_previous(args.previous, out)
     try:
-        with reading as previous:
+        with reading as previous, steps.listening(bar.step):
             directory, result = build(
                 root, out, commit=commit, site=site, progress=bar.start, previous=previous
             )
@@ -150,32 +152,60 @@ def _with_site(args: argparse.Namespace) -> bool:
     return True
 
 
+def _note(text: str) -> None:
+    from ..report import paint
+
+    print(f"{paint('note', 'note', sys.stderr)}: {text}", file=sys.stderr)
+
+
 def _refuse(directory: Directory) -> int:
-    from ..report import text
+    from ..report import paint, text
 
     text(directory.problems, directory.checked_files, sys.stdout)
     for note in directory.notes:
-        print(f"note: {note}", file=sys.stderr)
-    print("nothing published: fix the errors above first", file=sys.stderr)
+        _note(note)
+    print(
+        paint("nothing published: fix the errors above first", "error", sys.stderr), file=sys.stderr
+    )
     return 1
 
 
 def _report(directory: Directory, result: BuildResult, site: bool) -> int:
-    from ..report import text
+    from ..report import paint, text
 
     # Warnings do not stop publishing; they are shown with the summary line.
     text(directory.warnings, directory.checked_files, sys.stdout)
     for note in [*directory.notes, *result.notes]:
-        print(f"note: {note}", file=sys.stderr)
+        _note(note)
     size = sum(n for _, n in result.files.values())
-    print(
+    published = (
         f"published {result.businesses} business{'' if result.businesses == 1 else 'es'}: "
-        f"{len(result.files)} files, "
-        f"{size / 1e6:.1f} MB in {result.out}"
+        f"{len(result.files)} files, {size / 1e6:.1f} MB in {result.out}"
     )
+    print(paint(published, "ok", sys.stdout))
     if site:
-        print(f"open {result.out / 'index.html'} in a browser, or preview with: quartier serve")
+        print(view_hint(directory.root))
     return 0
+
+
+def view_hint(root: Path) -> str:
+    """The build's last line: how to look at the site (a server, never the file from disk).
+
+    The map and search fetch files, which a browser refuses for a page opened
+    from disk (file://), so ``quartier serve`` is the way to look::
+
+        view the site with: quartier serve, then open http://127.0.0.1:8000/ ...
+    """
+    from ..report import paint
+
+    command = "quartier serve"
+    if root.resolve() != Path.cwd().resolve():
+        command += f" --root {shlex.quote(str(root))}"
+    return (
+        f"view the site with: {paint(command, 'hint', sys.stdout)}, then open "
+        "http://127.0.0.1:8000/ (the map and search need a web server: they do not work "
+        "in a page opened from disk)"
+    )
 
 
 class _ProgressBar:
@@ -196,6 +226,11 @@ class _ProgressBar:
 
     def _tick(self) -> None:
         self._bar.update(1)
+
+    def step(self, what: str) -> None:
+        """Show what the build works on beside the bar (see quartier.publish.steps)."""
+        if self._bar is not None:
+            self._bar.set_postfix_str(what)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -38,7 +38,7 @@ import orjson
 
 from ..model import Entry
 from ..photos import thumbnail
-from . import urls
+from . import steps, urls
 from .context import BuildContext
 from .parquet import GeoParquetFile, PartitionedGeoParquet, schema
 from .writer import Output, Stream, dumps
@@ -117,6 +117,7 @@ def streaming(out: Output, notes: list[str]) -> Iterator[DataFiles]:
             yield DataFiles(ndjson, geojson, parquet)
             geojson.write(b"]}")
         if parquet is not None:
+            steps.announce("the data files (Parquet)")
             parquet.close()
     except BaseException:
         if parquet is not None:
@@ -248,6 +249,7 @@ def write_package(ctx: BuildContext, out: Output) -> None:
       with pyarrow, not through its byte counter, so it reports every size as
       wrong (and checks no Parquet hash); ``api/v1/index.json`` has the sizes.
     """
+    steps.announce("the data package (data/datapackage.json)")
     out.write_json(SCHEMA_PATH, _table_schema())
     out.write_json(PACKAGE_PATH, _datapackage(ctx, out))
 

@@ -40,7 +40,7 @@ import orjson
 from ..markup import render
 from ..model import Entry
 from ..photos import published_url
-from . import atom, urls
+from . import atom, steps, urls
 from .context import RECORD_VERSION, SPEC_VERSION, BuildContext
 from .writer import Output, dumps
 
@@ -105,6 +105,7 @@ class Items:
 
 def write(ctx: BuildContext, out: Output, items: Items) -> None:
     """``feed.json`` and ``feed.atom``, and their continuation pages."""
+    steps.announce("the feeds (feed.json, feed.atom)")
     count = -(-len(items) // ctx.feed_page_size) or 1
     updated = atom.timestamp(newest) if (newest := items.newest()) else atom.EPOCH
     for number, records in enumerate(items.pages(ctx.feed_page_size), start=1):

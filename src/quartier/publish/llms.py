@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..fields import normalize_phone
 from ..model import Entry
-from . import urls
+from . import steps, urls
 from .context import BuildContext
 from .listing import Listings
 from .writer import Output
@@ -36,6 +36,7 @@ OWNER_TEXT_NOTICE = (
 
 def write(ctx: BuildContext, out: Output, listings: Listings) -> None:
     """``llms.txt``; ``llms-full.txt`` is streamed (see :func:`full_header` and :func:`section`)."""
+    steps.announce("llms.txt, the lists and the sitemap")
     out.write_text("llms.txt", llms_txt(ctx, listings))
 
 

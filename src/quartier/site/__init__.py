@@ -54,6 +54,10 @@ def build_site(
     outputs; :func:`quartier.publish.build` waits for it before the manifest.
     """
     from mkdocs.commands.build import build as mkdocs_build
+
+    from ..publish import steps
+
+    steps.announce("the site's pages (MkDocs)")  # before its business pages tick (PE, issue 15)
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 

@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..problems import QuartierError
-from ..publish import urls
+from ..publish import steps, urls
 from ..publish.writer import Output
 
 LEAFLET_FILES = (
@@ -83,6 +83,7 @@ class PagefindRun:
             self._log.close()
             return
         try:
+            steps.announce("the site search index (Pagefind)")  # PE (issue 15)
             code = self._process.wait()
             if code != 0:
                 self._log.seek(0)
