@@ -223,3 +223,17 @@ def test_an_exif_bomb_is_valid_and_validates_without_a_traceback(make_root) -> N
     # The rotation tag and twenty 64 KB junk EXIF segments: the pixels are fine.
     photo = {"entries/ch/bern/velowerk-lorraine-bicycle.jpg": _exif_bomb()}
     assert _problems(make_root, photo) == []
+
+
+def test_owner_text_in_a_picture_is_escaped(tmp_path: Path) -> None:
+    from quartier.model import Image as ImageModel
+    from quartier.site.photos import Photo, picture
+
+    alt = '"><img src=x onerror=alert(1)>'
+    image = ImageModel(file="x-a.jpg", alt={"en": alt})
+    photo = Photo("x", image, {480: (480, 320), 960: (960, 640), 1600: (1200, 800)}, tmp_path)
+    html = picture(photo, "../../", alt, "en", "100vw")
+    assert "<img src=x" not in html and "onerror=alert(1)&gt;" in html
+    assert html.count("<img ") == 1
+    assert 'srcset="../../photos/x/x-a-480.jpg 480w, ../../photos/x/x-a-960.jpg 960w, ' in html
+    assert 'width="1200" height="800"' in html
