@@ -206,3 +206,22 @@ def test_a_rebuild_takes_photos_from_the_cache(
     for path in sorted((first / "photos").rglob("*")):
         if path.is_file():
             assert path.read_bytes() == (second / path.relative_to(first)).read_bytes()
+
+
+def test_photos_made_on_forked_workers_are_the_same(
+    sample_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quartier import parallel
+    from quartier.directory import read_directory
+    from quartier.publish.context import BuildContext
+
+    from .conftest import TODAY
+
+    directory = read_directory(sample_root, today=TODAY)
+    here = site_photos.catalogue(BuildContext(directory))
+    monkeypatch.setattr(parallel, "FORCE", True)
+    forked = site_photos.catalogue(BuildContext(directory))
+    assert len(here) == 6
+    assert {k: (p.sizes, p.folder) for k, p in forked.items()} == {
+        k: (p.sizes, p.folder) for k, p in here.items()
+    }

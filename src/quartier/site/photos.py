@@ -23,12 +23,14 @@ import io
 import json
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from ..model import Entry, Image
+from ..parallel import fork_map
 from ..photos import WIDTHS, PhotoProblem, decode, read_photo, variant
 from ..publish.context import BuildContext
 from ..publish.writer import Output
@@ -63,24 +65,36 @@ def catalogue(ctx: BuildContext) -> dict[tuple[str, str], Photo]:
     done: dict[tuple[str, str], Photo] | None = getattr(ctx, "_quartier_photos", None)
     if done is not None:
         return done
-    done = {}
     root = ctx.directory.root
     cache_root = _cache_root(root)
+    jobs: list[tuple[str, Image, Path]] = []
+    seen: set[tuple[str, str]] = set()
     for entry in ctx.entries():
         rel = ctx.directory.paths.get(entry.id)
         merged = ctx.directory.federated.get(entry.id)
         if rel is None or (merged is not None and not merged.local):
             continue
-        folder = (root / rel).parent
         for image in entry.images:
-            if image.file is None or (entry.id, image.file) in done:
-                continue
+            if image.file is not None and (entry.id, image.file) not in seen:
+                seen.add((entry.id, image.file))
+                jobs.append((entry.id, image, (root / rel).parent))
+
+    def make(chunk: Sequence[tuple[str, Image, Path]]) -> list[Photo | None]:
+        out: list[Photo | None] = []
+        for entry_id, image, folder in chunk:
+            assert image.file is not None
             try:
-                data = read_photo(folder, entry.id, image.file)
+                data = read_photo(folder, entry_id, image.file)
                 cached, sizes = _made(data, image.file, cache_root)
             except PhotoProblem:
-                continue  # quartier validate reports it; a build of a valid tree never gets here
-            done[(entry.id, image.file)] = Photo(entry.id, image, sizes, cached)
+                out.append(None)  # quartier validate reports it; a valid tree never gets here
+                continue
+            out.append(Photo(entry_id, image, sizes, cached))
+        return out
+
+    # Resizing is independent per photo: a first build of many photos uses every core.
+    made = fork_map(make, jobs, minimum=64)
+    done = {(p.entry_id, p.image.file or ""): p for p in made if p is not None}
     ctx._quartier_photos = done  # type: ignore[attr-defined]  # one per build, not a field
     return done
 
