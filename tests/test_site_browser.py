@@ -257,44 +257,6 @@ def test_business_page_shows_hours_and_open_now(visit: Visit, base: str) -> None
     visit.screenshot("business-velowerk-lorraine.png")
 
 
-_IN_VIEW = """title => {
-  const map = document.getElementById("q-map").getBoundingClientRect();
-  const icon = document.querySelector(`.leaflet-marker-icon[title="${CSS.escape(title)}"]`);
-  if (!icon) return false;
-  const r = icon.getBoundingClientRect();
-  return r.width > 0 && r.left >= map.left && r.right <= map.right
-    && r.top >= map.top && r.bottom <= map.bottom;
-}"""
-
-
-def test_map_shows_one_marker_per_business(visit: Visit, base: str) -> None:
-    entries = _entries()
-    settings = yaml.safe_load((SAMPLE / "directory.yaml").read_text("utf-8"))
-    page = visit.page
-    page.goto(base + "/map/")
-    page.wait_for_selector("#q-map[data-markers]")
-    assert page.get_attribute("#q-map", "data-markers") == str(len(entries))
-    # The list under the map comes from the same data: one item per business.
-    playwright_api.expect(page.locator("#q-map-list li")).to_have_count(len(entries))
-    playwright_api.expect(page.locator("#q-map .leaflet-marker-icon")).to_have_count(len(entries))
-    for i, area in enumerate(settings["areas"][:2]):
-        west, south, east, north = area["bbox"]
-        inside = [
-            e["name"]
-            for e in entries.values()
-            if west <= e["location"]["geo"]["lon"] <= east
-            and south <= e["location"]["geo"]["lat"] <= north
-        ]
-        assert inside, area["id"]
-        if i:  # the map opens on the first area; the buttons move to the others
-            page.locator(".q-area", has_text=area["name"]).click()
-        for name in inside:
-            page.wait_for_function(_IN_VIEW, arg=name, timeout=TIMEOUT_MS)
-        if not i:
-            visit.screenshot("map.png")
-    assert visit.own_errors() == []
-
-
 # Anything in the DOM (shadow roots and templates included) that runs script, or that
 # only entry text could have made. Addresses are checked as the browser resolved them.
 _DANGERS = r"""() => {
@@ -449,30 +411,4 @@ def test_hostile_search_with_the_filters_open_runs_nothing(visit: Visit, hostile
     playwright_api.expect(message).to_have_text(re.compile(r"^1 result for"))
     assert _result_names(visit) == {entry["name"]}
     _nothing_ran(visit)
-    assert visit.own_errors() == []
-
-
-def test_hostile_map_and_its_list_run_nothing(visit: Visit, hostile_base: str) -> None:
-    """The map's popups and its list are drawn from the GeoJSON in the browser."""
-    names = {e["name"] for e in _hostile_entries().values()}
-    page = visit.page
-    page.goto(f"{hostile_base}/map/")
-    page.wait_for_selector("#q-map[data-markers]")
-    items = page.locator("#q-map-list li a")
-    playwright_api.expect(items).to_have_count(len(names))
-    assert set(items.all_inner_texts()) == names
-    icons = page.locator("#q-map .leaflet-marker-icon")
-    playwright_api.expect(icons).to_have_count(len(names))
-    shown = set()
-    for i in range(icons.count()):
-        # Dispatched, not clicked: neighbouring markers and open popups overlap.
-        icons.nth(i).dispatch_event("click")
-        name = icons.nth(i).get_attribute("title")
-        popup = page.locator(".leaflet-popup-content a")
-        playwright_api.expect(popup).to_have_count(1)  # the previous one fades out
-        playwright_api.expect(popup).to_have_text(name or "")
-        shown.add(name)
-        _nothing_ran(visit)
-    assert shown == names
-    visit.screenshot("hostile-map.png")
     assert visit.own_errors() == []

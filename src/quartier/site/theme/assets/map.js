@@ -73,8 +73,9 @@
     });
   }
 
-  /* Pins drawn in CSS (quartier.css, block "Map"): a 44x44 target around a visible pin;
-     a closed business's pin is grey with a mark, and its name says the status. */
+  /* Pins drawn in CSS (quartier.css, block "Map"): a disc centred on the business in a
+     44x44 target centred the same way as a cluster's, so neighbours never hide each
+     other's targets; a closed business's disc is grey with a mark, and its name says so. */
   function pins(L, statuses) {
     var icons = {};
     statuses.forEach(function (status) {
@@ -82,8 +83,7 @@
         className: "q-pin q-pin--" + status,
         html: '<span class="q-pin__head" aria-hidden="true"></span>',
         iconSize: PIN,
-        iconAnchor: [PIN[0] / 2, PIN[1] - 4],
-        popupAnchor: [0, -PIN[1] + 8]
+        popupAnchor: [0, -12]
       });
     });
     return icons;
@@ -182,7 +182,7 @@
     var Named = namedIcon(L);
     var group = L.markerClusterGroup({
       chunkedLoading: true,
-      maxClusterRadius: 60,
+      maxClusterRadius: 80,
       showCoverageOnHover: false,
       iconCreateFunction: function (cluster) {
         var n = cluster.getChildCount();
@@ -217,6 +217,16 @@
       };
       group.on("click", function (event) {
         if (event.layer.quartierRow) { open(event.layer); }
+      });
+      /* Enter on a focused pin or cluster does what a click does. Leaflet 1.9 sends it as
+         a keypress, which Leaflet.markercluster 1.4.1 does not read (1.5.1 does, the same
+         way): its own handler already gives the map the focus back after a key. */
+      var enter = function (event) { return event.originalEvent && event.originalEvent.keyCode === 13; };
+      group.on("keypress", function (event) {
+        if (enter(event) && event.layer.quartierRow) { open(event.layer); }
+      });
+      group.on("clusterkeypress", function (event) {
+        if (enter(event)) { group._zoomOrSpiderfy(event); }
       });
       var ul = document.getElementById("q-map-list");
       if (ul) {
