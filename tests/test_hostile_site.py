@@ -265,7 +265,10 @@ def test_a_place_is_named_by_most_of_its_entries(site: Path) -> None:
     listed = json.loads((site / "api/v1/places/bern.json").read_text("utf-8"))
     assert listed["place"]["name"] == "Bern" and listed["count"] == 3
     llms = (site / "llms.txt").read_text("utf-8")
-    assert "- [Bern](https://hostile.example/directory/places/bern/): 3\n" in llms
+    assert (
+        "- [Bern](https://hostile.example/directory/places/bern/): 3; "
+        "[JSON](https://hostile.example/directory/api/v1/places/bern.json)\n"
+    ) in llms
     assert "BERN" not in llms
     for rel in ("index.html", "places/index.html"):
         html = (site / rel).read_text("utf-8")
