@@ -36,7 +36,7 @@ from ..publish.context import BuildContext
 from ..publish.writer import Output
 
 # Changes whenever the copies' bytes would (encoder settings, widths): old cache entries are unused.
-RENDER_VERSION = "1"
+RENDER_VERSION = "3"
 CACHE = Path(".quartier-cache") / "photos"
 FORMATS = ("webp", "jpeg")
 _EXT = {"webp": "webp", "jpeg": "jpg"}
@@ -222,25 +222,31 @@ def render(data: bytes, name: str) -> tuple[dict[str, bytes], dict[int, tuple[in
     """The copies of one photo (``{"480.webp": b"...", ...}``) and their sizes by width."""
     from PIL import Image as Pil
 
-    img = _upright(decode(data, name))
+    img = _upright(decode(data, name, at_least=WIDTHS[-1]))
     img = _srgb(img)
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         white = Pil.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Pil.alpha_composite(white, rgba)
-    img = img.convert("RGB")
+    if img.mode != "RGB":
+        img = img.convert("RGB")
     full_w, full_h = img.size
     files: dict[str, bytes] = {}
     sizes: dict[int, tuple[int, int]] = {}
-    for target in WIDTHS:
+    # Largest first, each smaller copy from the one before (a reducing gap keeps it sharp
+    # and fast: a 12-megapixel photo resizes in a tenth of the time).
+    source = img
+    for target in sorted(WIDTHS, reverse=True):
         width = min(target, full_w)
         height = max(1, round(full_h * width / full_w))
-        scaled = img if width == full_w else img.resize((width, height), Pil.Resampling.LANCZOS)
+        if (width, height) != source.size:
+            source = source.resize((width, height), Pil.Resampling.LANCZOS, reducing_gap=3.0)
+        scaled = source
         # Only the pixels go on: a fresh image has no info, EXIF, ICC or comment.
         clean = Pil.frombytes("RGB", scaled.size, scaled.tobytes())
         sizes[target] = clean.size
         files[f"{target}.jpg"] = _encode(clean, "JPEG", quality=82, optimize=True, progressive=True)
-        files[f"{target}.webp"] = _encode(clean, "WEBP", quality=80, method=4)
+        files[f"{target}.webp"] = _encode(clean, "WEBP", quality=80, method=2)
     return files, sizes
 
 
