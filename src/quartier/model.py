@@ -326,6 +326,14 @@ class Image(_Model):
     ``url`` of a ``file`` with the address of its published copy.
     """
 
+    # The editor's schema says it too: an image needs one of the two.
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        frozen=True,
+        json_schema_extra={"anyOf": [{"required": ["file"]}, {"required": ["url"]}]},
+    )
+
     file: PhotoName | None = Field(
         None,
         description="A photo file in the entry's own folder, its name starting with the entry's "
