@@ -229,7 +229,10 @@ def _need(
 
 
 def _named(need: _Need) -> set[str]:
-    """The categories a need's own words name ('Blüemli für d Tischli' -> florist)."""
+    """The categories a need's own words name ('Blüemli für d Tischli' -> florist), when its
+    owner gave none: given ones say what is sought, and the words may name other trades."""
+    if need.categories:
+        return set()
     return {t[4:] for t in need.terms if t.startswith("cat:")}
 
 
