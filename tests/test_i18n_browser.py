@@ -159,7 +159,7 @@ def test_business_page_is_complete_and_in_the_site_language(
         marker = page.locator(".q-map--small .leaflet-marker-icon")
         playwright_api.expect(marker).to_be_visible()
         name = page.locator("h1").inner_text().strip()
-        assert marker.get_attribute("alt") == name
+        assert marker.get_attribute("title") == name  # its accessible name (a CSS pin, no image)
         playwright_api.expect(page.locator(".leaflet-control-zoom-in")).to_have_attribute(
             "title", t["zoom_in"]
         )
