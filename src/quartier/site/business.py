@@ -25,6 +25,7 @@ from ..publish import urls
 from ..publish.context import BuildContext
 from .i18n import Strings, endonym, first_of, strings
 from .markup import render
+from .search_terms import category_terms
 
 # Text that can be shown as HTML whatever decodes it (no tag, no entity), and matched.
 FILTER_SAFE = str.maketrans({"<": "\uff1c", ">": "\uff1e", "&": "\uff06", '"': "\uff02"})
@@ -234,6 +235,8 @@ def context(ctx: BuildContext, entry: Entry, public: Entry | None = None) -> dic
         "lead_photo": photos[0] if photos else None,
         "more_photos": photos[1:],
         "days_json": json.dumps({d: t.day(d) for d in DAYS}, ensure_ascii=False),
+        # PC: the categories' labels and synonyms in every language, hidden, for the search box.
+        "search_terms": category_terms(tax, (e.category, *secondary)),
     }
 
 

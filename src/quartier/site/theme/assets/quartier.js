@@ -83,11 +83,39 @@
     var root = base() + "/pagefind/";
     load("link", { rel: "stylesheet", href: root + "pagefind-ui.css" });
     Promise.all([load("script", { src: root + "pagefind-ui.js" }), pieces(root)]).then(function (got) {
+      /* PC: no "(0)" filters; excerpts are the business's summary (see excerpt). */
       new window.PagefindUI({
         element: "#q-search", showSubResults: false, showImages: false, resetStyles: false,
+        showEmptyFilters: false, processResult: excerpt,
         translations: { placeholder: el.dataset.placeholder }, mergeIndex: got[1]
       });
+      label(el);
     });
+  }
+
+  /* PC: a result's excerpt is its summary (the page's meta, as text): Pagefind's own excerpt
+     may fall in the hidden taxonomy words or run headings and paragraphs together. The
+     excerpt is shown as HTML, so the summary is escaped here. */
+  function excerpt(result) {
+    var summary = result.meta && result.meta[Object.keys(result.meta).filter(function (k) {
+      return k !== "title" && k !== "image" && k !== "image_alt";
+    })[0]];
+    if (summary) {
+      var span = document.createElement("span");
+      span.textContent = summary;
+      result.excerpt = span.innerHTML;
+    }
+    return result;
+  }
+
+  /* PC: the search input's accessible name (Pagefind gives it only a title). */
+  function label(el) {
+    var input = el.querySelector("input");
+    if (input) { input.setAttribute("aria-label", el.dataset.placeholder || input.placeholder); return; }
+    new MutationObserver(function (_, obs) {
+      var found = el.querySelector("input");
+      if (found) { found.setAttribute("aria-label", el.dataset.placeholder || found.placeholder); obs.disconnect(); }
+    }).observe(el, { childList: true, subtree: true });
   }
 
   function start() {
