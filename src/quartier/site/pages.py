@@ -26,7 +26,7 @@ from ..publish.context import BuildContext
 from ..publish.jsonld import embed
 from ..stale import warned_stale
 from .i18n import Strings, first_of, strings
-from .mapdata import POINTS_PATH
+from .mapdata import CLUSTER_DIR, POINTS_PATH
 from .photos import photos_of, picture
 
 SHELL = "businesses/_shell/index.md"
@@ -283,9 +283,20 @@ def _map_page(ctx: BuildContext) -> str:
         "capped": t["map_list_capped"],
         "show": t["map_show"],
     }
+    # Fetched as soon as the page is read, not one after the other as the scripts ask.
+    preload = "".join(
+        f'<link rel="preload" href="../{path}" as="{kind}"{cors}>'
+        for path, kind, cors in (
+            ("assets/map.js", "script", ""),
+            ("assets/leaflet/leaflet.js", "script", ""),
+            (f"{CLUSTER_DIR}/leaflet.markercluster.js", "script", ""),
+            (POINTS_PATH, "fetch", ' crossorigin="anonymous"'),
+        )
+    )
     return (
         _front(t["map"], f"{t['map']} · {ctx.config.name}")
         + f"# {t['map']}\n\n"
+        + f"<div hidden>{preload}</div>\n\n"
         + _area_buttons(ctx)
         + f'<div id="q-map" class="q-map q-map--big" data-points="../{POINTS_PATH}" '
         + f'data-prefix="../" data-text="{escape(json.dumps(text, ensure_ascii=False))}" '

@@ -11,6 +11,7 @@
 
   var LIST_MAX = 100;       // items the list under the map shows at once
   var PIN = [44, 44];       // a marker's target: 44x44 CSS px (WCAG 2.2 2.5.8 asks 24)
+  var MAX_ZOOM = 19;        // OpenStreetMap's tiles go to 19
 
   function base() {
     var cfg = document.getElementById("__config");
@@ -56,7 +57,7 @@
     map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
     if (!el.dataset.tiles) { return; }
     L.tileLayer(el.dataset.tiles, {
-      maxZoom: 19,
+      maxZoom: MAX_ZOOM,
       attribution: '<a href="' + escapeHtml(el.dataset.attributionUrl) + '">' +
         escapeHtml(el.dataset.attribution) + "</a>"
     }).addTo(map);
@@ -173,7 +174,9 @@
     var text = JSON.parse(el.dataset.text);
     var prefix = el.dataset.prefix;
     var areas = document.querySelectorAll(".q-area");
-    var map = L.map(el, { zoomControl: false })
+    // Clusters are made for every zoom from minZoom to maxZoom; without a tile layer
+    // the map has no maxZoom of its own, which Leaflet.markercluster needs.
+    var map = L.map(el, { zoomControl: false, minZoom: 2, maxZoom: MAX_ZOOM })
       .fitBounds(bounds(areas.length ? areas[0].dataset.bbox : el.dataset.bbox));
     areas.forEach(function (button) {
       button.addEventListener("click", function () { map.fitBounds(bounds(button.dataset.bbox)); });
@@ -181,7 +184,10 @@
     tiles(L, map, el);
     var Named = namedIcon(L);
     var group = L.markerClusterGroup({
+      // Clustering 10,000 markers takes a while: in slices of 100 ms, so a tap is answered.
       chunkedLoading: true,
+      chunkInterval: 100,
+      chunkDelay: 10,
       maxClusterRadius: 80,
       showCoverageOnHover: false,
       iconCreateFunction: function (cluster) {
@@ -247,7 +253,8 @@
       update();
       return new Promise(function (resolve) {
         group.options.chunkProgress = function (done, total) {
-          if (done === total) { resolve(); }
+          // Called once with 0 of 0 when the empty group joins the map: not the end.
+          if (total === markers.length && done === total) { resolve(); }
         };
         map.addLayer(group);
         if (!markers.length) { resolve(); }
