@@ -97,23 +97,24 @@
      may fall in the hidden taxonomy words or run headings and paragraphs together. The
      excerpt is shown as HTML, so the summary is escaped here. */
   function excerpt(result) {
-    var summary = result.meta && result.meta[Object.keys(result.meta).filter(function (k) {
+    var key = Object.keys(result.meta || {}).filter(function (k) {
       return k !== "title" && k !== "image" && k !== "image_alt";
-    })[0]];
-    if (summary) {
+    })[0];
+    if (key && result.meta[key]) {
       var span = document.createElement("span");
-      span.textContent = summary;
+      span.textContent = result.meta[key];
       result.excerpt = span.innerHTML;
+      delete result.meta[key]; /* shown once, as the excerpt, not again as a tag */
     }
     return result;
   }
 
   /* PC: the search input's accessible name (Pagefind gives it only a title). */
   function label(el) {
-    var input = el.querySelector("input");
+    var input = el.querySelector(".pagefind-ui__search-input");
     if (input) { input.setAttribute("aria-label", el.dataset.placeholder || input.placeholder); return; }
     new MutationObserver(function (_, obs) {
-      var found = el.querySelector("input");
+      var found = el.querySelector(".pagefind-ui__search-input");
       if (found) { found.setAttribute("aria-label", el.dataset.placeholder || found.placeholder); obs.disconnect(); }
     }).observe(el, { childList: true, subtree: true });
   }
