@@ -83,7 +83,10 @@ def test_pieces_find_what_one_index_finds(visit: Visit, sites: dict[str, str], q
         _search(visit, base, query)
         found[kind] = _all_results(visit)
     assert found["one"], query
-    assert found["pieces"] == found["one"]
+    # Everything one index finds, the pieces find. They may find more: a piece without
+    # the whole word falls back to pages with a shorter form of it ("Sauerteig" for
+    # "Sauerteigbrot"), which one index holding the whole word does not (Pagefind's way).
+    assert set(found["one"]) <= set(found["pieces"])
     # Every link leads to the business's own page, served.
     for _, path in found["pieces"]:
         assert re.fullmatch(r"/businesses/[a-z0-9-]+/", path), path
@@ -93,7 +96,7 @@ def test_pieces_find_what_one_index_finds(visit: Visit, sites: dict[str, str], q
 def test_every_piece_is_merged(visit: Visit, sites: dict[str, str]) -> None:
     entry = _entries()["holzofebeck-breitsch"]  # the 4th id: in piece 1, not the main index
     _search(visit, sites["pieces"], "Sauerteigbrot")
-    assert _all_results(visit) == [(entry["name"], "/businesses/holzofebeck-breitsch/")]
+    assert (entry["name"], "/businesses/holzofebeck-breitsch/") in _all_results(visit)
     fetched = {urlsplit(url).path for url in visit.requests}
     for number in range(1, 5):
         assert f"/pagefind/{number}/pagefind-entry.json" in fetched, sorted(fetched)
