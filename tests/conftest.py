@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 from collections.abc import Callable
 from datetime import date
@@ -18,6 +20,20 @@ CASES = Path(__file__).parent / "cases"
 SAMPLE = Path(__file__).parent / "fixtures" / "sample"
 # Fixed so that "stale" and "expired" cases do not change with the calendar.
 TODAY = date(2026, 11, 24)
+PHOTO_RE = re.compile(r"(?m)^\s*-?\s*file:\s*([a-z0-9][a-z0-9_.-]*)\s*$")
+
+
+def photos_named(text: str) -> list[str]:
+    """The photo file names an entry's text lists under ``images`` (``file: x-shop.jpg``)."""
+    return PHOTO_RE.findall(text)
+
+
+def copy_entry(path: Path, folder: Path) -> None:
+    """Copy a sample entry into ``folder`` with the photo files it names, as an owner adds them."""
+    shutil.copy(path, folder / path.name)
+    for name in photos_named(path.read_text("utf-8")):
+        if (path.parent / name).is_file():
+            shutil.copy(path.parent / name, folder / name)
 
 
 def sample_repo(dest: Path) -> Path:
@@ -47,6 +63,15 @@ def make_root(tmp_path: Path) -> Callable[[dict[str, bytes | str]], Path]:
             if isinstance(content, str):
                 content = content.encode("utf-8")
             path.write_bytes(content)
+        # A sample entry's text comes with the photos it names, unless the test gives them.
+        for rel, content in files.items():
+            if not rel.startswith("entries/") or not rel.endswith(".yaml"):
+                continue
+            text = content if isinstance(content, str) else content.decode("utf-8", "replace")
+            for name in photos_named(text):
+                source, target = (SAMPLE / rel).parent / name, (root / rel).parent / name
+                if source.is_file() and not os.path.lexists(target):
+                    shutil.copy(source, target)
         return root
 
     return build

@@ -32,7 +32,7 @@ from quartier.cli import main
 from quartier.publish import changes, previous
 from quartier.publish.writer import Output
 
-from .conftest import SAMPLE
+from .conftest import SAMPLE, copy_entry
 
 BERN = SAMPLE / "entries" / "ch" / "bern"
 CHANGES = "api/v1/changes"
@@ -147,6 +147,7 @@ def test_one_change_one_addition_one_removal_make_sequence_2_with_exactly_those(
         **entry("velowerk-lorraine"),
     }.items():
         (root / rel).write_text(text, "utf-8")
+    copy_entry(BERN / "velowerk-lorraine.yaml", root / "entries/ch/bern")  # and its photo
 
     assert build(root, out) == 0
 

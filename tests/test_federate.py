@@ -24,7 +24,7 @@ from quartier.federation import mirror
 from quartier.federation.report import as_json, text
 from quartier.federation.run import Report, federate
 
-from .conftest import SAMPLE
+from .conftest import SAMPLE, copy_entry
 from .fed_support import Site, body, hang, oversized, redirect, sites, status, truncated
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -57,7 +57,7 @@ def member_repo(folder: Path, name: str, files: list[Path]) -> Path:
     for f in files:
         target = folder / "entries" / f.relative_to(SAMPLE / "entries")
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(f, target)
+        copy_entry(f, target.parent)  # with its photos
     return folder
 
 

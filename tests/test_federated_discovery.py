@@ -42,7 +42,7 @@ from quartier.load import load_path
 from quartier.model import Entry, address_country
 from quartier.publish.public import entry_data
 
-from .conftest import SAMPLE
+from .conftest import SAMPLE, copy_entry
 from .fed_support import Site
 
 BERN = SAMPLE / "entries" / "ch" / "bern"
@@ -119,7 +119,7 @@ def aggregate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (root / "directory.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
     for path in BERN.glob("*.yaml"):
         if path.stem not in MEMBERS_ONLY:
-            shutil.copy(path, root / "entries" / "ch" / "bern" / path.name)
+            copy_entry(path, root / "entries" / "ch" / "bern")  # with its photos
     write_thun(root)
     write_spiez(root)
     monkeypatch.setenv("QUARTIER_CACHE_DIR", str(tmp_path / "user-cache"))
