@@ -969,7 +969,13 @@ def _items(page: Path) -> dict[str, str]:
     html = page.read_text("utf-8")
     return {
         m.group(1): m.group(0)
-        for m in re.finditer(r'<li><a href="[./]*businesses/([a-z0-9-]+)/">.*?</li>', html, re.S)
+        # An item may start with the business's photo thumbnail (<span class="q-thumb">).
+        for m in re.finditer(
+            r'<li[^>]*>(?:<span class="q-thumb">.*?</span><div>)?'
+            r'<a href="[./]*businesses/([a-z0-9-]+)/">.*?</li>',
+            html,
+            re.S,
+        )
     }
 
 
