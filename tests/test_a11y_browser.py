@@ -315,6 +315,22 @@ _PHOTO_SHOWN = """() => {
 }"""
 
 
+# Material hides the tabs while the page is scrolled and fades them back in at the top:
+# wait for that, so that a screenshot never catches the header half drawn.
+_AT_TOP = """() => {
+  const link = document.querySelector(".md-tabs__link");
+  return window.scrollY === 0 && (link === null || link.offsetParent === null
+    || (getComputedStyle(link).opacity === "1"
+        && getComputedStyle(link).transform === "none"));
+}"""
+
+
+def _shoot(page: Any, name: str) -> None:
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_function(_AT_TOP)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
 def _business_with_photo(bases: dict[str, str]) -> str:
     """The id of a sample business whose page shows a photo of its own."""
     import urllib.request
@@ -341,21 +357,20 @@ def test_screenshots_of_search_business_and_map(
     page = open_page(browser, bases["en"] + "/", "search-as-typed", viewport)
     try:
         assert page.locator(".pagefind-ui__result-link").count() > 0
-        page.screenshot(path=str(SCREENSHOTS / f"home-search-{size}.png"), full_page=True)
+        _shoot(page, f"home-search-{size}.png")
     finally:
         page.context.close()
     page = open_page(browser, f"{bases['en']}/businesses/{business}/", "business", viewport)
     try:
         page.locator(".md-content picture img").first.scroll_into_view_if_needed()
         page.wait_for_function(_PHOTO_SHOWN)
-        page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=str(SCREENSHOTS / f"business-{size}.png"), full_page=True)
+        _shoot(page, f"business-{size}.png")
     finally:
         page.context.close()
     page = open_page(browser, bases["en"] + "/map/", "map", viewport)
     try:
         playwright_api.expect(page.locator("#q-map .leaflet-marker-icon").first).to_be_visible()
-        page.screenshot(path=str(SCREENSHOTS / f"map-{size}.png"), full_page=True)
+        _shoot(page, f"map-{size}.png")
     finally:
         page.context.close()
     for name in ("home-search", "business", "map"):
