@@ -292,24 +292,154 @@ def test_a_local_entry_keeps_its_id_and_a_member_copy_of_it_becomes_a_source(
     assert "minimal" in directory.entries and "thun--testbeck" not in directory.entries
 
 
-def test_a_newer_member_copy_of_a_local_entry_is_published_under_the_local_id(
+def _replace_rows(root: Path, member: str, change: Callable[[list[Row]], list[Row]]) -> None:
+    copy = mirror.read_state(root, member)
+    assert copy is not None
+    mirror.write(root, copy, change(list(mirror.read_rows(root, copy))))
+
+
+def _with_entry(row: Row, **changes: Any) -> Row:
+    return Row(**{**row.__dict__, "entry": {**row.entry, **changes}})
+
+
+def test_a_newer_member_copy_cannot_replace_a_local_entrys_content(
     aggregate: Path, tmp_path: Path
 ) -> None:
-    """The rule is the same for every group: the most recently verified content wins."""
-    copy = mirror.read_state(aggregate, "thun")
-    assert copy is not None
-    rows = list(mirror.read_rows(aggregate, copy))
-    rows = [
-        Row(**{**r.__dict__, "entry": {**r.entry, "last_verified": "2026-11-20"}})
-        if r.id == "testbeck"
-        else r
-        for r in rows
-    ]
-    mirror.write(aggregate, copy, rows)
-    _build(aggregate, tmp_path / "out")
+    """The attack: thun republishes the local Testbeck, verified later, named and linked evil.
+
+    The copy is found by the name nearby (the website is the attacker's); the
+    local content is published under the local id all the same, and thun's
+    record is only one of its sources.
+    """
+    evil = {"website": "https://evil.example/"}
+
+    def attack(rows: list[Row]) -> list[Row]:
+        return [
+            _with_entry(r, name="Testbeck", contact=evil, last_verified="2026-11-23")
+            if r.id == "testbeck"
+            else r
+            for r in rows
+        ]
+
+    _replace_rows(aggregate, "thun", attack)
+    files = _build(aggregate, tmp_path / "out")
     record = _json(tmp_path / "out", ENTRY.format("minimal"))
-    assert (record["id"], record["entry"]["name"]) == ("minimal", "Testbeck Kopie")
-    assert record["provenance"]["source"] == "https://thun.example.org/api/v1/entries/testbeck.json"
+    assert record["id"] == "minimal"
+    assert record["entry"]["name"] == "Testbeck"
+    assert record["entry"]["contact"]["website"] == "https://testbeck.ch"
+    assert record["entry"]["last_verified"] == "2026-10-01"
+    assert record["provenance"]["source"].endswith("/blob/HEAD/entries/ch/bern/minimal.yaml")
+    assert [s["id"] for s in record["provenance"]["sources"]] == ["thun--testbeck"]
+    assert ENTRY.format("thun--testbeck") not in files
+    assert b"evil.example" not in b"".join(files.values())
+
+
+def test_a_member_sharing_only_a_phone_does_not_absorb_another_members_business(
+    aggregate: Path, tmp_path: Path
+) -> None:
+    """The attack: thun lists a business of its own with biel's phone, verified later."""
+
+    def attack(rows: list[Row]) -> list[Row]:
+        return [
+            _with_entry(
+                r,
+                name="Falschbeck",
+                contact={"website": "https://falsch.example.ch/", "phone": "+41 33 222 33 44"},
+                last_verified="2026-11-23",
+            )
+            if r.id == "dup"
+            else r
+            for r in rows
+        ]
+
+    _replace_rows(aggregate, "thun", attack)
+    files = _build(aggregate, tmp_path / "out")
+    out = tmp_path / "out"
+    biel = _json(out, ENTRY.format("biel--dup"))
+    assert biel["entry"]["name"] == "Doppelbeck Biel"
+    assert [s["id"] for s in biel["provenance"]["sources"]] == ["biel--dup"]
+    thun = _json(out, ENTRY.format("thun--dup"))
+    assert thun["entry"]["name"] == "Falschbeck"
+    assert ENTRY.format("thun--dup") in files
+    directory = read(aggregate, today=TODAY)
+    weak = [p for p in directory.warnings if "shares only one" in p.message]
+    assert {p.path.rsplit("/", 1)[-1] for p in weak} == {"dup.json"}
+    assert len(weak) == 2 and all(not p.is_error for p in weak)
+
+
+def test_members_sharing_two_keys_merge_and_one_key_never_chains_them(
+    aggregate: Path, tmp_path: Path
+) -> None:
+    """thun--dup and biel--dup agree on phone and website (merged); a third record that
+    shares only biel's website with them stays a business of its own."""
+
+    def add(rows: list[Row]) -> list[Row]:
+        third = _entry(
+            "kette",
+            "Kettenbeck",
+            contact={"website": "https://dup.example.ch/"},
+            location={
+                "address": {"locality": "Bern", "country": "CH"},
+                "geo": {"lat": 46.99, "lon": 7.49},
+            },
+        )
+        return sorted([*rows, _row("thun", third)], key=lambda r: r.id)
+
+    _replace_rows(aggregate, "thun", add)
+    files = _build(aggregate, tmp_path / "out")
+    merged = _json(tmp_path / "out", ENTRY.format("biel--dup"))
+    assert [s["id"] for s in merged["provenance"]["sources"]] == ["thun--dup", "biel--dup"]
+    assert _json(tmp_path / "out", ENTRY.format("thun--kette"))["entry"]["name"] == "Kettenbeck"
+    assert ENTRY.format("thun--dup") not in files
+
+
+@pytest.mark.parametrize(
+    ("page_url", "why"),
+    [
+        ("https://thun.example.org@evil.example/businesses/baeckerei/", "user name"),
+        ("https://evil.example/businesses/baeckerei/", "not on the member's host"),
+        ("javascript:alert(1)", "not an http(s) URL"),
+    ],
+)
+def test_a_page_address_off_the_members_host_is_skipped_with_a_warning(
+    aggregate: Path, tmp_path: Path, page_url: str, why: str
+) -> None:
+    """The page a federated business links to and declares canonical stays on its member."""
+
+    def attack(rows: list[Row]) -> list[Row]:
+        return [Row(**{**r.__dict__, "url": page_url}) if r.id == "baeckerei" else r for r in rows]
+
+    _replace_rows(aggregate, "thun", attack)
+    directory, result = build(aggregate, tmp_path / "out", today=TODAY)
+    assert result is not None and directory.errors == []
+    assert ENTRY.format("thun--baeckerei") not in result.files
+    assert "evil.example" not in "".join(result.files)
+    out = tmp_path / "out"
+    site = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
+    assert b"evil.example" not in site and b"javascript:alert" not in site
+    skipped = [p for p in directory.warnings if "baeckerei is skipped" in p.message]
+    assert len(skipped) == 1 and why in skipped[0].message
+
+
+def test_a_local_folder_members_page_addresses_are_checked_against_its_base_url(
+    aggregate: Path, tmp_path: Path
+) -> None:
+    """A member read from a folder is on the host of the base_url its manifest published."""
+    settings = yaml.safe_load((aggregate / "directory.yaml").read_text("utf-8"))
+    settings["members"][0]["url"] = str(tmp_path / "thun-folder")
+    (tmp_path / "thun-folder").mkdir()
+    (aggregate / "directory.yaml").write_text(yaml.safe_dump(settings), "utf-8")
+
+    def attack(rows: list[Row]) -> list[Row]:
+        evil = "https://evil.example/businesses/dup/"
+        return [Row(**{**r.__dict__, "url": evil}) if r.id == "dup" else r for r in rows]
+
+    _replace_rows(aggregate, "thun", attack)
+    directory, result = build(aggregate, tmp_path / "out", today=TODAY)
+    assert result is not None and directory.errors == []
+    assert ENTRY.format("thun--baeckerei") in result.files  # on thun.example.org: kept
+    warned = [p for p in directory.warnings if "dup is skipped" in p.message]
+    assert len(warned) == 1 and "not on the member's host thun.example.org" in warned[0].message
 
 
 def test_an_invalid_cached_record_is_skipped_with_a_warning_naming_member_and_record(

@@ -11,7 +11,8 @@ since the copy is a file on disk:
 - the same business listed twice (two members, or a member and a local
   entry) is found with the checks that find duplicates inside one directory
   (:func:`quartier.checks.same_business`) and becomes one record, by the
-  rule in :func:`merge_duplicates`;
+  rule in :func:`merge_duplicates`: a local entry's content always wins, and
+  members' records merge only when two independent keys agree;
 - each kept record carries its provenance (:class:`Merged`), which the
   published record's ``provenance.sources`` lists.
 
@@ -30,13 +31,25 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import orjson
 from pydantic import ValidationError
 
-from ..checks import Context, Keys, check_entry, keys_of, same_business
+from ..checks import (
+    DUPLICATE_DISTANCE_M,
+    Context,
+    Keys,
+    check_entry,
+    distance_m,
+    keys_of,
+    same_business,
+)
+from ..config import DirectoryConfig
 from ..directory import PARALLEL_MIN, Directory
+from ..fields import check_url
 from ..load import Document
 from ..messages import message
 from ..model import Entry, address_country
@@ -110,7 +123,9 @@ def read_members(directory: Directory, ctx: Context, keep_entries: bool = True) 
         else:
             directory.notes.append(_copy_note(copy))
     try:
-        _read_records(directory, ctx, out, mirror.records(root, config), keep_entries)
+        hosts = member_hosts(root, config)
+        records = mirror.records(root, config)
+        _read_records(directory, ctx, out, records, keep_entries, hosts)
     except mirror.MirrorError as exc:  # the records read before it stay in use
         directory.problems.append(_problem("", str(exc), ""))
     return out
@@ -122,11 +137,12 @@ def _read_records(
     out: Federated,
     records: Iterable[tuple[str, bytes, Source]],
     keep_entries: bool,
+    hosts: dict[str, str | None],
 ) -> None:
     with long_lived():
         for batch in _batches(records, BATCH):
             for record, problems in fork_map(
-                lambda chunk: [_validate(item, ctx, keep_entries) for item in chunk],
+                lambda chunk: [_validate(item, ctx, keep_entries, hosts) for item in chunk],
                 batch,
                 PARALLEL_MIN,
             ):
@@ -146,8 +162,55 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+def member_hosts(root: Path, config: DirectoryConfig) -> dict[str, str | None]:
+    """Each member's host, which its records' page addresses must be on (lower case).
+
+    A member fetched over http(s) is on the host of its address in the
+    settings; a local folder on the host of the ``base_url`` its manifest
+    published (None when it published none: its page addresses cannot be checked).
+    """
+    from ..federation import mirror
+
+    hosts: dict[str, str | None] = {}
+    for member in config.members:
+        url: str | None = member.url if member.is_remote else None
+        if url is None:
+            try:
+                state = mirror.read_state(root, member.id)
+            except mirror.MirrorError:
+                state = None
+            url = state.base_url if state is not None else None
+        hosts[member.id] = (urlsplit(url).hostname or None) if url else None
+    return hosts
+
+
+def page_url_problem(url: str, host: str | None) -> str | None:
+    """Why a member's page address may not be linked and declared canonical, or None.
+
+    Example: ``https://thun.example.org@evil.example/`` (the host is
+    evil.example) and ``https://evil.example/x/`` for member thun.example.org
+    are both refused.
+    """
+    if not _WEB_URL.fullmatch(url):
+        return message("members.page_url", url=url[:80])
+    if "@" in urlsplit(url).netloc:
+        return message("members.page_url.user", url=url[:80])
+    try:
+        check_url(url)
+    except ValueError:
+        return message("members.page_url", url=url[:80])
+    if host is None:
+        return message("members.page_url.no_host", url=url[:80])
+    if (urlsplit(url).hostname or "").lower() != host.lower():
+        return message("members.page_url.host", url=url[:80], host=host)
+    return None
+
+
 def _validate(
-    item: tuple[str, bytes, Source], ctx: Context, keep_entry: bool
+    item: tuple[str, bytes, Source],
+    ctx: Context,
+    keep_entry: bool,
+    hosts: dict[str, str | None],
 ) -> tuple[Record | None, list[Problem]]:
     """One record from the mirror, validated as a local entry is; a skipped one says why."""
     fid, data, source = item
@@ -158,8 +221,9 @@ def _validate(
     if entry.id != fid:
         return None, [_invalid(source, message("members.wrong_id", id=entry.id, expected=fid))]
     # The page a federated business's page links to and declares canonical.
-    if not _WEB_URL.fullmatch(source.page_url):
-        return None, [_invalid(source, message("members.page_url", url=source.page_url[:80]))]
+    why = page_url_problem(source.page_url, hosts.get(source.member))
+    if why is not None:
+        return None, [_invalid(source, why)]
     doc = Document(source.record_url, orjson.loads(data))
     errors = [p for p in check_entry(entry, doc, fid, ctx, federated=True) if p.is_error]
     if errors:
@@ -234,21 +298,27 @@ def merge_duplicates(
     """Stage 4 across members: one record per business, every federated record kept as a source.
 
     Groups are found by :func:`quartier.checks.same_business` over local and
-    federated keys. In each group that holds a federated record:
+    federated keys. A member is not trusted to speak for this directory's
+    own businesses, nor for another member's:
 
-    - the content published is that of the most recently verified record
-      (``last_verified`` newest; on a tie a local entry, then the member listed
-      first in the settings, then the smallest id);
-    - the id is a local entry's if the group has one, else the smallest
-      federated id (stable while that member keeps its record);
-    - ``provenance.sources`` lists every federated record of the group, the
-      chosen content first; the other ids are not published, with a warning.
+    - a local entry's content is published under its id, whatever the
+      members' ``last_verified`` says; every member's record sharing a key
+      with it directly becomes one of its ``provenance.sources``;
+    - federated records alone are merged only where two of them agree on at
+      least two independent keys (a name within the distance, the phone, the
+      website host: see :func:`strong_groups`); one key alone (a shared phone,
+      say) keeps both records, with a warning;
+    - in a merged group of members' records, the content is the most recently
+      verified record's (on a tie the member listed first in the settings,
+      then the smallest id), the id the smallest federated id (stable while
+      that member keeps its record); the other ids are not published, with a
+      warning.
 
     Groups of local entries alone are errors already (``check_tree``).
-    ``local_entry`` gives a local entry by id when ``directory`` holds none
-    (a build that streams them); only those in a group are asked for.
+    ``local_entry`` is kept for callers that stream local entries; a local
+    entry's content wins without being read.
     """
-    local_entry = local_entry or directory.entries.get
+    del local_entry  # a local entry always wins: its content need not be read here
     records = {r.id: r for r in federated.records}
     local_ids = {k.id for k in local}
     merged_away: set[str] = set()
@@ -256,23 +326,44 @@ def merge_duplicates(
         ids = sorted({k.id for k in group})
         if all(i in local_ids for i in ids):
             continue
-        chosen, keep_id, sources = _choose(ids, records, local_ids, federated.order, local_entry)
-        content_local = chosen in local_ids
-        if not content_local and keep_entries:
-            entry = records[chosen].entry
-            assert entry is not None
-            if keep_id != chosen:
-                entry = entry.model_copy(update={"id": keep_id})
-            directory.entries[keep_id] = entry
-        directory.federated[keep_id] = Merged(
-            tuple(records[i].source for i in sources), content_local
-        )
-        others = [i for i in ids if i != keep_id and i not in local_ids]
-        merged_away.update(others)
-        for other in others:
-            source = records[other].source
-            text = message("members.merged", member=source.member, id=other, into=keep_id)
-            directory.problems.append(_problem(source.member, text, source.record_url))
+        mine = [k for k in group if k.id in local_ids]
+        attached: dict[str, list[str]] = {}
+        rest = []
+        for k in group:
+            if k.id in local_ids:
+                continue
+            near = [m.id for m in mine if agreeing_keys(k, m) >= 1]
+            if near:  # a member's copy of a local business: the local content wins
+                attached.setdefault(min(near), []).append(k.id)
+            else:
+                rest.append(k)
+        parts: list[tuple[str, list[str]]] = sorted(attached.items())
+        if rest:
+            for part in strong_groups(rest):
+                part_ids = sorted(k.id for k in part)
+                if len(part_ids) == 1:
+                    if len(rest) > 1:
+                        _warn_weak(directory, records[part_ids[0]], [k.id for k in rest])
+                    continue
+                ranked = sorted(part_ids, key=lambda i: _rank(records[i], federated.order))
+                parts.append((min(part_ids), ranked))
+        for keep_id, sources in parts:
+            content_local = keep_id in local_ids
+            if not content_local and keep_entries:
+                entry = records[sources[0]].entry
+                assert entry is not None
+                if keep_id != sources[0]:
+                    entry = entry.model_copy(update={"id": keep_id})
+                directory.entries[keep_id] = entry
+            directory.federated[keep_id] = Merged(
+                tuple(records[i].source for i in sources), content_local
+            )
+            others = [i for i in sources if i != keep_id]
+            merged_away.update(others)
+            for other in others:
+                source = records[other].source
+                text = message("members.merged", member=source.member, id=other, into=keep_id)
+                directory.problems.append(_problem(source.member, text, source.record_url))
     for record in federated.records:
         if record.id in merged_away or record.id in directory.federated:
             continue
@@ -284,27 +375,60 @@ def merge_duplicates(
         directory.entries = dict(sorted(directory.entries.items()))
 
 
-def _choose(
-    ids: list[str],
-    records: dict[str, Record],
-    local_ids: set[str],
-    order: dict[str, int],
-    local_entry: Callable[[str], Entry | None],
-) -> tuple[str, str, list[str]]:
-    """(the id whose content wins, the id published, federated ids: content first)."""
+def _rank(record: Record, order: dict[str, int]) -> tuple[int, int, str]:
+    """Newest ``last_verified`` first, then the member listed first, then the smallest id."""
+    member = order.get(record.source.member, len(order))
+    return (-record.last_verified.toordinal(), member, record.id)
 
-    def rank(i: str) -> tuple[int, int, int, str]:
-        if i in local_ids:
-            entry = local_entry(i)
-            verified = entry.last_verified.toordinal() if entry else 0
-            return (-verified, 0, 0, i)
-        r = records[i]
-        return (-r.last_verified.toordinal(), 1, order.get(r.source.member, len(order)), i)
 
-    ranked = sorted(ids, key=rank)
-    locals_ = [i for i in ids if i in local_ids]
-    keep_id = min(locals_) if locals_ else min(ids)
-    return ranked[0], keep_id, [i for i in ranked if i in records]
+def agreeing_keys(a: Keys, b: Keys) -> int:
+    """How many independent keys two records share: phone, website host, a name nearby.
+
+    Example: the same phone and the same name 20 m apart is 2 (merged); the
+    same phone alone is 1 (a shared switchboard, or a member copying another
+    member's phone to absorb its business: kept apart).
+    """
+    same = int(bool(a.phone) and a.phone == b.phone) + int(bool(a.host) and a.host == b.host)
+    if not set(a.names).isdisjoint(b.names):
+        same += int(distance_m(a.lat, a.lon, b.lat, b.lon) <= DUPLICATE_DISTANCE_M)
+    return same
+
+
+def strong_groups(keys: Sequence[Keys]) -> list[list[Keys]]:
+    """``keys`` split into groups linked by pairs agreeing on two keys or more, by id.
+
+    A pair where one record replaces the other (``superseded_by``) is never linked.
+    """
+    items = sorted(keys, key=lambda k: k.id)
+    parent = list(range(len(items)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(items):
+        for j in range(i + 1, len(items)):
+            b = items[j]
+            if a.superseded_by == b.id or b.superseded_by == a.id:
+                continue
+            if agreeing_keys(a, b) >= 2:
+                ri, rj = root(i), root(j)
+                if ri != rj:
+                    parent[max(ri, rj)] = min(ri, rj)
+    groups: dict[int, list[Keys]] = {}
+    for i, k in enumerate(items):
+        groups.setdefault(root(i), []).append(k)
+    return [groups[r] for r in sorted(groups)]
+
+
+def _warn_weak(directory: Directory, record: Record, ids: list[str]) -> None:
+    """A member's record that shares one key only with others: published apart, with a warning."""
+    source = record.source
+    others = ", ".join(i for i in ids if i != record.id)
+    text = message("members.weak_match", member=source.member, id=record.id, others=others)
+    directory.problems.append(_problem(source.member, text, source.record_url))
 
 
 def write_gone(ctx: BuildContext, out: Output, published: set[str]) -> None:
