@@ -101,12 +101,41 @@
       return k !== "title" && k !== "image" && k !== "image_alt";
     })[0];
     if (key && result.meta[key]) {
-      var span = document.createElement("span");
-      span.textContent = result.meta[key];
-      result.excerpt = span.innerHTML;
+      result.excerpt = highlight(result.meta[key], marked(result.excerpt));
       delete result.meta[key]; /* shown once, as the excerpt, not again as a tag */
     }
     return result;
+  }
+
+  /* The words Pagefind marked in its excerpt, read in an inert <template> (nothing loads or runs). */
+  function marked(html) {
+    var t = document.createElement("template");
+    t.innerHTML = html || "";
+    var words = {};
+    Array.prototype.forEach.call(t.content.querySelectorAll("mark"), function (m) {
+      var w = m.textContent.trim().toLowerCase();
+      if (w) { words[w] = true; }
+    });
+    return Object.keys(words);
+  }
+
+  /* ``text`` as HTML, with ``words`` marked: built as text nodes, so the text stays text. */
+  function highlight(text, words) {
+    var box = document.createElement("span");
+    if (!words.length) { box.textContent = text; return box.innerHTML; }
+    var re = new RegExp("(" + words.map(function (w) {
+      return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    }).join("|") + ")", "gi");
+    text.split(re).forEach(function (part, i) {
+      if (i % 2) {
+        var m = document.createElement("mark");
+        m.textContent = part;
+        box.appendChild(m);
+      } else if (part) {
+        box.appendChild(document.createTextNode(part));
+      }
+    });
+    return box.innerHTML;
   }
 
   /* PC: the search input's accessible name (Pagefind gives it only a title). */
