@@ -8,6 +8,7 @@ them; no HTTP is needed to test what a build makes of them.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -682,3 +683,27 @@ def test_a_damaged_copy_on_disk_is_a_warning_and_the_build_goes_on(
     assert result is not None and directory.errors == []
     assert any("run quartier federate again" in p.message for p in directory.warnings)
     assert ENTRY.format("minimal") in result.files  # the local entries are all there
+
+
+def test_an_aggregate_of_members_only_builds_and_validates_without_an_entries_folder(
+    aggregate: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """entries/ is optional once the settings list members; still required otherwise."""
+    shutil.rmtree(aggregate / "entries")
+    out = tmp_path / "out"
+    assert main(["validate", "--root", str(aggregate), "--strict"]) == 0
+    assert main(["build", "--no-site", "--root", str(aggregate), "--out", str(out)]) == 0
+    assert "published 3 businesses" in capsys.readouterr().out
+    assert {e["id"] for e in _json(out, "api/v1/categories/bakery.json")["entries"]} == {
+        "biel--dup",
+        "thun--baeckerei",
+        "thun--testbeck",
+    }
+    directory, result = build(aggregate, tmp_path / "full", today=TODAY)
+    assert result is not None and directory.errors == []
+    # Without members, a missing entries/ is the clear error it always was.
+    settings = yaml.safe_load((aggregate / "directory.yaml").read_text("utf-8"))
+    del settings["members"]
+    (aggregate / "directory.yaml").write_text(yaml.safe_dump(settings), "utf-8")
+    assert main(["validate", "--root", str(aggregate)]) != 0
+    assert "no entries/ folder" in capsys.readouterr().err

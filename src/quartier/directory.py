@@ -90,15 +90,24 @@ def find_entry_files(root: Path) -> list[Path]:
     return [Path(p) for p in _entry_files(root)]
 
 
-def entry_paths(root: Path) -> list[str]:
+def entry_paths(root: Path, optional: bool = False) -> list[str]:
     """Every entry file as a plain string path, sorted; a clear error without ``entries/``.
 
     Paths that must not be read are listed too, so that every reader reports
     them through :func:`read_entry`: a symbolic link named like an entry or
     to a folder, a folder deeper than ``entries/<country>/<place>/`` or with
     a name Windows reserves, and ``entries/`` itself when it is a link.
+
+    ``optional=True`` (an aggregate whose settings list members, which may
+    publish only its members' businesses) gives no files when ``entries/``
+    does not exist at all; a file or a link in its place is still refused::
+
+        entry_paths(root, optional=bool(config.members))
     """
-    if not (root / ENTRIES_DIR).is_dir():
+    top = root / ENTRIES_DIR
+    if optional and not os.path.lexists(top):
+        return []
+    if not top.is_dir():
         raise QuartierError(message("directory.no_entries", entries=ENTRIES_DIR, root=root))
     return _entry_files(root)
 
@@ -188,7 +197,7 @@ def read_directory(
     root = directory.root
     if ctx is None:
         return directory
-    files = entry_paths(root)
+    files = entry_paths(root, optional=bool(ctx.config.members))
     targets = files
     if only is not None:
         targets = []

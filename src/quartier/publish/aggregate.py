@@ -67,7 +67,7 @@ def publish_in_two_passes(
     from .pipeline import check_across
 
     root = directory.root
-    named = sorted((stem_of(path), path) for path in entry_paths(root))
+    named = sorted((stem_of(path), path) for path in entry_paths(root, optional=True))
     keys = read_local(directory, check, [path for _, path in named], keep_entries=False)
     federated = read_members(directory, check, keep_entries=False)
 

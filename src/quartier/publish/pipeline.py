@@ -134,7 +134,9 @@ def publish(
 
 
 def _read_stages(directory: Directory, ctx: Context, keep_entries: bool = True) -> None:
-    keys = read_local(directory, ctx, entry_paths(directory.root), keep_entries)  # 2.
+    keys = read_local(
+        directory, ctx, entry_paths(directory.root, _members(ctx)), keep_entries
+    )  # 2.
     federated = read_members(directory, ctx, keep_entries) if _members(ctx) else Federated()  # 3.
     check_across(directory, keys, federated, keep_entries)  # 4.
 
