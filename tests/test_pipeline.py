@@ -98,7 +98,7 @@ def _row(member: str, entry: dict[str, Any]) -> Row:
         id=oid,
         sha256="0" * 64,
         fetched_at="2026-11-24T08:00:00Z",
-        source_commit="c0ffee" + member,
+        source_commit="c0ffee" + member.encode().hex(),  # a commit id: hex digits
         url=f"https://{member}.example.org/businesses/{oid}/",
         provenance={"directory": member.title(), "source": None},
         entry=entry,
@@ -246,7 +246,7 @@ def test_an_aggregate_publishes_members_businesses_with_their_provenance(
             "original_id": "baeckerei",
             "record_url": "https://thun.example.org/api/v1/entries/baeckerei.json",
             "page_url": "https://thun.example.org/businesses/baeckerei/",
-            "source_commit": "c0ffeethun",
+            "source_commit": "c0ffee" + b"thun".hex(),
             "fetched_at": "2026-11-24T08:00:00Z",
             "license": "CC-BY-4.0",
             "license_url": "https://creativecommons.org/licenses/by/4.0/",
