@@ -46,8 +46,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ..config import LICENSES
 from ..messages import message
 from ..problems import QuartierError
+from .provenance import clean_commit, clean_provenance
 
 if TYPE_CHECKING:
     from ..config import DirectoryConfig
@@ -156,10 +158,10 @@ class State:
             name=self.name,
             url=self.url,
             license=self.license,
-            license_url=self.license_url,
+            license_url=LICENSES.get(self.license, ""),
             fetched_at=self.fetched_at,
             checked_at=self.checked_at,
-            source_commit=self.source_commit,
+            source_commit=clean_commit(self.source_commit),
             sequence=self.sequence,
             lineage=self.lineage,
             records=self.records,
@@ -285,6 +287,7 @@ def gone(root: Path, config: DirectoryConfig) -> list[Gone]:
 
 
 def source_of(state: State, row: Row) -> Source:
+    """The record's provenance; a copy made before the checks of .provenance is checked here."""
     verified = row.entry.get("last_verified")
     return Source(
         member=state.member,
@@ -294,12 +297,12 @@ def source_of(state: State, row: Row) -> Source:
         original_id=row.id,
         record_url=f"{state.url}api/v1/entries/{row.id}.json",
         page_url=row.url,
-        source_commit=row.source_commit,
+        source_commit=clean_commit(row.source_commit),
         fetched_at=row.fetched_at,
         license=state.license,
-        license_url=state.license_url,
+        license_url=LICENSES.get(state.license, ""),
         last_verified=str(verified) if verified is not None else "",
-        upstream=row.provenance,
+        upstream=clean_provenance(row.provenance),
     )
 
 

@@ -37,6 +37,7 @@ from ..load import Document, load_bytes
 from ..messages import message
 from ..model import Entry, address_country
 from ..taxonomy import Taxonomy
+from .provenance import clean_provenance
 
 _RECORD_ID = re.compile(RECORD_ID_RE)
 RECORD_MAX_BYTES = 1 << 20  # a record with its JSON-LD is a few KiB; 1 MiB is generous
@@ -51,6 +52,7 @@ class Checked:
     provenance: dict[str, Any] | None = None
     gone: bool = False
     problem: str | None = None
+    provenance_dropped: bool = False  # it had one, of another shape or too large
 
 
 def valid_id(text: object) -> bool:
@@ -75,7 +77,8 @@ def check_record(raw: bytes, member: str, oid: str, ctx: Context, where: str) ->
         return Checked(problem=message("federate.record.id", id=shown, expected=oid))
     if not url.startswith(("https://", "http://")) or len(url) > 2000:
         return Checked(problem=message("federate.record.url", url=url[:80]))
-    provenance = record.get("provenance")
+    published = record.get("provenance")
+    provenance = clean_provenance(published)
     data = _federated(entry, member)
     try:
         valid = Entry.model_validate(data, context={"country": address_country(data)})
@@ -91,7 +94,8 @@ def check_record(raw: bytes, member: str, oid: str, ctx: Context, where: str) ->
     return Checked(
         entry=entry,
         url=url,
-        provenance=provenance if isinstance(provenance, dict) else None,
+        provenance=provenance,
+        provenance_dropped=provenance is None and published is not None,
     )
 
 

@@ -86,6 +86,9 @@ def text(report: Report) -> str:
         for i in invalid:
             shown = f"{i.member}--{i.id}" if i.id else i.member
             lines.append(f"  {printable(shown)}: {printable(i.problem, 400)}")
+    for o in report.outcomes:
+        for note in o.notes:
+            lines.append(printable(note, 400))
     for member in report.removed:
         lines.append(message("federate.report.removed", member=member))
     return "\n".join(lines)
@@ -110,6 +113,7 @@ def as_json(report: Report) -> dict[str, Any]:
                 "gone": o.gone,
                 "records": o.records,
                 "invalid": [{"id": i.id, "problem": i.problem} for i in o.invalid],
+                "notes": o.notes,
                 "fault": o.fault,
                 "fault_kind": o.fault_kind,
                 "fetched_at": o.fetched_at,

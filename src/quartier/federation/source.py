@@ -27,10 +27,11 @@ from typing import Any
 
 import orjson
 
-from ..config import Member
+from ..config import LICENSES, Member
 from ..fetch import Deadline, FetchError, Response, get, opener, printable, read_local
 from ..messages import message
 from ..model import CONTRACT_VERSION
+from .provenance import clean_commit
 
 API = "api/v1"
 MANIFEST = f"{API}/index.json"
@@ -66,6 +67,7 @@ class Manifest:
     files: dict[str, str]  # published path -> sha256
     etag: str
     modified: str
+    commit_dropped: bool = False  # the manifest's source_commit was not a commit id
 
 
 class Reader:
@@ -147,20 +149,21 @@ def manifest(got: Response, where: str, member: Member) -> Manifest:
     sequence, lineage = changes.get("sequence"), changes.get("lineage")
     ok_feed = isinstance(sequence, int) and sequence >= 1 and isinstance(lineage, str)
     name = directory.get("name")
-    commit = raw.get("source_commit")
-    license_url = directory.get("license_url")
+    # Ours, never theirs: the member's license_url and source_commit reach every record.
+    commit = clean_commit(raw.get("source_commit"))
     base_url = directory.get("base_url")
     return Manifest(
         name=printable(name)[:200] if isinstance(name, str) and name.strip() else member.id,
         base_url=base_url if _public(base_url) else None,
         license=member.license,
-        license_url=license_url if isinstance(license_url, str) else "",
-        source_commit=commit if isinstance(commit, str) and len(commit) <= 80 else None,
+        license_url=LICENSES[member.license],
+        source_commit=commit,
         sequence=sequence if ok_feed else None,
         lineage=lineage[:64] if ok_feed and isinstance(lineage, str) else None,
         files=hashes,
         etag=got.etag,
         modified=got.modified,
+        commit_dropped=commit is None and raw.get("source_commit") is not None,
     )
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -48,7 +48,7 @@ from ..messages import message
 from ..model import CONTRACT_VERSION
 from . import mirror
 from .mirror import Gone, MirrorError, Row, State
-from .records import RECORD_MAX_BYTES, check_record, in_areas, in_categories, valid_id
+from .records import RECORD_MAX_BYTES, Checked, check_record, in_areas, in_categories, valid_id
 from .source import (
     API,
     CHANGES_MAX_BYTES,
@@ -99,6 +99,7 @@ class Outcome:
     gone: int = 0  # tombstones kept
     records: int = 0  # records in the copy in use
     invalid: list[Invalid] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was dropped from the member's text
     fault: str | None = None
     fault_kind: str | None = None
     fetched_at: str | None = None  # of the copy in use
@@ -128,25 +129,60 @@ def update_member(
 ) -> Outcome:
     """Update ``member``'s copy in ``root``'s mirror; never raises for the member's faults."""
     out = Outcome(member.id, member.name or member.id, member.url)
-    try:
-        state = mirror.read_state(root, member.id)
-    except MirrorError as exc:
-        state = None  # a damaged copy is fetched anew
-        out.invalid.append(Invalid(member.id, "", str(exc)))
-    with Deadline(deadline_s) as deadline:
+    state, old_rows = _read_copy(root, member, out)
+    with Deadline(max(deadline_s, 0.0)) as deadline:
         reader = Reader(member, root, deadline)
         try:
-            _update(root, member, ctx, now, reader, state, out, progress)
+            if deadline_s <= 0:  # the whole run's deadline passed before this member's turn
+                raise Fault(message("federate.total_deadline", member=member.id), "timeout")
+            _update(root, member, ctx, now, reader, (state, old_rows), out, progress)
         except Fault as fault:
-            out.status, out.fault, out.fault_kind = "failed", str(fault), fault.kind
-            _record_failure(root, member, state, reader, now, str(fault))
+            _fail(root, member, state, reader, now, out, str(fault), fault.kind)
+        except Exception as exc:  # a bug or a surprise costs this member only, not the run
+            reason = f"{type(exc).__name__}: {exc}"[:300]
+            text = message("federate.internal", member=member.id, reason=reason)
+            _fail(root, member, state, reader, now, out, text, "internal")
         finally:
             out.requests = reader.requests
-    kept = mirror.read_state(root, member.id)
+    try:
+        kept = mirror.read_state(root, member.id)
+    except MirrorError:
+        kept = None
     if kept is not None:
         out.fetched_at, out.records, out.gone = kept.fetched_at, kept.records, len(kept.gone)
         out.name = kept.name
     return out
+
+
+def _read_copy(
+    root: Path, member: Member, out: Outcome
+) -> tuple[State | None, dict[str, tuple[str, bytes]]]:
+    """The member's state and the index of its records file; a damaged one is fetched anew."""
+    try:
+        state = mirror.read_state(root, member.id)
+        return state, (mirror.read_index(root, state) if state else {})
+    except MirrorError as exc:
+        out.invalid.append(Invalid(member.id, "", str(exc)))
+        return None, {}
+
+
+def _fail(
+    root: Path,
+    member: Member,
+    state: State | None,
+    reader: Reader,
+    now: datetime,
+    out: Outcome,
+    text: str,
+    kind: str,
+) -> None:
+    """The member's update failed: say so in the report and its state; its copy stays."""
+    out.status, out.fault, out.fault_kind = "failed", text, kind
+    out.new = out.changed = out.unchanged = out.removed = out.revived = out.dropped = 0
+    try:
+        _record_failure(root, member, state, reader, now, text)
+    except (OSError, MirrorError) as exc:
+        out.notes.append(str(exc))
 
 
 def _record_failure(
@@ -164,10 +200,11 @@ def _update(
     ctx: Context,
     now: datetime,
     reader: Reader,
-    state: State | None,
+    copy: tuple[State | None, dict[str, tuple[str, bytes]]],
     out: Outcome,
     progress: Callable[[str], None] | None,
 ) -> None:
+    state, old_rows = copy
     stamp = fingerprint(member, ctx.config)
     # When the settings changed, every record is read and checked again (``cache``
     # None); the copy still tells which records this directory had (tombstones).
@@ -183,6 +220,8 @@ def _update(
     if got is None:  # a 304 to a request without validators
         raise Fault(message("federate.unexpected_304", url=reader.url(MANIFEST)), "http")
     man = manifest(got, reader.url(MANIFEST), member)
+    if man.commit_dropped:
+        out.notes.append(message("federate.commit_dropped", member=member.id))
     published = {
         path[len(ENTRIES) : -len(".json")]: sha
         for path, sha in man.files.items()
@@ -192,12 +231,15 @@ def _update(
         out.invalid.append(Invalid(member.id, oid[:80], message("federate.record.bad_id")))
         del published[oid]
     areas = _member_areas(reader, member, man) if member.areas else []
-    old_rows = mirror.read_index(root, state) if state else {}
     known = _known(cache, old_rows)
     wanted, out.via = _changed(reader, man, cache, known, published)
     if progress is not None and wanted:
         progress(message("federate.progress", member=member.id, count=len(wanted)))
-    bodies = _download(reader, sorted(wanted), published)
+
+    def check(oid: str, data: bytes) -> Checked:
+        return check_record(data, member.id, oid, ctx, reader.url(f"{ENTRIES}{oid}.json"))
+
+    bodies = _download(reader, sorted(wanted), published, check)
     out.fetched = sorted(wanted)
     kept = (state, cache, old_rows)
     _apply(root, member, ctx, now, reader, kept, man, stamp, published, bodies, areas, out)
@@ -293,8 +335,15 @@ def _from_feed(
     return {i for i in ids if i in published}
 
 
-def _download(reader: Reader, ids: list[str], published: dict[str, str]) -> dict[str, bytes]:
-    """The files of ``ids``, each checked against its sha256; a Fault ends them all."""
+def _download(
+    reader: Reader,
+    ids: list[str],
+    published: dict[str, str],
+    check: Callable[[str, bytes], Checked],
+) -> dict[str, Checked]:
+    """The files of ``ids``, each checked against its sha256 and then by ``check`` as it
+    arrives (only the result is kept, never all the bodies at once); a Fault ends them all,
+    and the downloads not started yet are cancelled."""
 
     def one(oid: str) -> tuple[str, bytes]:
         rel = f"{ENTRIES}{oid}.json"
@@ -305,8 +354,26 @@ def _download(reader: Reader, ids: list[str], published: dict[str, str]) -> dict
 
     if not ids:
         return {}
-    with ThreadPoolExecutor(max_workers=min(PER_MEMBER, len(ids))) as pool:
-        return dict(pool.map(one, ids))
+    workers = min(PER_MEMBER, len(ids))
+    out: dict[str, Checked] = {}
+    queue = iter(ids)
+    pending: set[Future[tuple[str, bytes]]] = set()
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        while True:
+            # At most two bodies per worker wait to be checked: memory stays bounded.
+            for oid in queue:
+                pending.add(pool.submit(one, oid))
+                if len(pending) >= 2 * workers:
+                    break
+            if not pending:
+                return out
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                oid, data = future.result()
+                out[oid] = check(oid, data)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _member_areas(reader: Reader, member: Member, man: Manifest) -> list[Area]:
@@ -316,8 +383,11 @@ def _member_areas(reader: Reader, member: Member, man: Manifest) -> list[Area]:
         verified(reader.get(SETTINGS, SETTINGS_MAX_BYTES), sha, reader.url(SETTINGS)),
         reader.url(SETTINGS),
     )
+    published = settings.get("areas")
+    if published is not None and not isinstance(published, list):
+        raise Fault(message("federate.areas.shape", url=reader.url(SETTINGS)), "malformed")
     found: dict[str, Area] = {}
-    for raw in settings.get("areas") or []:
+    for raw in published or []:
         try:
             area = Area.model_validate(raw)
         except ValueError:
@@ -347,7 +417,7 @@ def _apply(
     man: Manifest,
     stamp: str,
     published: dict[str, str],
-    bodies: dict[str, bytes],
+    bodies: dict[str, Checked],
     areas: list[Area],
     out: Outcome,
 ) -> None:
@@ -366,8 +436,9 @@ def _apply(
             continue
         skipped.pop(oid, None)
         invalid.pop(oid, None)
-        where = reader.url(f"{ENTRIES}{oid}.json")
-        checked = check_record(bodies[oid], member.id, oid, ctx, where)
+        checked = bodies[oid]
+        if checked.provenance_dropped:
+            out.notes.append(message("federate.provenance_dropped", member=member.id, id=oid))
         if checked.problem is not None:
             invalid[oid] = {"sha256": sha, "problem": checked.problem}
             out.invalid.append(Invalid(member.id, oid, checked.problem))
@@ -387,7 +458,8 @@ def _apply(
         else:
             out.unchanged += 1  # read again after a change of the settings
         entry, page, upstream = checked.entry, checked.url, checked.provenance
-        rows[oid] = Row(oid, sha, fetched_at, man.source_commit, page, upstream, entry)
+        at, commit = _stamps(old_rows.get(oid), sha, fetched_at, man.source_commit)
+        rows[oid] = Row(oid, sha, at, commit, page, upstream, entry)
     for oid in list(skipped):
         if oid not in published:
             del skipped[oid]
@@ -422,6 +494,24 @@ def _apply(
         mirror.write(root, new_state)
     else:
         mirror.write(root, new_state, [rows[oid] for oid in sorted(rows)])
+
+
+def _stamps(
+    old: tuple[str, bytes] | None, sha: str, fetched_at: str, commit: str | None
+) -> tuple[str, str | None]:
+    """When and at which commit a record was fetched: a record read again with the same
+    sha256 (after a settings change) keeps its old stamps, so that the next build sees
+    no change in it (a deterministic changes feed, issue 10)."""
+    if old is None or old[0] != sha:
+        return fetched_at, commit
+    try:
+        line = orjson.loads(old[1])
+    except orjson.JSONDecodeError:
+        return fetched_at, commit
+    at, kept = line.get("fetched_at"), line.get("source_commit")
+    if not isinstance(at, str):
+        return fetched_at, commit
+    return at, kept if isinstance(kept, str) else None
 
 
 def _tombstones(
