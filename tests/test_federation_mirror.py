@@ -136,12 +136,15 @@ def test_a_damaged_state_is_a_clear_error(tmp_path: Path, content: bytes) -> Non
 
 
 def test_a_link_planted_as_the_state_is_not_read(tmp_path: Path) -> None:
-    secret = tmp_path / "secret.json"
-    secret.write_text('{"format": 1, "member": "thun"}')
+    # The link points at a complete, valid state: only O_NOFOLLOW can refuse it.
+    elsewhere = tmp_path / "elsewhere"
+    mirror.write(elsewhere, _state("thun"), [_row("a")])
+    secret = mirror.member_folder(elsewhere, "thun") / "state.json"
+    assert mirror.read_state(elsewhere, "thun") is not None  # readable where it is
     folder = mirror.member_folder(tmp_path, "thun")
     folder.mkdir(parents=True)
     (folder / "state.json").symlink_to(secret)
-    with pytest.raises(MirrorError):
+    with pytest.raises(MirrorError, match=r"cannot read the copy of a member in .*state\.json"):
         mirror.read_state(tmp_path, "thun")
 
 

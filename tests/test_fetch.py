@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,30 @@ def test_a_local_file_that_is_a_link_is_not_read(tmp_path: Path) -> None:
     with pytest.raises(FetchError, match="cannot read it") as info:
         read_local(tmp_path / "build", "index.json", limit=100)
     assert info.value.kind == "unreadable"
+
+
+def test_a_local_folder_whose_api_is_a_link_is_not_read(tmp_path: Path) -> None:
+    # O_NOFOLLOW covers the last component only: a member folder whose api/ (or api/v1/)
+    # is a link to another tree must be refused too, though every file there is regular.
+    elsewhere = tmp_path / "elsewhere" / "v1"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "index.json").write_text("{}")
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "api").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(FetchError, match="cannot read it") as info:
+        read_local(build, "api/v1/index.json", limit=100)
+    assert info.value.kind == "unreadable"
+    (build / "api").unlink()
+    (build / "api").mkdir()
+    (build / "api" / "v1").symlink_to(elsewhere)
+    with pytest.raises(FetchError, match="cannot read it"):
+        read_local(build, "api/v1/index.json", limit=100)
+    for name in ("api/../api/v1/index.json", "/etc/passwd", "api//v1/index.json"):
+        with pytest.raises(FetchError, match="cannot read it"):
+            read_local(build, name, limit=100)
+    # The same tree as real folders is read; the member folder itself may be a link.
+    (build / "api" / "v1").unlink()
+    shutil.copytree(elsewhere, build / "api" / "v1")
+    (tmp_path / "linked").symlink_to(build)
+    assert read_local(tmp_path / "linked", "api/v1/index.json", limit=100) == b"{}"

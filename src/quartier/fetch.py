@@ -39,6 +39,7 @@ Every failure is a :class:`FetchError` whose ``kind`` says which
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import socket
 import stat
@@ -336,10 +337,7 @@ def read_local(folder: Path, name: str, *, limit: int) -> bytes:
     path = folder / name
     shown = printable(str(path))
     try:
-        # O_NONBLOCK: opening a FIFO does not wait for a writer; fstat then refuses it.
-        # O_NOFOLLOW: a published file that is a link (to ~/.ssh/...) is not read.
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-        fd = os.open(path, flags)
+        fd = _open_below(folder, name)
     except OSError as exc:
         raise FetchError(
             message("fetch.unreadable", path=shown, reason=exc.strerror or exc), "unreadable"
@@ -362,6 +360,34 @@ def read_local(folder: Path, name: str, *, limit: int) -> bytes:
     if len(data) > limit:  # it grew since
         raise FetchError(message("fetch.too_large", url=shown, limit=size_text(limit)), "oversized")
     return data
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _open_below(folder: Path, name: str) -> int:
+    """A descriptor of ``folder/name``, opened one component at a time without following
+    a link at any of them: a published ``api`` (or ``api/v1``) that is a link to elsewhere
+    is refused as the file itself is (O_NOFOLLOW alone covers only the last component).
+    The folder itself may be a link: it is the settings' own choice.
+
+    Example: ``_open_below(Path("/srv/thun"), "api/v1/index.json")``
+    """
+    parts = name.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        raise OSError(errno.EINVAL, "not a path within the member's folder")
+    directory = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    fd = os.open(folder, directory)
+    try:
+        for part in parts[:-1]:
+            below = os.open(part, directory | _NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = below
+        # O_NONBLOCK: opening a FIFO does not wait for a writer; fstat then refuses it.
+        # O_NOFOLLOW: a published file that is a link (to ~/.ssh/...) is not read.
+        return os.open(parts[-1], os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW, dir_fd=fd)
+    finally:
+        os.close(fd)
 
 
 def _remove(path: Path | None) -> None:
