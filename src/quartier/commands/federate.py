@@ -17,7 +17,9 @@ invalid one is skipped and listed. A member that fails (down, too slow, an
 HTTP error, a truncated, malformed or oversized file, a hash that does not
 match, a redirect elsewhere, a contract or license this directory cannot
 take) keeps its last good copy, and the report says why. Records a member
-removed are kept as gone for 30 days. Then quartier build, validate, serve,
+removed are kept as gone for 30 days. Each member has 10 minutes, the
+whole run --deadline minutes (30): a member whose turn comes after that
+fails with fault timeout and keeps its last good copy. Then quartier build, validate, serve,
 search and mcp include the members' businesses. See docs/federation.md.
 
 Exit status 0, also when a member failed (the report names it); 2 when the
@@ -44,6 +46,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="text",
         help="text for people (a table per member), json for programs",
     )
+    p.add_argument(
+        "--deadline",
+        metavar="MINUTES",
+        type=float,
+        default=30.0,
+        help="the most the whole run may take, every member included (default 30)",
+    )
     add_root_option(p)
     p.set_defaults(run=run)
 
@@ -62,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
         def progress(line: str) -> None:
             print(line, file=sys.stderr, flush=True)
 
-    report = federate(root, ctx, only=args.member, progress=progress)
+    total_s = max(args.deadline, 0.0) * 60
+    report = federate(root, ctx, only=args.member, progress=progress, total_s=total_s)
     if args.format == "json":
         sys.stdout.buffer.write(orjson.dumps(as_json(report), option=orjson.OPT_INDENT_2) + b"\n")
     else:
