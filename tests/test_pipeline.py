@@ -436,11 +436,18 @@ def test_a_local_folder_members_page_addresses_are_checked_against_its_base_url(
         return [Row(**{**r.__dict__, "url": evil}) if r.id == "dup" else r for r in rows]
 
     _replace_rows(aggregate, "thun", attack)
+    state = mirror.read_state(aggregate, "thun")
+    assert state is not None
+    state.error = f"no manifest in {tmp_path / 'thun-folder'}/api/v1/index.json"
+    mirror.write(aggregate, state, list(mirror.read_rows(aggregate, state)))
     directory, result = build(aggregate, tmp_path / "out", today=TODAY)
     assert result is not None and directory.errors == []
     assert ENTRY.format("thun--baeckerei") in result.files  # on thun.example.org: kept
     warned = [p for p in directory.warnings if "dup is skipped" in p.message]
     assert len(warned) == 1 and "not on the member's host thun.example.org" in warned[0].message
+    # The folder's path on this machine is not published with the copy's last error.
+    thun = _json(tmp_path / "out", "api/v1/directory.json")["members"][0]
+    assert thun["error"] == "no manifest in <folder>/api/v1/index.json"
 
 
 def test_an_invalid_cached_record_is_skipped_with_a_warning_naming_member_and_record(
@@ -512,6 +519,32 @@ def test_directory_json_names_members_attribution_and_share_alike(
     ]
     assert [m["id"] for m in doc["attribution"]] == ["thun"]
     assert doc["share_alike"] is False
+
+
+def test_directory_json_tells_each_members_copy_age_and_last_error(
+    aggregate: Path, tmp_path: Path
+) -> None:
+    """A reader judges a copy's age with its own clock: the build publishes the times only."""
+    state = mirror.read_state(aggregate, "thun")
+    assert state is not None
+    failed = "HTTP 503 from https://thun.example.org/api/v1/index.json"
+    rows = list(mirror.read_rows(aggregate, state))
+    state.checked_at, state.error = "2026-11-25T09:00:00Z", failed
+    mirror.write(aggregate, state, rows)
+    settings = yaml.safe_load((aggregate / "directory.yaml").read_text("utf-8"))
+    settings["members"].append(
+        {"id": "spiez", "url": "https://spiez.example.org/", "license": "CC0-1.0"}
+    )
+    (aggregate / "directory.yaml").write_text(yaml.safe_dump(settings), "utf-8")
+    _build(aggregate, tmp_path / "out")
+    doc = _json(tmp_path / "out", "api/v1/directory.json")
+    ages = {m["id"]: (m["fetched_at"], m["checked_at"], m["error"]) for m in doc["members"]}
+    assert ages == {
+        "thun": ("2026-11-24T08:00:00Z", "2026-11-25T09:00:00Z", failed),
+        "biel": ("2026-11-24T08:00:00Z", "2026-11-24T08:00:00Z", None),
+        "spiez": (None, None, None),  # never fetched
+    }
+    assert "age_days" not in doc["members"][0]
 
 
 @pytest.mark.parametrize("forked", [False, True])
