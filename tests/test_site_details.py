@@ -73,7 +73,7 @@ def test_entry_fields_and_the_repository_are_footer_links_not_navigation(site: P
         page = _Page((site / rel).read_text("utf-8"))
         assert page.tabs[:3] == ["Home", "Categories", "Places"], (rel, page.tabs)
         assert "Entry fields" not in page.tabs and not page.header_source, rel
-        footer = [href for div, href in page.links if div == "quartier-developers"]
+        footer = [href for div, href in page.links if div == "quartier-for-developers"]
         assert footer[1] == "https://github.com/quartier-dev/quartier", rel
         reference = urljoin(BASE_URL + rel, footer[0]).removeprefix(BASE_URL)
         assert reference == "reference/entry/" and (site / reference / "index.html").is_file()

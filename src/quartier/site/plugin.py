@@ -70,7 +70,9 @@ class QuartierPlugin(BasePlugin[_Options]):  # type: ignore[no-untyped-call]
         self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        if self.ctx is None:
+        # A plugin with on_startup lives for the whole of `mkdocs serve`: each rebuild (an
+        # entry added or changed) must read the directory again, not reuse the first reading.
+        if self.ctx is None or not self.embedded:
             self.ctx = _read(self.root(config))
         settings = self.ctx.config
         _use_package_theme(config)
