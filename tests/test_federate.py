@@ -558,6 +558,10 @@ def test_attribution_and_share_alike(builds: dict[str, Path], tmp_path: Path) ->
     ctx, _ = load_context(root)
     assert ctx is not None
     got = attribution(ctx.config, root)
+    # Each copy's age: aare was fetched; thun's address does not answer, so it has none yet.
+    ages = [{k: m.pop(k) for k in ("fetched_at", "checked_at", "error")} for m in got["members"]]
+    assert ages[0]["fetched_at"] == ages[0]["checked_at"] is not None and ages[0]["error"] is None
+    assert ages[1]["fetched_at"] is None and ages[1]["checked_at"] and ages[1]["error"]
     assert got["members"] == [
         {
             "id": "aare",
