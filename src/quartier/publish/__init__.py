@@ -49,6 +49,9 @@ class Pending(Protocol):
 # publishes the businesses itself (the site's pages) adds them to the sink.
 Extra = Callable[[BuildContext, Output, Sink], Pending | None]
 
+# Given the number of businesses, the function to call once per business (a progress bar).
+Progress = Callable[[int], Callable[[], None] | None]
+
 
 @dataclass
 class BuildResult:

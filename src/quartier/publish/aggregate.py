@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from operator import itemgetter
 from pathlib import Path
 
@@ -40,7 +40,7 @@ from ..directory import Directory, entry_paths, read_entry, read_local, stem_of
 from ..model import Entry
 from ..parallel import fork_imap, long_lived
 from ..problems import Problem
-from . import BuildResult, finish
+from . import BuildResult, Progress, finish
 from .changes import Base
 from .context import BuildContext
 from .entry import Published, publish_entry
@@ -51,7 +51,6 @@ from .writer import Output
 # (published id, "local" with the file's path, or "member" with the record's JSON)
 Work = tuple[str, str, str | bytes]
 LOCAL, MEMBER = "local", "member"
-Progress = Callable[[int], Callable[[], None] | None]
 
 
 def publish_in_two_passes(

@@ -46,13 +46,10 @@ from ..checks import Context, Keys, check_tree
 from ..directory import Directory, entry_paths, open_directory, read_local
 from ..model import Entry
 from ..problems import Problem
-from . import BuildResult, Extra
+from . import BuildResult, Extra, Progress
 from . import build as publish_read
 from .changes import Base
 from .members import Federated, merge_duplicates, read_members
-
-# Given the number of businesses, the function to call once per business (a progress bar).
-Progress = Callable[[int], Callable[[], None] | None]
 
 
 def build(

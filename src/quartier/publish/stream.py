@@ -26,7 +26,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,7 +42,7 @@ from ..directory import (
 )
 from ..parallel import fork_imap, long_lived
 from ..problems import Problem
-from . import BuildResult, finish
+from . import BuildResult, Progress, finish
 from .changes import Base
 from .context import BuildContext
 from .entry import Published, publish_entry
@@ -51,7 +51,6 @@ from .writer import Output
 
 # One file's outcome from a worker: its problems, keys, and what it publishes if valid.
 Outcome = tuple[list[Problem], Keys | None, Published | None]
-Progress = Callable[[int], Callable[[], None] | None]
 
 
 class _Invalid(Exception):
