@@ -65,8 +65,30 @@ def _all_results(v: Visit) -> list[tuple[str, str]]:
 
 
 def _filters(v: Visit) -> list[str]:
-    """Every value of every filter with its count, as the panel shows them."""
+    """Every value of every filter with its count, as the panel shows them for the search.
+
+    The panel first lists the whole directory's counts and replaces them when the
+    search's own arrive; reading it in between once compared one site's totals with
+    the other's counts for "Bern" (CI, stop 18). Every business has one place, so the
+    search's counts have arrived when the place counts add up to the result count.
+    """
     panel = v.page.locator(".pagefind-ui__filter-panel")
+    v.page.wait_for_function(
+        """() => {
+            const message = document.querySelector(".pagefind-ui__message");
+            const total = message ? parseInt(message.innerText, 10) : NaN;
+            let sum = 0;
+            for (const box of document.querySelectorAll(
+                '.pagefind-ui__filter-panel input.pagefind-ui__filter-checkbox[name="place"]'
+            )) {
+                const label = box.nextElementSibling ? box.nextElementSibling.textContent : "";
+                const m = label.match(/\\((\\d+)\\)\\s*$/);
+                sum += m ? parseInt(m[1], 10) : 0;
+            }
+            return total > 0 && sum === total;
+        }""",
+        timeout=30_000,
+    )
     groups = panel.locator("details.pagefind-ui__filter-block")
     for i in range(groups.count()):
         if not groups.nth(i).evaluate("details => details.open"):
