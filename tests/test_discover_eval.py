@@ -66,10 +66,17 @@ OUTSIDER_PARTNER_RECALL_AT_5 = 0.75
 OUTSIDER_PARTNER_MARGIN_OVER_BM25 = 0.63
 SYNTH_HIT_AT_5 = 1.0
 SYNTH_MRR = 0.95
-# Was 0.88; 0.78 since issue 14's matching (stop words, need words naming categories). Its
-# expectations count only the categories a need lists, so partners found through the need's
-# words (or complementary ones) count as misses; not yet understood in full, see RESULTS.md.
-SYNTH_PARTNER_RECALL_AT_5 = 0.78
+# Was 0.88, then 0.78; 0.81 now. Bisected by commit: 0.88 -> 0.80 came with dcc26ab, which only
+# added two taxonomy complements. benchmarks/synth.py draws a business's sought and secondary
+# categories from `complements`, so that edit generated another directory and other seekers:
+# the old matcher scores 0.807 on the new directory, the new one 0.880 on the old. An artefact,
+# and any edit of complements moves this figure again. 0.80 -> 0.78 (d6fc258, 'bike' trusted)
+# was real: every synthetic offer ends 'delivered by cargo bike', and a need for a bicycle shop
+# was answered by any offer naming bicycles in passing. Fixed in partners._need: a need's or
+# offer's listed categories say what it is about (0.78 -> 0.81 on the same directory). What is
+# left are mostly two-way partners (they seek what you provide, plus complementary categories)
+# ranked above one-way ones: good partners the one-directional expectations count as misses.
+SYNTH_PARTNER_RECALL_AT_5 = 0.81
 
 
 def search_metrics(index: Index, queries: list[dict[str, Any]]) -> tuple[float, float, list[str]]:

@@ -96,16 +96,23 @@ def entry(
     provides: list[str] = (),  # type: ignore[assignment]
     lang: str = "de",
     lat: float = 46.95,
+    listed: dict[str, list[str]] | None = None,
 ) -> str:
+    """An entry's text; ``listed``: the categories an owner gave a need or offer, by its text."""
+
+    def item(text: str) -> str:
+        cats = (listed or {}).get(text)
+        return f"    - text:\n        {lang}: {text}\n" + (
+            f"      categories: [{', '.join(cats)}]\n" if cats else ""
+        )
+
     collab = ""
     if seeks or provides:
         collab = "collaboration:\n"
         if seeks:
-            collab += "  seeks:\n" + "".join(f"    - text:\n        {lang}: {s}\n" for s in seeks)
+            collab += "  seeks:\n" + "".join(item(s) for s in seeks)
         if provides:
-            collab += "  provides:\n" + "".join(
-                f"    - text:\n        {lang}: {p}\n" for p in provides
-            )
+            collab += "  provides:\n" + "".join(item(p) for p in provides)
     return ENTRY.format(
         id=id,
         name=id.replace("-", " ").title(),
@@ -190,6 +197,40 @@ def test_the_seekers_own_trade_is_not_its_need(make_root: Make) -> None:
     assert first_reason.kind == "they provide what you seek"
     druck = [p for p in found.partners if p.id == "druck-test"]
     assert all(r.kind != "they provide what you seek" for p in druck for r in p.reasons)
+
+
+def test_listed_categories_say_what_is_offered(make_root: Make) -> None:
+    """An offer's words may name other trades in passing: seedlings 'delivered by cargo bike'
+    (categories: garden centre) are no bicycles, so a bicycle workshop that seeks a bicycle
+    shop meets the bicycle shop, and the garden centre only as a business like any other."""
+    need, offer = "a bicycle shop nearby for joint events", "seedlings delivered by cargo bike"
+    root = make_root(
+        {
+            "entries/ch/bern/velo-test.yaml": entry(
+                "velo-test",
+                "bicycle_repair",
+                "Workshop.",
+                seeks=[need],
+                lang="en",
+                listed={need: ["bicycle_shop"]},
+            ),
+            "entries/ch/bern/garten-test.yaml": entry(
+                "garten-test",
+                "garden_centre",
+                "Garden centre.",
+                provides=[offer],
+                lang="en",
+                listed={offer: ["garden_centre"]},
+            ),
+            "entries/ch/bern/velolade-test.yaml": entry(
+                "velolade-test", "bicycle_shop", "Velos.", lat=46.96
+            ),
+        }
+    )
+    found = partners(open_index(root), "velo-test")
+    assert [p.id for p in found.partners][:1] == ["velolade-test"]
+    garden = [p for p in found.partners if p.id == "garten-test"]
+    assert all(r.kind != "they provide what you seek" for p in garden for r in p.reasons)
 
 
 def test_an_empty_partner_list_says_why(make_root: Make) -> None:

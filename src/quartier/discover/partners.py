@@ -139,9 +139,13 @@ class PartnersResult:
 
 @dataclass
 class _Need:
+    """A need or an offer: its shown text, its terms, the categories its owner listed, and
+    every category its words mention (the recipients of an offer among them)."""
+
     text: str
     terms: set[str]
     categories: set[str]
+    mentions: set[str] = field(default_factory=set)
 
 
 @guarded
@@ -223,9 +227,15 @@ def _need(
     texts = raw.get("text") or {}
     shown, _ = pick_language(texts, lang, index.default_language)
     found = _text_terms(list(texts.values()), phrase_cats)
+    mentions = {t for t in found if t.startswith("cat:")}
+    listed = set(raw.get("categories") or ())
+    if listed:
+        # Listed categories say what it is about; the words' other categories are incidental:
+        # 'plants for other businesses, delivered by cargo bike' offers no bicycles.
+        found = (found - mentions) | {"cat:" + c for c in listed}
     if own:
         found -= {"cat:" + c for c in own}
-    return _Need(shown, found, set(raw.get("categories") or ()))
+    return _Need(shown, found, listed, mentions)
 
 
 def _named(need: _Need) -> set[str]:
@@ -417,7 +427,7 @@ def _evaluate(
     if not found:
         mine = {"cat:" + c for c in my_cats}
         for p in their_provides:
-            if p.terms & mine:
+            if p.mentions & mine:
                 reason = Reason(
                     "they offer to businesses like you",
                     f"is a {category_label(index, my_cats[0], lang)}",
