@@ -10,6 +10,7 @@ word, and an empty partner list without a note.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -269,3 +270,14 @@ def test_search_reads_the_query_as_written(make_root: Make) -> None:
     assert [r.id for r in search(index, SearchQuery("thé")).results] == ["salon-test"]
     assert "salon-test" in [r.id for r in search(index, SearchQuery("the tea")).results]
     assert "other-test" not in [r.id for r in search(index, SearchQuery("the tea")).results]
+
+
+def test_a_group_synonym_names_the_whole_group(tmp_path: Path) -> None:
+    """'handmade' names the makers of crafts_repair, not the group: no repair shop is listed."""
+    from .conftest import sample_repo
+
+    index = open_index(sample_repo(tmp_path / "repo"))
+    found = search(index, SearchQuery("handmade", now=datetime(2026, 11, 24, 12, 0)))
+    categories = {r.category for r in found.results}
+    assert "ceramics_studio" in categories  # Erdwerk Keramik: handmade is a maker's word
+    assert not categories & {"bicycle_repair", "repair_cafe", "electronics_repair"}

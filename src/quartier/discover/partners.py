@@ -48,7 +48,14 @@ from .origin import Origin, as_origins
 from .places import distance_km
 from .reader import Index, guarded
 from .text import stem, terms, word_list
-from .vocabulary import F_OFFERING, F_PROVIDES, F_SEEKS, concept_terms, leaf_phrases
+from .vocabulary import (
+    F_OFFERING,
+    F_PROVIDES,
+    F_SEEKS,
+    concept_groups,
+    concept_terms,
+    leaf_phrases,
+)
 
 CATEGORY_HIT = 1.0
 TEXT_HIT = 2.0
@@ -140,12 +147,12 @@ class PartnersResult:
 @dataclass
 class _Need:
     """A need or an offer: its shown text, its terms, the categories its owner listed, and
-    every category its words mention (the recipients of an offer among them)."""
+    for an offer, whom its words say it is for ('bread for cafés and restaurants')."""
 
     text: str
     terms: set[str]
     categories: set[str]
-    mentions: set[str] = field(default_factory=set)
+    recipients: set[str] = field(default_factory=set)
 
 
 @guarded
@@ -218,8 +225,10 @@ def _need(
     lang: str,
     phrase_cats: dict[tuple[str, ...], set[str]],
     own: list[str] | None = None,
+    offered_by: list[str] | None = None,
 ) -> _Need:
-    """A need (or offer) as terms; ``own``: the categories of a seeker, kept out of its need.
+    """A need (or offer) as terms; ``own``: the categories of a seeker, kept out of its need;
+    ``offered_by``: the categories of the business whose offer this is.
 
     A restaurant that seeks "herbs for the restaurant, before service" needs herbs: the word
     'restaurant' names the seeker, not what it seeks.
@@ -235,7 +244,15 @@ def _need(
         found = (found - mentions) | {"cat:" + c for c in listed}
     if own:
         found -= {"cat:" + c for c in own}
-    return _Need(shown, found, listed, mentions)
+    recipients: set[str] = set()
+    if offered_by is not None:
+        # A phrase that also names the offer's own trade says what is offered, not for whom
+        # ('renovations' from a roofer names tilers too, but is no offer to tilers).
+        mine = listed | set(offered_by)
+        for group in concept_groups(texts.values(), phrase_cats):
+            if not group & mine:
+                recipients |= group
+    return _Need(shown, found, listed, recipients)
 
 
 def _named(need: _Need) -> set[str]:
@@ -369,7 +386,10 @@ def _evaluate(
     their_seeks = [
         _need(index, n, lang, phrase_cats, their_cats) for n in collab.get("seeks") or ()
     ]
-    their_provides = [_need(index, n, lang, phrase_cats) for n in collab.get("provides") or ()]
+    their_provides = [
+        _need(index, n, lang, phrase_cats, offered_by=their_cats)
+        for n in collab.get("provides") or ()
+    ]
     offerings = []
     for o in e.get("offerings") or ():
         name, _ = pick_language(o.get("name") or {}, lang, index.default_language)
@@ -425,9 +445,8 @@ def _evaluate(
 
     # They offer to businesses like you.
     if not found:
-        mine = {"cat:" + c for c in my_cats}
         for p in their_provides:
-            if p.mentions & mine:
+            if p.recipients & set(my_cats):
                 reason = Reason(
                     "they offer to businesses like you",
                     f"is a {category_label(index, my_cats[0], lang)}",

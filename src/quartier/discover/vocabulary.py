@@ -143,7 +143,19 @@ def concept_terms(texts: Iterable[str], phrase_cats: dict[tuple[str, ...], set[s
     out, as :func:`.text.phrase_key` leaves them out of the phrases), so 'salon de thé'
     is found in 'notre salon de thé' and the English 'the' names no tea.
     """
-    found: set[str] = set()
+    return {"cat:" + c for group in concept_groups(texts, phrase_cats) for c in group}
+
+
+def concept_groups(
+    texts: Iterable[str], phrase_cats: dict[tuple[str, ...], set[str]]
+) -> list[set[str]]:
+    """The categories of each taxonomy phrase found in the texts, one set per phrase, so that
+    a caller can tell one word naming two trades from two words::
+
+        concept_groups(["renovations and Brot"], cats)  # [{'tiler', 'painter_decorator'},
+                                                        #  {'bakery'}]
+    """
+    found: list[set[str]] = []
     starts = getattr(phrase_cats, "starts", None) or {key[0] for key in phrase_cats}
     surfaces: Container[str] = getattr(phrase_cats, "surfaces", frozenset())
     for text in texts:
@@ -152,6 +164,7 @@ def concept_terms(texts: Iterable[str], phrase_cats: dict[tuple[str, ...], set[s
             if first in starts:
                 for size in (1, 2, 3):
                     if i + size <= len(seq):
-                        for c in phrase_cats.get(tuple(seq[i : i + size]), ()):
-                            found.add("cat:" + c)
+                        group = phrase_cats.get(tuple(seq[i : i + size]))
+                        if group:
+                            found.append(group)
     return found
