@@ -9,6 +9,7 @@ word, and an empty partner list without a note.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -252,6 +253,32 @@ def test_an_empty_partner_list_says_why(make_root: Make) -> None:
     assert found.partners == []
     assert found.notes and "no open business in Bern" in found.notes[0]
     assert "Leatherworker" in found.notes[0]  # what its words were read as
+
+
+def test_the_empty_list_note_in_text_json_and_mcp(
+    make_root: Make, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The note reaches every reader: the command's text and JSON, and the MCP answer."""
+    from dataclasses import asdict
+
+    from quartier.assistant import PartnersOut
+    from quartier.cli import main
+
+    root = make_root(
+        {
+            "entries/ch/bern/einsam-test.yaml": entry(
+                "einsam-test", "tattoo_studio", "Tattoos.", seeks=["feines Leder für Etuis"]
+            ),
+        }
+    )
+    assert main(["partners", "einsam-test", "--root", str(root)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("note: no open business in Bern offers what einsam-test seeks")
+    assert main(["partners", "einsam-test", "--root", str(root), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["partners"] == [] and "Leatherworker" in data["notes"][0]
+    found = partners(open_index(root), "einsam-test")
+    assert PartnersOut.model_validate(asdict(found)).notes == data["notes"]  # type: ignore[attr-defined]
 
 
 def test_search_reads_the_query_as_written(make_root: Make) -> None:
