@@ -199,8 +199,9 @@ def test_cli_text_and_json(capsys: pytest.CaptureFixture[str], index: Index) -> 
     )
     out = capsys.readouterr().out.splitlines()
     assert code == 0
-    assert out[:4] == [
-        "near Lorraine (quarter)",
+    assert out[:5] == [
+        "near Lorraine (quarter), within 3 km",
+        "note: only 1 fitting business within 3 km of Lorraine",
         "1. Velowerk Lorraine  [Velowerkstatt]  0.1 km  velowerk-lorraine",
         "   Velowerkstatt im Lorrainequartier, repariert alle Velos und verkauft revidierte "
         "Occasionen.",

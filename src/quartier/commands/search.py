@@ -110,10 +110,13 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     out = []
+    if found.place is not None:
+        within = "" if found.radius_km is None else f", within {found.radius_km:g} km"
+        out.append(f"near {found.place.name} ({found.place.kind}){within}")
+    for said in found.filters:
+        out.append(f"understood: {said}")
     for note in found.notes:
         out.append(f"note: {note}")
-    if found.place is not None:
-        out.append(f"near {found.place.name} ({found.place.kind})")
     if not found.results:
         out.append("no business found; try fewer words, a wider --radius-km, or no time filter")
     for i, r in enumerate(found.results, 1):

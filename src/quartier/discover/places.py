@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
+from typing import Any
 
 from ..placename import common_spelling
 from .text import fold
@@ -32,6 +33,12 @@ from .text import fold
 KINDS = ("coordinates", "business", "postal_code", "locality", "area", "quarter", "street")
 LISTED_KINDS = ("area", "locality", "postal_code", "quarter")
 MAX_QUARTER_SPREAD_KM = 2.5
+# Kinds whose spread is kept (see Place.spread_km); of a place with SPREAD_TRIM_FROM
+# businesses or more, the outermost SPREAD_TRIM on each side (north, south, east, west) are
+# left out: a few mistyped points do not stretch a town.
+SPREAD_KINDS = ("locality", "postal_code")
+SPREAD_TRIM = 0.02
+SPREAD_TRIM_FROM = 100
 
 _STREET_WORDS = re.compile(
     r"(strasse|str\.?|gasse|weg|platz|allee|rain|avenue|ave\.?|street|st\.?|drive|dr\.?|road|rd\.?"
@@ -62,6 +69,10 @@ class Place:
     lat: float
     lon: float
     count: int
+    # How far its businesses spread from the point, in km (localities and postal codes; 0 for
+    # the others, and in an index written before this was kept): a search near it reaches
+    # this far by default.
+    spread_km: float = 0.0
 
 
 @lru_cache(maxsize=65536)
@@ -131,6 +142,17 @@ def _within(
     return 12742.0 * math.asin(min(1.0, math.sqrt(h))) <= km
 
 
+def _spread_km(lat: float, lon: float, lats: array[float], lons: array[float]) -> float:
+    """How far the points spread from (lat, lon): to the farthest corner of their box, the
+    outermost SPREAD_TRIM of them on each side left out (sorting runs at C speed)."""
+    if len(lats) < 2:
+        return 0.0
+    cut = int(len(lats) * SPREAD_TRIM) if len(lats) >= SPREAD_TRIM_FROM else 0
+    ys, xs = sorted(lats), sorted(lons)
+    south, north, west, east = ys[cut], ys[-1 - cut], xs[cut], xs[-1 - cut]
+    return max(distance_km(lat, lon, y, x) for y in (south, north) for x in (west, east))
+
+
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance (haversine), accurate to metres at city scale."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -186,7 +208,10 @@ class Gazetteer:
             if kind in ("quarter", "street") and _spread_out(lat, lon, lats, lons):
                 continue
             label = common_spelling(self._labels[(kind, key)])
-            self.places[key] = Place(key, label, kind, round(lat, 5), round(lon, 5), len(lats))
+            spread = _spread_km(lat, lon, lats, lons) if kind in SPREAD_KINDS else 0.0
+            self.places[key] = Place(
+                key, label, kind, round(lat, 5), round(lon, 5), len(lats), round(spread, 2)
+            )
         self._points.clear()
 
     def find(self, name: str) -> Place | None:
@@ -197,11 +222,15 @@ class Gazetteer:
             found = self.places.get(bare)
         return found
 
-    def to_rows(self) -> list[tuple[str, str, str, float, float, int]]:
-        return [(p.key, p.label, p.kind, p.lat, p.lon, p.count) for p in self.places.values()]
+    def to_rows(self) -> list[tuple[str, str, str, float, float, int, float]]:
+        return [
+            (p.key, p.label, p.kind, p.lat, p.lon, p.count, p.spread_km)
+            for p in self.places.values()
+        ]
 
     @classmethod
-    def from_rows(cls, rows: list[tuple[str, str, str, float, float, int]]) -> Gazetteer:
+    def from_rows(cls, rows: list[tuple[Any, ...]]) -> Gazetteer:
+        """The gazetteer of :meth:`to_rows` (rows of six, without the spread, read as well)."""
         gaz = cls()
         gaz.places = {r[0]: Place(*r) for r in rows}
         return gaz

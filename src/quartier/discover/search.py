@@ -17,6 +17,21 @@ Ranking is deliberately simple and explainable:
    query, different for the next, never alphabetical, so no business wins
    every tie. There are no popularity or paid signals at all.
 
+Near a place, distance weighs in a business's score (a business across town
+does not outrank a fitting one next door by one more matched word: a match of
+fewer of the words counts less, by the square of the share of them, and
+distance divides the score by ``1 + km / PROXIMITY_KM``), and only businesses
+within a radius are listed: the radius given, else one from the place's size
+(:func:`default_radius`). When nothing within that default fits nearly as well
+as the question's best match elsewhere (FITTING_SHARE), the search looks once
+over the area around the place, never further, and says so.
+
+The question's own words may imply filters ("rollstuhlgängig", "open on
+Sunday", "se habla español", "ohne Musik", "near me", see :mod:`.question`):
+each is applied as its option would be, and said in ``filters``; an explicit
+option wins over the words, with a note. A short list says it is short
+("only 2 fitting businesses within 3 km of Lorraine") rather than being padded.
+
 Permanently closed businesses never appear; temporarily closed ones only when
 asked for. Each result says what matched, how far it is, whether it is open
 at the time asked, and when a person last verified it.
@@ -34,9 +49,9 @@ import heapq
 import math
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
 from typing import Annotated, Any, Literal
 
@@ -54,8 +69,17 @@ from .described import Described, OwnerWritten
 from .layout import CELL_DEGREES
 from .origin import Origin, as_origins
 from .places import distance_km
+from .question import (
+    OpenAt,
+    Question,
+    Without,
+    negation_after_words,
+    negation_words,
+    read_question,
+    topics,
+)
 from .reader import Index, guarded
-from .text import content_words, edits1, phrase_key, stem
+from .text import content_words, edits1, phrase_key, stem, words
 from .vocabulary import FIELD_WEIGHT, FIELDS
 
 DEFAULT_LIMIT = 5
@@ -67,33 +91,26 @@ CATEGORY_WEIGHT = (7.0, 5.0)  # the category is primary, secondary
 GROUP_WEIGHT = (3.0, 2.0)  # a child of the group named is primary, secondary
 MAX_SCORE = 15.0  # a word in the name (8) of a business in the category named (7)
 PROXIMITY_KM = 2.0  # at this distance a result counts half as much as one next door
+# Near a place given without a radius, when no business within the place's reach is at least
+# this share as relevant (before distance) as the question's best match anywhere, the search
+# looks once over the area around the place (a farther, better fit then competes with the
+# near ones, distance weighing in): one matching one of two equally weighted words scores at
+# most an eighth of one matching both, and one matching a word only deep in its description
+# (2 of 15) is no fit next to one named by it.
+FITTING_SHARE = 0.5
 # A group of more businesses than this, near a place, is read ring by ring of the index's
 # grid cells, the nearest first (each ring of about RING_DOCS businesses).
 RING_MIN_DOCS = 2000
 RING_DOCS = 500
-# Words about time, not about the business: the --open-at and --open-now options say that.
-TIME_WORDS = frozenset(hours_mod.DAY_NAMES) | {
-    "open",
-    "now",
-    "today",
-    "tomorrow",
-    "tonight",
-    "offen",
-    "geoffnet",
-    "heute",
-    "morgen",
-    "jetzt",
-    "ouvert",
-    "aujourd",
-    "hui",
-    "demain",
-    "abierto",
-    "hoy",
-    "manana",
-    "aperto",
-    "oggi",
-    "domani",
-}
+# The radius of a search near a place given without one (see default_radius): a point, a
+# business, a street or a quarter reach NEAR_KM; a locality or postal code its spread and
+# NEAR_KM/3 more, at most FAR_KM; an area the circle around its bounding box.
+NEAR_KM = 3.0
+FAR_KM = 30.0
+# "Open on Sunday" means open some time between this hour on Sunday and the next day's.
+DAY_STARTS = 5
+# Fields whose words count as a business saying something (what it seeks does not).
+_SAID_FIELDS = tuple(i for i, w in enumerate(FIELD_WEIGHT) if w)
 
 
 @dataclass(frozen=True)
@@ -212,9 +229,28 @@ class SearchResult:
         field(default_factory=list)
     )
     time: Annotated[str | None, Described("The time checked for open/closed, if asked.")] = None
-    notes: Annotated[list[str], Described("Typos corrected, words no business mentions, ...")] = (
-        field(default_factory=list)
-    )
+    notes: Annotated[
+        list[str],
+        Described(
+            "Typos corrected, words no business mentions, the radius used, a short list said "
+            "to be short ('only 2 fitting businesses within 3 km of Lorraine'), words that "
+            "looked like a filter but were not understood, ..."
+        ),
+    ] = field(default_factory=list)
+    filters: Annotated[
+        list[str],
+        Described(
+            "Filters the question's own words implied, each applied and with the words that "
+            "said it, e.g. \"wheelchair accessible (from 'rollstuhlgängig')\"."
+        ),
+    ] = field(default_factory=list)
+    radius_km: Annotated[
+        float | None,
+        Described(
+            "Only businesses this close to `place` are listed: the radius given, else one "
+            "from the place's size. None without a place."
+        ),
+    ] = None
     more: Annotated[bool, Described("True when more results exist; raise limit to see them.")] = (
         False
     )
@@ -248,14 +284,18 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
     if q.radius_km is not None and place is None:
         raise QuartierError("a radius needs a place: add --near PLACE or --lat and --lon")
     allowed = _category_filter(index, q.category)
+    question = read_question(q.text, _question_languages(index))
+    implied = _Implied(index, q, question, place)
     language = _language(index, q.language)
-    concepts, notes, langs, understood = _concepts(index, q.text)
-    asked = [w for w in content_words(q.text) if w not in TIME_WORDS]
-    if not concepts and place is None and allowed is None and not asked:
+    concepts, notes, langs, understood = _concepts(index, question.text)
+    notes = implied.notes + notes
+    asked = content_words(question.text)
+    if not concepts and place is None and allowed is None and not asked and not implied.filters:
         raise QuartierError(
             "say what to look for (e.g. 'bike repair') or narrow by --near, --category"
         )
-    when = _when(q)
+    when = implied.when
+    radius = implied.radius
     if asked and not concepts:
         # Nothing the directory knows was asked for: an empty list, said plainly, is more
         # honest than businesses that happen to pass the filters.
@@ -264,19 +304,23 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
             [],
             place,
             understood,
-            None if when is None else when.label,
-            notes or [f"no business mentions {q.text!r}"],
+            implied.time_label,
+            notes or [f"no business mentions {question.text!r}"],
+            filters=implied.filters,
+            radius_km=radius,
         )
 
-    # Filters that whole sets answer: status, category, language, wheelchair access.
+    # Filters that whole sets answer: status, category, language, wheelchair access, and the
+    # categories a negated word names.
     statuses = ("open", "temporarily_closed") if q.include_temporarily_closed else ("open",)
     eligible = index.with_status(*statuses)
     if allowed is not None:
         eligible &= bitset.union(p | s for p, s in map(index.category_docsets, allowed))
-    if language:
-        eligible &= index.speaking(language)
-    if q.wheelchair:
+    if implied.languages:
+        eligible &= bitset.union(map(index.speaking, implied.languages))
+    if implied.wheelchair:
         eligible &= index.with_wheelchair("yes")
+    eligible ^= eligible & implied.left_out
 
     dist: dict[int, float] = {}
 
@@ -291,7 +335,6 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
         return None if place is None else km(doc)
 
     # Filters asked one business at a time, only of those that could make the list.
-    radius = q.radius_km if place is not None else None
     hours_seen: dict[tuple[int, int, int], bool] = {}
 
     def open_ok(doc: int) -> bool:
@@ -301,11 +344,21 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
         key = (index.hours[doc], index.country[doc], index.area[doc])
         found = hours_seen.get(key)
         if found is None:
-            found = hours_seen[key] = _hours_state(index, doc, when).open is True
+            if implied.whole_day:
+                found = _open_that_day(index, doc, when)
+            else:
+                found = _hours_state(index, doc, when).open is True
+            hours_seen[key] = found
         return found
 
+    mentions = implied.mentions(eligible)
+
     def passes(doc: int) -> bool:
-        return (radius is None or km(doc) <= radius) and open_ok(doc)
+        return (
+            (radius is None or km(doc) <= radius)
+            and open_ok(doc)
+            and not (doc in mentions and implied.says_it(doc))
+        )
 
     qkey = " ".join(sorted(w for c in concepts for w in [c.word])) or q.text.strip().lower()
     tie_salt = f"{qkey}|{q.near or ''}|{q.category or ''}".encode()
@@ -316,7 +369,7 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
         # fair_tie's hash; its big-endian bytes sort as its number does, without making one.
         return blake2b(salted + eid.encode(), digest_size=8).digest()
 
-    asked_per_doc = place is not None or when is not None
+    asked_per_doc = place is not None or when is not None or bool(mentions)
     ids = index.ids
     rings: _Rings | None = None  # made on first need
 
@@ -349,14 +402,27 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
 
     ranked: list[tuple[int, float]] = []
     more = False
-    for fewer_remain, groups in _tiers(index, concepts, eligible):
+    # Near a place, distance weighs in: a business matching fewer of the words but next door
+    # may rank above one matching more across town, so the tiers share one list, and a tier is
+    # read only while the best score its businesses could have can still make it.
+    shared = place is not None
+    best: float | None = None  # the best relevance any eligible business has, wherever it is
+    kept: list[int] = []  # a min-heap of the best buckets met (in this tier, unless shared)
+    found: list[tuple[int, bytes, int, float]] = []
+    for matched, fewer_remain, groups in _tiers(index, concepts, eligible):
         # Best group first; a group's documents share their score before distance, which
         # can only lower it: once the next group cannot reach the short list, stop.
-        need = q.limit - len(ranked)
-        kept: list[int] = []  # a min-heap of the best buckets met in this tier
-        found: list[tuple[int, bytes, int, float]] = []
+        if shared:
+            need = q.limit
+            if len(kept) >= need and _bucket(_tier_bound(concepts, matched)) < kept[0]:
+                more = True
+                break
+        else:
+            need = q.limit - len(ranked)
+            kept, found = [], []
 
         for rel, docs in groups:
+            best = rel if best is None else best
             bound = round(math.log(rel) * 12) if rel > 0 else -(10**6)
             if len(kept) >= need and bound < kept[0]:
                 more = True
@@ -398,25 +464,73 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
                     left ^= here
                     more = take(bitset.docs_of(here, index.nbytes), rel, need, kept, found) or more
             more = more or bool(left)
+        if shared:
+            continue
         found.sort()
         ranked += [(doc, score) for _b, _t, doc, score in found[:need]]
         if len(ranked) >= q.limit:
             more = more or len(found) > need or fewer_remain
             break
-    display = language or _display_language(index, langs)
+    if shared:
+        found.sort()
+        ranked = [(doc, score) for _b, _t, doc, score in found[: q.limit]]
+        more = more or len(found) > q.limit
+    display = language or implied.display_language or _display_language(index, langs)
     results = [
-        _result(index, doc, rel, concepts, display, when, _now(q), distance(doc))
+        _result(index, doc, rel, concepts, display, when, _now(q), distance(doc), implied.whole_day)
         for doc, rel in ranked
     ]
+    if (
+        place is not None
+        and q.radius_km is None
+        and _best_before_distance(ranked, km) < FITTING_SHARE * (best or 0)
+    ):
+        # Nothing that fits nearly as well as the question's best match within the place's
+        # own reach: look once over the area around it (its bounding box from this point),
+        # never further, and say so, when that finds a better fit.
+        wider = _area_radius(index, place)
+        if wider is not None and radius is not None and wider > radius:
+            widened = search(index, replace(q, radius_km=wider))
+            if {r.id for r in widened.results} - {ids[d] for d, _ in ranked}:
+                widened.notes.insert(0, f"nothing fitting within {radius:g} km of {place.name}")
+                return widened
+    if len(results) < q.limit:
+        notes.append(implied.short_note(len(results)))
     return SearchResult(
         query=q.text,
         results=results,
         place=place,
         categories=understood,
-        time=None if when is None else when.label,
+        time=implied.time_label,
         notes=notes,
         more=more,
+        filters=implied.filters,
+        radius_km=radius,
     )
+
+
+def _best_before_distance(ranked: list[tuple[int, float]], km: Callable[[int], float]) -> float:
+    """The best relevance in a list near a place, its distance's weight taken out."""
+    return max((score * (1 + km(doc) / PROXIMITY_KM) for doc, score in ranked), default=0.0)
+
+
+def _bucket(score: float) -> int:
+    """The score's bucket: scores within about 8% of each other rank as equals."""
+    return round(math.log(score) * 12) if score > 0 else -(10**6)
+
+
+def _tier_bound(concepts: list[_Concept], matched: int) -> float:
+    """The best score a business matching ``matched`` of the concepts can have.
+
+    A score is the matched concepts' share of the query's weight (idf) times their
+    best matches (at most MAX_SCORE each), times that share squared (see _groups):
+    at most the share of the ``matched`` weightiest concepts, cubed.
+    """
+    if not concepts or matched <= 0:
+        return 1.0
+    idfs = sorted((c.idf for c in concepts), reverse=True)
+    total = sum(idfs) or 1.0
+    return float((sum(idfs[:matched]) / total) ** 3)
 
 
 # -- understanding the query
@@ -426,7 +540,7 @@ def _concepts(index: Index, text: str) -> tuple[list[_Concept], list[str], Count
     notes: list[str] = []
     langs: Counter[str] = Counter()
     # Function words are checked as typed: 'thé' is tea, 'the' nothing (see text.py).
-    seq = [w for w in content_words(text) if w not in TIME_WORDS]
+    seq = content_words(text)
     stems = [stem(w) for w in seq]
     vocab = index.vocab_set
     phrase_terms = index.phrase_terms
@@ -482,16 +596,17 @@ def _concepts(index: Index, text: str) -> tuple[list[_Concept], list[str], Count
 
 def _tiers(
     index: Index, concepts: list[_Concept], eligible: int
-) -> Iterator[tuple[bool, Iterator[tuple[float, int]]]]:
-    """Per number of query words matched, most first: (whether businesses matching fewer
-    remain, the groups of documents with one score before distance, best first).
+) -> Iterator[tuple[int, bool, Iterator[tuple[float, int]]]]:
+    """Per number of query words matched, most first: (that number, whether businesses
+    matching fewer remain, the groups of documents with one score before distance, best
+    first).
 
     A business matching more of the query's words always ranks first, so a
     tier is asked for only when the ones above leave the list short.
     """
     if not concepts:
-        # Nothing asked but a place or a category: every eligible business scores 1.
-        yield False, iter([(1.0, eligible)])
+        # Nothing asked but a place, a category or a filter: every eligible business scores 1.
+        yield 0, False, iter([(1.0, eligible)])
         return
     total_idf = sum(c.idf for c in concepts) or 1.0
     norm = MAX_SCORE * total_idf
@@ -511,7 +626,7 @@ def _tiers(
                 taken |= x
         if subsets:
             rest = anywhere ^ (anywhere & taken)
-            yield bool(rest), _groups(concepts, subsets, norm, total_idf)
+            yield j, bool(rest), _groups(concepts, subsets, norm, total_idf)
 
 
 def _groups(
@@ -700,6 +815,249 @@ def _explain(index: Index, c: _Concept, doc: int) -> Match | None:
 # -- filters
 
 
+def _question_languages(index: Index) -> list[str]:
+    """The languages a question is read in: the directory's and its areas', and English."""
+    tags = [*(index.config.get("languages") or ()), "en"]
+    for area in index.areas:
+        tags += area.get("languages") or ()
+    return [str(t) for t in tags]
+
+
+class _Implied:
+    """The filters of a search: its options, and what the question's words imply.
+
+    An option given explicitly wins over the words, with a note. Each filter the words
+    implied is said in ``filters``; what looked like a filter but could not be read is
+    said in ``notes``.
+    """
+
+    def __init__(self, index: Index, q: SearchQuery, question: Question, place: Place | None):
+        self.index = index
+        self.place = place
+        self.notes: list[str] = []
+        self.filters: list[str] = []
+        said = question
+        # Wheelchair access.
+        self.wheelchair = q.wheelchair or said.wheelchair is not None
+        if said.wheelchair and not q.wheelchair:
+            self.filters.append(f"wheelchair accessible (from {said.wheelchair!r})")
+        # Languages spoken.
+        explicit = _language(index, q.language)
+        codes = [s.code for s in said.languages]
+        self.display_language = codes[0] if codes else None
+        self.languages = [explicit] if explicit else codes
+        if said.languages:
+            words = ", ".join(repr(s.words) for s in said.languages)
+            if explicit and explicit not in codes:
+                self.notes.append(
+                    f"the question says {words}; the language given ({explicit}) is used"
+                )
+            elif not explicit:
+                self.filters.append(f"speaks {' or '.join(codes)} (from {words})")
+        # Opening time.
+        self.whole_day = False
+        self.when = _when(q)
+        if said.open_at is not None:
+            if self.when is not None:
+                given = "open now" if q.open_now else f"open at {q.open_at!r}"
+                self.notes.append(f"the question says {said.open_at.words!r}; {given} is used")
+            else:
+                self.when, self.whole_day = _when_said(q, said.open_at)
+                self.filters.append(f"open {self.time_label} (from {said.open_at.words!r})")
+        # Place.
+        self.radius = None if place is None else q.radius_km or default_radius(index, place)
+        if place is None and said.near:
+            self.notes.append(
+                f"{said.near!r}: no place was given, so distance is not checked "
+                "(give near, e.g. --near PLACE, or lat and lon)"
+            )
+        # Negations.
+        self.without = said.without
+        self.left_out = 0
+        self.terms: set[str] = set()
+        for w in said.without:
+            cats, terms = _negated(index, w)
+            for cat in cats:
+                p, s = index.category_docsets(cat)
+                self.left_out |= p | s
+            if not w.implied:  # "somewhere quiet" leaves out music venues, not every mention
+                self.terms |= terms
+            what = f"without {w.topic}" if w.topic else f"without what {w.words!r} names"
+            self.filters.append(f"{what} (from {w.words!r})" if w.topic else what)
+        for words in said.free_from:
+            self.notes.append(f"{words!r} read as what a business offers, not as 'without'")
+        for words in said.unread:
+            self.notes.append(f"not understood: {words!r}; not applied")
+        self._said: dict[int, bool] = {}
+
+    @property
+    def time_label(self) -> str | None:
+        if self.when is None:
+            return None
+        return f"on {self.when.label} (any time)" if self.whole_day else self.when.label
+
+    def mentions(self, eligible: int) -> frozenset[int]:
+        """Eligible businesses whose own words name a negated topic (checked one by one)."""
+        index, found = self.index, 0
+        for term in self.terms:
+            for fld, docs in index.term_docsets(term):
+                if fld in _SAID_FIELDS:
+                    found |= docs
+        return frozenset(bitset.docs_of(found & eligible, index.nbytes)) if found else frozenset()
+
+    def says_it(self, doc: int) -> bool:
+        """Whether business ``doc``'s text names a negated topic other than after a negation
+        ("live music", not "no music"); read from its record, only for a business that could
+        make the list."""
+        known = self._said.get(doc)
+        if known is None:
+            known = self._said[doc] = _says(self.index.record(doc)["entry"], self.terms)
+        return known
+
+    def short_note(self, n: int) -> str:
+        """'only 2 fitting businesses within 3 km of Lorraine', or why there is none."""
+        where = "" if self.place is None else f" within {self.radius:g} km of {self.place.name}"
+        if n:
+            return f"only {n} fitting business{'es' if n > 1 else ''}{where}"
+        asked = list(self.filters)
+        if self.when is not None and not any(f.startswith("open ") for f in asked):
+            asked.append(f"open {self.time_label}")
+        if self.wheelchair and not any(f.startswith("wheelchair") for f in asked):
+            asked.append("wheelchair accessible")
+        extra = f" ({'; '.join(asked)})" if asked else ""
+        return f"no fitting business{where}{extra}"
+
+
+def _when_said(q: SearchQuery, said: OpenAt) -> tuple[hours_mod.When, bool]:
+    """The moment an implied time means, and whether it is a whole day ("open on Sunday")."""
+    now = _now(q)
+    if said.now:
+        return now, False
+    base = now.moment.astimezone().replace(tzinfo=None) if now.aware else now.moment
+    day = base.date()
+    if said.weekday is not None:
+        day = day + timedelta(days=(said.weekday - day.weekday()) % 7)
+    elif said.offset:
+        day = day + timedelta(days=said.offset)
+    if said.hour is None:
+        start = datetime(day.year, day.month, day.day, DAY_STARTS)
+        return hours_mod.When(start, False, start.strftime("%A")), True
+    moment = datetime(day.year, day.month, day.day, said.hour, said.minute)
+    if said.before:
+        moment -= timedelta(minutes=1)
+    return hours_mod.When(moment, False, moment.strftime("%A %H:%M")), False
+
+
+def _open_that_day(index: Index, doc: int, when: hours_mod.When) -> bool:
+    """Whether business ``doc`` is open at some time on the day of ``when`` (its DAY_STARTS:
+    a bar open until 02:00 on Sunday morning is open on Saturday night, not on Sunday)."""
+    st = _hours_state(index, doc, when)
+    if st.open is True:
+        return True
+    return st.open is False and st.until is not None and st.until < when.moment + timedelta(days=1)
+
+
+def _negated(index: Index, w: Without) -> tuple[set[int], set[str]]:
+    """(categories, terms) a negated word leaves out: a topic's ("without music": music
+    venues; texts naming music, concerts, Livemusik...), else the categories the taxonomy
+    names by those words ("ohne Fleisch": butcher) and the words themselves."""
+    cat_of = {cid: i for i, cid in enumerate(index.cat_ids)}
+    topic = topics().get(w.topic or "")
+    if topic is not None:
+        cats = {cat_of[c] for c in topic.categories if c in cat_of}
+        return cats, {stem(t) for t in topic.words}
+    cats = {cat for cat, *_ in index.phrase_map.get(w.terms, ())}
+    for t in w.terms:
+        cats |= {cat for cat, *_ in index.phrase_map.get((t,), ())}
+    leaves = {i for i in cats if index.category_info[index.cat_ids[i]].get("parent")}
+    return leaves, set(w.terms)
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _texts(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _texts(v)
+
+
+def _says(entry: dict[str, Any], terms: set[str]) -> bool:
+    """Whether the entry names one of ``terms`` not right after a negation word.
+
+    'Livemusik jede Woche' names music; 'keine Musik', 'no background music',
+    'ohne Musik' and 'meat-free' do not. A term the index found that its texts do not show (an
+    attribute such as dogs_welcome) counts as named.
+    """
+    collab = entry.get("collaboration") or {}
+    texts = [
+        entry.get("name"),
+        entry.get("summary"),
+        entry.get("description"),
+        entry.get("story"),
+        entry.get("offerings"),
+        [p.get("text") for p in collab.get("provides") or ()],
+    ]
+    negating, negating_after = negation_words(), negation_after_words()
+    seen = False
+    for text in _texts(texts):
+        ws = words(text)
+        for i, w in enumerate(ws):
+            if stem(w) in terms or w in terms:
+                seen = True
+                after = ws[i + 1] if i + 1 < len(ws) else ""
+                if not negating & set(ws[max(0, i - 2) : i]) and after not in negating_after:
+                    return True
+    return not seen
+
+
+def default_radius(index: Index, place: Place) -> float:
+    """How far a search near ``place`` reaches when no radius is given, in km (never unlimited).
+
+    A point, a business, a street or a quarter: NEAR_KM, a walk or a short ride. A locality
+    or a postal code: as far as its businesses spread (the outermost few left out) and
+    NEAR_KM/3 more, between NEAR_KM and FAR_KM. An area: the circle around its bounding box.
+    """
+    from .places import place_key
+
+    if place.kind == "area":
+        key = place_key(place.name)
+        for area in index.areas:
+            if key in (place_key(str(area.get("id", ""))), place_key(str(area.get("name", "")))):
+                west, south, east, north = area["bbox"]
+                far = max(
+                    distance_km(place.lat, place.lon, lat, lon)
+                    for lat in (south, north)
+                    for lon in (west, east)
+                )
+                return round(max(NEAR_KM, far), 1)
+    if place.kind in ("locality", "postal_code"):
+        known = index.places.find(place.name)
+        spread = known.spread_km if known is not None else 0.0
+        if spread <= 0 and place.kind == "locality":
+            return FAR_KM / 3  # an index written before spreads were kept
+        return round(min(FAR_KM, max(NEAR_KM, spread + NEAR_KM / 3)), 1)
+    return NEAR_KM
+
+
+def _area_radius(index: Index, place: Place) -> float | None:
+    """The distance from ``place`` to the farthest corner of the area it lies in, or None."""
+    for area in index.areas:
+        west, south, east, north = area["bbox"]
+        if south <= place.lat <= north and west <= place.lon <= east:
+            return round(
+                max(
+                    distance_km(place.lat, place.lon, lat, lon)
+                    for lat in (south, north)
+                    for lon in (west, east)
+                ),
+                1,
+            )
+    return None
+
+
 def resolve_place(index: Index, q: SearchQuery) -> Place | None:
     """The point to measure from: --lat/--lon, 'lat,lon', or a place the directory knows."""
     if (q.lat is None) != (q.lon is None):
@@ -825,6 +1183,7 @@ def _result(
     when: hours_mod.When | None,
     now: hours_mod.When,
     dist: float | None,
+    whole_day: bool = False,
 ) -> Result:
     rec = index.record(doc)
     e = rec["entry"]
@@ -833,6 +1192,11 @@ def _result(
     address = (e.get("location") or {}).get("address") or {}
     moment_when = when or now
     st = _hours_state(index, doc, moment_when)
+    if whole_day and st.open is False and st.until is not None:
+        # Open some time that day: say so at its opening time.
+        opens = st.until
+        moment_when = hours_mod.When(opens, False, opens.strftime("%A %H:%M"))
+        st = _hours_state(index, doc, moment_when)
     moment = _moment(index, doc, moment_when)
     hours_text = hours_mod.describe(st, moment, moment_when.label)
     hours = Hours(

@@ -1,0 +1,176 @@
+"""Short lists that stay honest: implied filters applied and said, a radius, a note when short."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from quartier.cli import main
+from quartier.discover import Index, SearchQuery, open_index, search
+from quartier.discover.search import NEAR_KM, SearchResult
+
+from .conftest import SAMPLE, sample_repo
+
+TUESDAY_NOON = datetime(2026, 11, 24, 12, 0)
+CAFE = SAMPLE / "entries/ch/bern/kafi-zwischenhalt.yaml"
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
+    return open_index(sample_repo(tmp_path_factory.mktemp("repo") / "repo"))
+
+
+def ask(index: Index, text: str = "", **options: object) -> SearchResult:
+    options.setdefault("now", TUESDAY_NOON)
+    return search(index, SearchQuery(text, **options))  # type: ignore[arg-type]
+
+
+def ids(found: SearchResult) -> list[str]:
+    return [r.id for r in found.results]
+
+
+def _cafe(eid: str, name: str, summary: str) -> str:
+    """The sample café under another id and name, its English summary replaced."""
+    text = (
+        CAFE.read_text("utf-8").replace("kafi-zwischenhalt", eid).replace("Kafi Zwischenhalt", name)
+    )
+    old = "  en: Neighbourhood café in Länggasse with brunch, Bern-roasted coffee and a back room"
+    assert old in text
+    return text.replace(old, f"  en: {summary}. Neighbourhood café in Länggasse, a back room")
+
+
+@pytest.fixture
+def cafes(make_root) -> Index:  # type: ignore[no-untyped-def]
+    return open_index(
+        make_root(
+            {
+                "entries/live.yaml": _cafe("live-cafe", "Cafe Live", "Live music every night"),
+                "entries/quiet.yaml": _cafe("quiet-cafe", "Cafe Quiet", "No background music"),
+                "entries/gluten.yaml": _cafe("gf-cafe", "Cafe Epi", "Cakes sans gluten"),
+                "entries/veg.yaml": _cafe("veg-cafe", "Cafe Veg", "A meat-free daily menu"),
+                "entries/meat.yaml": _cafe("meat-cafe", "Cafe Wurst", "Sausages and meat pies"),
+            }
+        )
+    )
+
+
+def test_without_music_leaves_out_a_live_music_cafe(cafes: Index) -> None:
+    for text in ("cafe without music", "Kafi ohne Musik", "café sans musique", "cafe sin música"):
+        found = ask(cafes, text)
+        assert "live-cafe" not in ids(found), text
+        assert {"quiet-cafe", "gf-cafe"} <= set(ids(found)), text
+        assert any(f.startswith("without music") for f in found.filters), text
+    assert "live-cafe" in ids(ask(cafes, "cafe"))  # the filter, not the word, leaves it out
+
+
+def test_sans_gluten_stays_a_hit(cafes: Index) -> None:
+    found = ask(cafes, "sans gluten")
+    assert ids(found)[0] == "gf-cafe"
+    assert "'sans gluten' read as what a business offers, not as 'without'" in found.notes
+
+
+def test_wheelchair_words_act_as_the_filter(index: Index) -> None:
+    plain = ids(ask(index, "ceramics"))
+    assert "erdwerk-keramik" in plain  # its wheelchair access is not 'yes'
+    for text in (
+        "ceramics wheelchair accessible",
+        "Keramik rollstuhlgängig",
+        "céramique accessible en fauteuil roulant",
+    ):
+        found = ask(index, text)
+        assert "erdwerk-keramik" not in ids(found), text
+        assert found.filters and found.filters[0].startswith("wheelchair accessible (from "), text
+
+
+def test_a_far_business_is_never_listed_near_a_place(index: Index) -> None:
+    found = ask(index, "coffee", near="Lorraine")
+    assert found.radius_km == NEAR_KM
+    assert all(r.distance_km is not None and r.distance_km <= NEAR_KM for r in found.results)
+    assert "seabright-hearth-cafe" not in ids(found)  # 9,000 km away
+    assert found.notes[-1].startswith("only ") and "within 3 km of Lorraine" in found.notes[-1]
+
+
+def test_radius_from_the_place_size(index: Index) -> None:
+    quarter = ask(index, "", near="Lorraine")
+    area = ask(index, "", near="Santa Cruz, California")
+    assert quarter.radius_km == NEAR_KM
+    assert area.radius_km is not None and area.radius_km > 5
+    assert ask(index, "", near="Lorraine", radius_km=0.3).radius_km == 0.3
+
+
+def test_nearer_fewer_words_outrank_farther_more(index: Index) -> None:
+    # Both bakeries are in Bern; the one next door matches one word, the other two.
+    near = ask(index, "bread brunch", near="holzofebeck-breitsch")
+    assert near.results[0].id == "holzofebeck-breitsch"
+
+
+def test_explicit_option_wins_with_a_note(index: Index) -> None:
+    found = ask(index, "cafe open on Sunday", open_at="saturday 10:00")
+    assert found.time == "Saturday 10:00"
+    assert "the question says 'open on Sunday'; open at 'saturday 10:00' is used" in found.notes
+    found = ask(index, "repair se habla español", language="de")
+    assert all("de" in r.languages for r in found.results)
+    assert any("language given (de) is used" in n for n in found.notes)
+
+
+def test_implied_language_and_day_are_applied(index: Index) -> None:
+    found = ask(index, "repair se habla español")
+    assert found.results and all("es" in r.languages for r in found.results)
+    assert found.filters == ["speaks es (from 'se habla español')"]
+    sunday = ask(index, "bakery open on Sunday")
+    assert ids(sunday) == ["seabright-hearth-cafe"]  # Holzofebeck is closed on Sundays
+    assert sunday.time == "on Sunday (any time)"
+    assert sunday.results[0].hours.state == "open"
+
+
+def test_filter_words_alone_are_answered(index: Index) -> None:
+    found = ask(index, "open on Sunday near me")
+    assert found.results
+    assert any("no place was given" in n for n in found.notes)
+    assert found.filters == ["open on Sunday (any time) (from 'open on Sunday')"]
+
+
+def test_what_cannot_be_read_is_said(index: Index) -> None:
+    found = ask(index, "cafe open after the match")
+    assert "not understood: 'open after the match'; not applied" in found.notes
+    assert found.time is None and found.results
+
+
+def test_an_empty_list_says_why(index: Index) -> None:
+    found = ask(index, "Velo", near="Lorraine", radius_km=1.0, open_at="2026-12-25T10:00")
+    assert found.results == []
+    assert found.notes[-1].startswith("no fitting business within 1 km of Lorraine")
+
+
+def test_cli_shows_filters_and_short_note(index: Index, capsys: pytest.CaptureFixture[str]) -> None:
+    root = str(index.path.parents[1])
+    assert main(["search", "Keramik rollstuhlgängig", "--near", "Bern", "--root", root]) == 0
+    out = capsys.readouterr().out
+    assert "understood: wheelchair accessible (from 'rollstuhlgängig')" in out
+    assert "near Bern (locality), within " in out
+
+
+def test_json_answer_carries_filters_and_radius(
+    index: Index, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    root = str(index.path.parents[1])
+    assert (
+        main(
+            ["search", "Velo in der Nähe", "--near", "Lorraine", "--format", "json", "--root", root]
+        )
+        == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["radius_km"] == NEAR_KM and data["filters"] == []
+    assert data["notes"] == ["only 1 fitting business within 3 km of Lorraine"]
+
+
+def test_without_meat_keeps_a_meat_free_menu(cafes: Index) -> None:
+    for text in ("Kafi ohne Fleisch", "cafe without meat", "café sans viande", "cafe sin carne"):
+        found = ids(ask(cafes, text, limit=10))
+        assert "meat-cafe" not in found, text  # its own text names meat
+        assert "veg-cafe" in found, text  # 'meat-free' says it has none
+    assert "meat-cafe" in ids(ask(cafes, "cafe", limit=10))
