@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import statistics
 import sys
@@ -127,6 +128,32 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def calibration() -> float:
+    """Seconds of a fixed pure-Python loop (best of 3): how fast this machine is right now.
+
+    The host's speed changes from hour to hour; figures are comparable only next to it.
+    """
+    best = math.inf
+    for _ in range(3):
+        t = time.perf_counter()
+        total = 0
+        for i in range(3_000_000):
+            total += i * i % 7
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def parse_floor(ndjson: Path) -> float:
+    """Seconds to parse every line with orjson on one core: the least any index build costs."""
+    import orjson
+
+    t = time.perf_counter()
+    with ndjson.open("rb") as f:
+        for line in f:
+            orjson.loads(line)
+    return time.perf_counter() - t
+
+
 def bench_index(published: Path, queries: int) -> None:
     import os
 
@@ -147,9 +174,11 @@ def bench_index(published: Path, queries: int) -> None:
         f"entries: {published / 'data' / 'entries.ndjson'} "
         f"({(published / 'data' / 'entries.ndjson').stat().st_size / 1e6:.0f} MB)"
     )
+    floor = parse_floor(published / "data" / "entries.ndjson")
     print(
         f"index build: {read + built:.2f} s (read NDJSON {read:.2f} s, parse and index "
-        f"{built:.2f} s, {os.cpu_count()} cores), file {dest.stat().st_size / 1e6:.0f} MB"
+        f"{built:.2f} s, {os.cpu_count()} cores), file {dest.stat().st_size / 1e6:.0f} MB; "
+        f"{(read + built) / floor:.1f}x the bare orjson parse of every line ({floor:.2f} s, 1 core)"
     )
 
     open_index(published)  # make sure the cached index exists
@@ -242,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mcp-calls", type=int, default=200, help="MCP tool calls to time")
     args = p.parse_args(argv)
     print(f"quartier discovery benchmark, {date.today()}, Python {sys.version.split()[0]}")
+    print(f"calibration: a 3,000,000-step Python loop takes {calibration():.2f} s (best of 3)")
     bench_index(prepare(args.n, args.seed), args.queries)
     bench_mcp(args.mcp_calls)
     return 0
