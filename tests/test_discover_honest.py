@@ -99,10 +99,34 @@ def test_radius_from_the_place_size(index: Index) -> None:
     assert ask(index, "", near="Lorraine", radius_km=0.3).radius_km == 0.3
 
 
-def test_nearer_fewer_words_outrank_farther_more(index: Index) -> None:
-    # Both bakeries are in Bern; the one next door matches one word, the other two.
-    near = ask(index, "bread brunch", near="holzofebeck-breitsch")
-    assert near.results[0].id == "holzofebeck-breitsch"
+BAKERY = SAMPLE / "entries/ch/bern/holzofebeck-breitsch.yaml"
+
+
+def _bakery(eid: str, km_north: float, extra: str = "") -> str:
+    """The sample bakery under another id, ``km_north`` km north, ``extra`` in its summary."""
+    text = BAKERY.read_text("utf-8").replace("holzofebeck-breitsch", eid)
+    text = text.replace("Holzofebeck Breitsch", eid.replace("-", " ").title())
+    text = text.replace("lat: 46.9601,", f"lat: {46.9601 + km_north / 111.2:.5f},")
+    return text.replace("  de: Bio-Quartierbäckerei", f"  de: {extra} Bio-Quartierbäckerei", 1)
+
+
+@pytest.mark.parametrize(("km", "first"), [(1.0, "beck-fern"), (10.0, "beck-nah")])
+def test_one_more_word_across_town_does_not_outrank_next_door(
+    make_root,  # type: ignore[no-untyped-def]
+    km: float,
+    first: str,
+) -> None:
+    files = {
+        "entries/nah.yaml": _bakery("beck-nah", 0.0),
+        "entries/fern.yaml": _bakery("beck-fern", km, "Dinkel und"),
+    }
+    for i in range(3):  # spelt elsewhere too, so that 'Dinkel' is no rarer than 'Brot'
+        files[f"entries/m{i}.yaml"] = _bakery(f"muehle-{i}", -60.0, "Dinkel")
+    index = open_index(make_root(files))
+    found = ask(index, "Brot Dinkel", near="beck-nah", radius_km=20)
+    assert ids(found) == [first, ({"beck-nah", "beck-fern"} - {first}).pop()]
+    fern = next(r for r in found.results if r.id == "beck-fern")
+    assert [m.word for m in fern.matched] == ["brot", "dinkel"]
 
 
 def test_explicit_option_wins_with_a_note(index: Index) -> None:

@@ -9,7 +9,8 @@ and ``bike repair`` to the category ``bicycle_repair``.
 
 Ranking is deliberately simple and explainable:
 
-1. businesses matching more of the query's words come first;
+1. businesses matching more of the query's words come first (near a place, see
+   below, only as long as they are not much farther);
 2. then by how well they match (a word in the name or the category counts
    more than one deep in the description), weighted by how rare the word is,
    and by distance when a place is given;
@@ -19,8 +20,8 @@ Ranking is deliberately simple and explainable:
 
 Near a place, distance weighs in a business's score (a business across town
 does not outrank a fitting one next door by one more matched word: a match of
-fewer of the words counts less, by the square of the share of them, and
-distance divides the score by ``1 + km / PROXIMITY_KM``), and only businesses
+fewer of the words counts less, by the share of the query's weight they carry,
+and distance divides the score by ``1 + km / PROXIMITY_KM``), and only businesses
 within a radius are listed: the radius given, else one from the place's size
 (:func:`default_radius`). When nothing within that default fits nearly as well
 as the question's best match elsewhere (FITTING_SHARE), the search looks once
@@ -409,12 +410,12 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
     best: float | None = None  # the best relevance any eligible business has, wherever it is
     kept: list[int] = []  # a min-heap of the best buckets met (in this tier, unless shared)
     found: list[tuple[int, bytes, int, float]] = []
-    for matched, fewer_remain, groups in _tiers(index, concepts, eligible):
+    for matched, fewer_remain, groups in _tiers(index, concepts, eligible, shared):
         # Best group first; a group's documents share their score before distance, which
         # can only lower it: once the next group cannot reach the short list, stop.
         if shared:
             need = q.limit
-            if len(kept) >= need and _bucket(_tier_bound(concepts, matched)) < kept[0]:
+            if len(kept) >= need and _bucket(_tier_bound(concepts, matched, True)) < kept[0]:
                 more = True
                 break
         else:
@@ -519,18 +520,19 @@ def _bucket(score: float) -> int:
     return round(math.log(score) * 12) if score > 0 else -(10**6)
 
 
-def _tier_bound(concepts: list[_Concept], matched: int) -> float:
+def _tier_bound(concepts: list[_Concept], matched: int, near: bool = False) -> float:
     """The best score a business matching ``matched`` of the concepts can have.
 
     A score is the matched concepts' share of the query's weight (idf) times their
-    best matches (at most MAX_SCORE each), times that share squared (see _groups):
-    at most the share of the ``matched`` weightiest concepts, cubed.
+    best matches (at most MAX_SCORE each), times that share squared away from a place,
+    once near one (see _groups): at most the share of the ``matched`` weightiest
+    concepts, cubed (near a place, squared).
     """
     if not concepts or matched <= 0:
         return 1.0
     idfs = sorted((c.idf for c in concepts), reverse=True)
     total = sum(idfs) or 1.0
-    return float((sum(idfs[:matched]) / total) ** 3)
+    return float((sum(idfs[:matched]) / total) ** (2 if near else 3))
 
 
 # -- understanding the query
@@ -595,14 +597,15 @@ def _concepts(index: Index, text: str) -> tuple[list[_Concept], list[str], Count
 
 
 def _tiers(
-    index: Index, concepts: list[_Concept], eligible: int
+    index: Index, concepts: list[_Concept], eligible: int, near: bool = False
 ) -> Iterator[tuple[int, bool, Iterator[tuple[float, int]]]]:
     """Per number of query words matched, most first: (that number, whether businesses
     matching fewer remain, the groups of documents with one score before distance, best
     first).
 
-    A business matching more of the query's words always ranks first, so a
-    tier is asked for only when the ones above leave the list short.
+    Away from a place, a business matching more of the query's words always ranks
+    first, so a tier is asked for only when the ones above leave the list short.
+    ``near``: scores for a search near a place, where distance weighs in (see _groups).
     """
     if not concepts:
         # Nothing asked but a place, a category or a filter: every eligible business scores 1.
@@ -626,7 +629,7 @@ def _tiers(
                 taken |= x
         if subsets:
             rest = anywhere ^ (anywhere & taken)
-            yield j, bool(rest), _groups(concepts, subsets, norm, total_idf)
+            yield j, bool(rest), _groups(concepts, subsets, norm, total_idf, 1 if near else 2)
 
 
 def _groups(
@@ -634,8 +637,17 @@ def _groups(
     subsets: list[tuple[tuple[int, ...], int]],
     norm: float,
     total_idf: float,
+    power: int = 2,
 ) -> Iterator[tuple[float, int]]:
     """(score, documents) of one tier, best first: every combination of the concepts' levels.
+
+    A document's score is the idf-weighted sum of its concepts' best matches, over
+    the most any document could score, times the matched concepts' share of the
+    query's weight to ``power``: squared away from a place, so matching more words
+    comes first; once near a place, where a business matching one word fewer but next
+    door should outrank one across town (distance divides the score by
+    ``1 + km / PROXIMITY_KM``): matching one of two equally weighted words counts a
+    quarter there, not an eighth, so next door wins from about 6 km on.
 
     Combinations come off a heap by score; each one's successors lower one level
     a step (a level at or after the last one lowered, so each comes once). Most
@@ -646,7 +658,7 @@ def _groups(
     for chosen, x in subsets:
         levels = [[(v, d & x) for v, d in concepts[i].levels if d & x] for i in chosen]
         covered = sum(c.idf for i, c in enumerate(concepts) if i in chosen)
-        tables.append((chosen, levels, (covered / total_idf) ** 2))
+        tables.append((chosen, levels, (covered / total_idf) ** power))
 
     def score(t: int, at: tuple[int, ...]) -> float:
         chosen, levels, coverage = tables[t]
