@@ -233,7 +233,7 @@ class SearchResult:
     notes: Annotated[
         list[str],
         Described(
-            "Typos corrected, words no business mentions, the radius used, a short list said "
+            "Typos corrected, words no business mentions, a short list said "
             "to be short ('only 2 fitting businesses within 3 km of Lorraine'), words that "
             "looked like a filter but were not understood, ..."
         ),
