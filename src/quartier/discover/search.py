@@ -53,7 +53,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from itertools import combinations
+from itertools import chain, combinations
 from typing import Annotated, Any, Literal
 
 from ..problems import QuartierError
@@ -103,6 +103,9 @@ FITTING_SHARE = 0.5
 # grid cells, the nearest first (each ring of about RING_DOCS businesses).
 RING_MIN_DOCS = 2000
 RING_DOCS = 500
+# Whether a list cut short by the ranking's bounds really left someone out is checked on at
+# most this many businesses below it (each a filter and a distance); past that: assumed.
+MORE_CHECK_DOCS = 2000
 # The radius of a search near a place given without one (see default_radius): a point, a
 # business, a street or a quarter reach NEAR_KM; a locality or postal code its spread and
 # NEAR_KM/3 more, at most FAR_KM; an area the circle around its bounding box.
@@ -410,13 +413,28 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
     best: float | None = None  # the best relevance any eligible business has, wherever it is
     kept: list[int] = []  # a min-heap of the best buckets met (in this tier, unless shared)
     found: list[tuple[int, bytes, int, float]] = []
-    for matched, fewer_remain, groups in _tiers(index, concepts, eligible, shared):
+
+    def left_out(groups: Any, rest: Any) -> bool:
+        """Whether any business of ``groups`` or of the tiers ``rest`` passes the filters
+        (the radius among them): only then did stopping early leave someone out."""
+        budget = MORE_CHECK_DOCS
+        for group in chain([groups], (g for _m, _f, g in rest)):
+            for _rel, docs in group:
+                if docs.bit_count() > budget:
+                    return True
+                budget -= docs.bit_count()
+                if any(map(passes, bitset.docs_of(docs, index.nbytes))):
+                    return True
+        return False
+
+    tiers = _tiers(index, concepts, eligible, shared)
+    for matched, fewer_remain, groups in tiers:
         # Best group first; a group's documents share their score before distance, which
         # can only lower it: once the next group cannot reach the short list, stop.
         if shared:
             need = q.limit
             if len(kept) >= need and _bucket(_tier_bound(concepts, matched, True)) < kept[0]:
-                more = True
+                more = more or left_out(groups, tiers)
                 break
         else:
             need = q.limit - len(ranked)
@@ -426,7 +444,9 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
             best = rel if best is None else best
             bound = round(math.log(rel) * 12) if rel > 0 else -(10**6)
             if len(kept) >= need and bound < kept[0]:
-                more = True
+                # The list is full and this group and all below it score lower: the list
+                # ends here (so the outer loop does too, and may read the rest of `tiers`).
+                more = more or left_out(chain([(rel, docs)], groups), tiers)
                 break
             if not asked_per_doc:
                 # One score for the whole group: the tie decides, so only its first `need`
