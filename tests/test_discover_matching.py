@@ -308,3 +308,42 @@ def test_a_group_synonym_names_the_whole_group(tmp_path: Path) -> None:
     categories = {r.category for r in found.results}
     assert "ceramics_studio" in categories  # Erdwerk Keramik: handmade is a maker's word
     assert not categories & {"bicycle_repair", "repair_cafe", "electronics_repair"}
+
+
+def test_the_longest_phrase_names_the_trade() -> None:
+    """'corte de acrílico' is laser cutting (makerspace): its words name no butcher ('cortes')
+    nor art shop ('acrílicos'); a phrase naming only the seeker's own trade ('hot towel', a
+    barber's) gives way to the words inside it ('towels', a laundry's)."""
+    import yaml
+
+    from quartier.discover.vocabulary import concept_groups, leaf_phrases, taxonomy_phrases
+    from quartier.taxonomy import TAXONOMY_FILE
+
+    taxonomy = yaml.safe_load(TAXONOMY_FILE.read_text("utf-8"))
+    cats = leaf_phrases(taxonomy_phrases(taxonomy), taxonomy)
+    assert concept_groups(["corte de acrílico para llaveros"], cats)[0] == {"makerspace"}
+    assert not {"butcher", "art_supplies"} & set().union(
+        *concept_groups(["corte de acrílico"], cats)
+    )
+    assert concept_groups(["fresh hot towels"], cats) == [{"barber"}]
+    assert {"laundry"} in concept_groups(["fresh hot towels"], cats, skip={"barber"})
+
+
+def test_a_word_naming_one_trade_ranks_above_a_word_naming_two(make_root: Make) -> None:
+    """'Tischler' names carpenters and furniture makers alike, 'Blumen' florists alone: a need
+    with both words finds the florist first."""
+    root = make_root(
+        {
+            "entries/ch/bern/kafi-test.yaml": entry(
+                "kafi-test", "gallery", "Galerie.", seeks=["Blumen vom Tischler"]
+            ),
+            # The florist 1 km away, the carpenter next door: nearness alone would put the
+            # carpenter first.
+            "entries/ch/bern/blumen-test.yaml": entry(
+                "blumen-test", "florist", "Laden.", lat=46.959
+            ),
+            "entries/ch/bern/holz-test.yaml": entry("holz-test", "carpenter", "Werkstatt."),
+        }
+    )
+    found = partners(open_index(root), "kafi-test")
+    assert [p.id for p in found.partners][:2] == ["blumen-test", "holz-test"]

@@ -153,6 +153,9 @@ class _Need:
     terms: set[str]
     categories: set[str]
     recipients: set[str] = field(default_factory=set)
+    # How surely its words name each category: 1 for a phrase naming one, 1/2 for a phrase
+    # naming two ('Tischler' and 'Möbel' name carpenters and furniture makers alike)...
+    sureness: dict[str, float] = field(default_factory=dict)
 
 
 @guarded
@@ -235,8 +238,15 @@ def _need(
     """
     texts = raw.get("text") or {}
     shown, _ = pick_language(texts, lang, index.default_language)
-    found = _text_terms(list(texts.values()), phrase_cats)
-    mentions = {t for t in found if t.startswith("cat:")}
+    # A phrase naming only the seeker's own trade gives way to the phrases inside it.
+    groups = concept_groups(texts.values(), phrase_cats, frozenset(own or ()))
+    sureness: dict[str, float] = {}
+    for group in groups:
+        for c in group:
+            sureness[c] = max(sureness.get(c, 0.0), 1.0 / len(group))
+    found = {t for text in texts.values() for t in terms(text) if t not in GENERIC}
+    mentions = {"cat:" + c for c in sureness}
+    found |= mentions
     listed = set(raw.get("categories") or ())
     if listed:
         # Listed categories say what it is about; the words' other categories are incidental:
@@ -249,10 +259,10 @@ def _need(
         # A phrase that also names the offer's own trade says what is offered, not for whom
         # ('renovations' from a roofer names tilers too, but is no offer to tilers).
         mine = listed | set(offered_by)
-        for group in concept_groups(texts.values(), phrase_cats):
+        for group in groups:
             if not group & mine:
                 recipients |= group
-    return _Need(shown, found, listed, recipients)
+    return _Need(shown, found, listed, recipients, sureness)
 
 
 def _named(need: _Need) -> set[str]:
@@ -272,10 +282,13 @@ def _category_hit(need: _Need, cats: list[str]) -> float:
     if need.categories & set(cats):
         return 0.8 * CATEGORY_HIT
     named = _named(need)
+    # A word that names several trades says less about each ('Tischli' reads as Tischler).
+    sure = max((need.sureness.get(c, 1.0) for c in named & set(cats)), default=0.0)
+    weight = NAMED_CATEGORY_HIT * (0.5 + 0.5 * sure)
     if named & set(cats[:1]):
-        return NAMED_CATEGORY_HIT
+        return weight
     if named & set(cats):
-        return 0.8 * NAMED_CATEGORY_HIT
+        return 0.8 * weight
     return 0.0
 
 

@@ -147,24 +147,37 @@ def concept_terms(texts: Iterable[str], phrase_cats: dict[tuple[str, ...], set[s
 
 
 def concept_groups(
-    texts: Iterable[str], phrase_cats: dict[tuple[str, ...], set[str]]
+    texts: Iterable[str],
+    phrase_cats: dict[tuple[str, ...], set[str]],
+    skip: Container[str] = frozenset(),
 ) -> list[set[str]]:
     """The categories of each taxonomy phrase found in the texts, one set per phrase, so that
     a caller can tell one word naming two trades from two words::
 
         concept_groups(["renovations and Brot"], cats)  # [{'tiler', 'painter_decorator'},
                                                         #  {'bakery'}]
+
+    The longest phrase wins and its words name nothing else: 'corte de acrílico' is laser
+    cutting at a makerspace, not a butcher's 'cortes' and an art shop's 'acrílicos'. A phrase
+    that names only categories in ``skip`` (a seeker's own) is passed over for the shorter
+    ones inside it: a barber's 'fresh hot towels' seeks towels, not a barber's hot towel.
     """
     found: list[set[str]] = []
     starts = getattr(phrase_cats, "starts", None) or {key[0] for key in phrase_cats}
     surfaces: Container[str] = getattr(phrase_cats, "surfaces", frozenset())
     for text in texts:
         seq = [trusted(w, stem(w), surfaces) for w in content_words(text)]
-        for i, first in enumerate(seq):
-            if first in starts:
-                for size in (1, 2, 3):
-                    if i + size <= len(seq):
-                        group = phrase_cats.get(tuple(seq[i : i + size]))
-                        if group:
-                            found.append(group)
+        i = 0
+        while i < len(seq):
+            step = 1
+            if seq[i] in starts:
+                for size in (3, 2, 1):
+                    group = (
+                        phrase_cats.get(tuple(seq[i : i + size])) if i + size <= len(seq) else None
+                    )
+                    if group and not all(c in skip for c in group):
+                        found.append(group)
+                        step = size
+                        break
+            i += step
     return found
