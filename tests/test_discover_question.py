@@ -13,7 +13,27 @@ from quartier.discover.question import read_question
         ("wheelchair accessible café", "café", "wheelchair accessible"),
         ("step-free bakery", "bakery", "step-free"),
         ("Töpferkurs rollstuhlgängig", "Töpferkurs", "rollstuhlgängig"),
-        ("barrierefreies Kino", "barrierefreies Kino", None),  # an inflected form: not read
+        ("barrierefreies Kino", "Kino", "barrierefreies"),  # an inflected form, read by rule
+        ("rollstuhlgängigen Töpferkurs", "Töpferkurs", "rollstuhlgängigen"),
+        ("rollstuhlgerechte Praxis", "Praxis", "rollstuhlgerechte"),
+        (
+            "boutiques accessibles en fauteuil roulant",
+            "boutiques",
+            "accessibles en fauteuil roulant",
+        ),
+        ("Läden barrierefreie", "Läden", "barrierefreie"),
+        (
+            "ristoranti accessibili in sedia a rotelle",
+            "ristoranti",
+            "accessibili in sedia a rotelle",
+        ),
+        (
+            "restaurantes accesibles para sillas de ruedas",
+            "restaurantes",
+            "accesibles para sillas de ruedas",
+        ),
+        ("accessible bakery", "accessible bakery", None),  # no phrase: 'accessible' alone
+        ("Rollstuhlreparatur", "Rollstuhlreparatur", None),  # a trade: no ending, another word
         ("Kino barrierefrei", "Kino", "barrierefrei"),
         ("massage accessible en fauteuil roulant", "massage", "accessible en fauteuil roulant"),
         (
@@ -193,3 +213,23 @@ def test_no_before_other_words_negates_no_topic() -> None:
 def test_after_and_until_without_a_time_are_plain_words(text: str) -> None:
     q = read_question(text)
     assert q.open_at is None and q.unread == () and q.text == text
+
+
+def test_inflection_is_a_rule_on_endings_not_a_list() -> None:
+    from quartier.discover.question import inflected_match
+
+    endings = ("es", "e", "en", "s", "i")
+    assert inflected_match(("barrierefreies",), ("barrierefrei",), endings)
+    assert inflected_match(("accessibili",), ("accessibile",), endings)
+    # A stem of fewer than five letters, or a word of fewer than six, is never inflected.
+    assert not inflected_match(("offene",), ("offen",), endings)
+    assert not inflected_match(("stufe",), ("stufen",), endings)
+    # Another word that only starts the same is no inflection.
+    assert not inflected_match(("barrierefreiheit",), ("barrierefrei",), endings)
+
+
+def test_inflected_near_words() -> None:
+    q = read_question("Apotheke nächstgelegenen")
+    assert q.near == "nächstgelegenen" and q.text == "Apotheke"
+    # "open" is not read with endings: "offene Werkstatt" is a kind of workshop.
+    assert read_question("offene Werkstatt").open_at is None

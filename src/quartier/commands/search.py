@@ -101,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         wheelchair=args.wheelchair,
         include_temporarily_closed=args.include_closed,
         limit=args.limit,
+        cli=True,  # notes name --include-closed, not the tool's parameter
     )
     found = search(index, query)
     if args.format == "json":

@@ -22,7 +22,7 @@ import re
 from array import array
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import repeat
 from typing import Any
 
@@ -215,12 +215,26 @@ class Gazetteer:
         self._points.clear()
 
     def find(self, name: str) -> Place | None:
+        """The place named ``name``: its key, without a quarter suffix ('Lorrainequartier'),
+        or one of a bilingual name's names ('Bienne' for 'Biel/Bienne')."""
         key = place_key(name)
         found = self.places.get(key)
         if found is None:
             bare = _QUARTER_SUFFIX.sub("", key).strip()
-            found = self.places.get(bare)
+            found = self.places.get(bare) or self.aliases.get(key)
         return found
+
+    @cached_property
+    def aliases(self) -> dict[str, Place]:
+        """Each name of a bilingual locality or area that is no place of its own ('bienne')."""
+        out: dict[str, Place] = {}
+        for place in self.places.values():
+            if place.kind in ("locality", "area") and "/" in place.key:
+                for part in place.key.split("/"):
+                    alias = part.strip()
+                    if len(alias) >= 3 and alias not in self.places:
+                        out.setdefault(alias, place)
+        return out
 
     def to_rows(self) -> list[tuple[str, str, str, float, float, int, float]]:
         return [

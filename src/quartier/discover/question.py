@@ -124,18 +124,25 @@ def phrase_data() -> dict[str, Any]:
     return data
 
 
-def _key(text: str) -> tuple[str, ...]:
+def phrase_words(text: str) -> tuple[str, ...]:
+    """A phrase as the folded words it is compared by: "Rollstuhl-gängig" -> ('rollstuhl',
+    'gangig')."""
     return tuple(fold(m.group()) for m in _TOKEN.finditer(unicodedata.normalize("NFC", text)))
 
 
-def _base(tag: str) -> str:
+def language_base(tag: str) -> str:
+    """The language whose phrases a tag reads: 'es-US' -> 'es', 'gsw' -> 'de'."""
     base = tag.split("-")[0].lower()
     return "de" if base == "gsw" else base
 
 
-def _per_language(section: dict[str, list[str]], languages: frozenset[str] | None) -> list[str]:
+def per_language(section: dict[str, list[str]], languages: frozenset[str] | None) -> list[str]:
+    """The phrases of ``section`` in ``languages`` (bases, see language_base; all if None)."""
     return [
-        p for tag, ps in section.items() if languages is None or _base(tag) in languages for p in ps
+        p
+        for tag, ps in section.items()
+        if languages is None or language_base(tag) in languages
+        for p in ps
     ]
 
 
@@ -146,9 +153,9 @@ def topics() -> dict[str, Topic]:
     for name, t in (phrase_data().get("topics") or {}).items():
         out[name] = Topic(
             name,
-            frozenset(w for p in t["words"] for w in _key(p)),
+            frozenset(w for p in t["words"] for w in phrase_words(p)),
             tuple(t.get("categories") or ()),
-            frozenset(w for p in t.get("implied_by") or () for w in _key(p)),
+            frozenset(w for p in t.get("implied_by") or () for w in phrase_words(p)),
         )
     return out
 
@@ -161,6 +168,9 @@ class _Phrases:
     ends: frozenset[str]
     free_from: frozenset[str]
     weak: frozenset[tuple[str, ...]]
+    # Phrases read with inflected words too ("barrierefreies"), by the bases of their first word.
+    inflected: dict[str, list[tuple[tuple[str, ...], str, str]]]
+    endings: tuple[str, ...]
 
 
 @lru_cache(maxsize=16)
@@ -170,15 +180,15 @@ def _phrases(languages: frozenset[str] | None) -> _Phrases:
 
     def add(kind: str, value: str, phrases: Iterable[str]) -> None:
         for p in phrases:
-            key = _key(p)
+            key = phrase_words(p)
             if key:
                 table.setdefault(key, (kind, value))  # the first kind listed wins
 
-    add("wheelchair", "", _per_language(data["wheelchair"], languages))
-    add("near", "", _per_language(data["near"], languages))
+    add("wheelchair", "", per_language(data["wheelchair"], languages))
+    add("near", "", per_language(data["near"], languages))
     for code, names in data["language_names"].items():
         for tag, patterns in data["speaking"].items():
-            if languages is not None and _base(tag) not in languages:
+            if languages is not None and language_base(tag) not in languages:
                 continue
             for pattern in patterns:
                 for name in names:
@@ -190,8 +200,8 @@ def _phrases(languages: frozenset[str] | None) -> _Phrases:
                         add("speak", code, [pattern.replace("{lang}", name)])
     for code, words in (data.get("speaking_words") or {}).items():
         add("speak", code, words)
-    add("now", "", _per_language(data["now"], languages))
-    add("open", "", _per_language(data["open"], languages))
+    add("now", "", per_language(data["now"], languages))
+    add("open", "", per_language(data["open"], languages))
     for day, names in enumerate(data["days"]):
         add("day", str(day), names)
     add("offset", "0", data["today"])
@@ -201,14 +211,52 @@ def _phrases(languages: frozenset[str] | None) -> _Phrases:
     add("tonight", str(data["late_at"]), data.get("late") or ())
     add("after", "", data["after"])
     add("until", "", data["until"])
-    add("without", "", _per_language(data["without"], languages))
+    add("without", "", per_language(data["without"], languages))
+    endings = tuple(sorted(data.get("inflections") or (), key=len, reverse=True))
+    kinds = set(data.get("inflected_kinds") or ())
+    inflected: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+    for key, (kind, value) in table.items():
+        if kind in kinds:
+            for base in _bases(key[0], endings):
+                inflected.setdefault(base, []).append((key, kind, value))
     return _Phrases(
         table,
         max(map(len, table)),
-        frozenset(_key(p) for p in data["at"]),
-        frozenset(w for p in data["and"] for w in _key(p)),
-        frozenset(x for p in data["free_from"] for w in _key(p) for x in (w, stem(w))),
-        frozenset(_key(p) for p in data.get("weak_without") or ()),
+        frozenset(phrase_words(p) for p in data["at"]),
+        frozenset(w for p in data["and"] for w in phrase_words(p)),
+        frozenset(x for p in data["free_from"] for w in phrase_words(p) for x in (w, stem(w))),
+        frozenset(phrase_words(p) for p in data.get("weak_without") or ()),
+        inflected,
+        endings,
+    )
+
+
+INFLECTED_MIN = 6  # letters of a word read with an inflection ending
+STEM_MIN = 5  # letters left of it
+
+
+def _bases(word: str, endings: tuple[str, ...]) -> set[str]:
+    """A word's possible stems without one inflection ending: 'barrierefreies' ->
+    {'barrierefreies', 'barrierefreie', 'barrierefrei'}; a short word is only itself."""
+    if len(word) < INFLECTED_MIN:
+        return {word}
+    found = {word}
+    for e in endings:
+        if word.endswith(e) and len(word) - len(e) >= STEM_MIN:
+            found.add(word[: -len(e)])
+    return found
+
+
+def inflected_match(
+    said: tuple[str, ...], phrase: tuple[str, ...], endings: tuple[str, ...]
+) -> bool:
+    """Whether the folded words ``said`` are ``phrase`` with inflected endings: 'accessibili'
+    is 'accessibile', 'rollstuhlgangigen' is 'rollstuhlgangig' (the same stem, one ending).
+    Words of fewer than INFLECTED_MIN letters on either side match only as they are."""
+    return len(said) == len(phrase) and all(
+        s == p
+        or (min(len(s), len(p)) >= INFLECTED_MIN and bool(_bases(s, endings) & _bases(p, endings)))
+        for s, p in zip(said, phrase, strict=True)
     )
 
 
@@ -253,7 +301,7 @@ def read_question(text: str, languages: Iterable[str] | None = None) -> Question
     comes with ``de``, Californian Spanish with ``es``). Day and time words are read in
     every language: they are unambiguous.
     """
-    langs = None if languages is None else frozenset(_base(t) for t in languages)
+    langs = None if languages is None else frozenset(language_base(t) for t in languages)
     return _Reader(text, _phrases(langs)).read()
 
 
@@ -282,7 +330,7 @@ class _Reader:
                     i += size
                     break
             else:
-                i += 1
+                i = self.inflected(i)
         wheelchair = near = None
         spoken: list[Spoken] = []
         without: list[Without] = []
@@ -338,6 +386,22 @@ class _Reader:
             near,
             tuple(self.unread),
         )
+
+    def inflected(self, i: int) -> int:
+        """A filter phrase at ``i`` said with inflected words ("barrierefreies", "accesibles
+        para sillas de ruedas"), the longest; where reading goes on."""
+        toks, p = self.toks, self.p
+        best: tuple[int, str, str] | None = None
+        for base in _bases(toks[i].word, p.endings):
+            for key, kind, value in p.inflected.get(base, ()):
+                end = i + len(key)
+                said = tuple(t.word for t in toks[i:end])
+                if (best is None or end > best[0]) and inflected_match(said, key, p.endings):
+                    best = (end, kind, value)
+        if best is None:
+            return i + 1
+        self.spans[i] = best
+        return best[0]
 
     def consume(self, i: int, j: int) -> None:
         for k in range(i, j):
@@ -511,7 +575,7 @@ def _topic(words: list[str]) -> str | None:
 def negation_words() -> frozenset[str]:
     """Folded words that negate what follows, in every language: to tell a business's "no
     music" from its "live music" when its text names a negated topic."""
-    found = {w for ps in phrase_data()["without"].values() for p in ps for w in _key(p)[:1]}
+    found = {w for ps in phrase_data()["without"].values() for p in ps for w in phrase_words(p)[:1]}
     found.update(phrase_data().get("negating") or ())
     return frozenset(found)
 

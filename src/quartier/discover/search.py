@@ -66,6 +66,8 @@ from .answers import (
     pick_language,
     without_empty_origin,
 )
+from .asked_place import SaidPlace, place_in_question, unknown_place
+from .closed_named import closed_notes
 from .described import Described, OwnerWritten
 from .layout import CELL_DEGREES
 from .origin import Origin, as_origins
@@ -134,6 +136,9 @@ class SearchQuery:
     include_temporarily_closed: bool = False
     limit: int = DEFAULT_LIMIT
     now: datetime | None = None  # the caller's wall clock, for tests; default: the real one
+    # Notes name the command line's options ("add --include-closed"), else the MCP tool's
+    # ("pass include_temporarily_closed").
+    cli: bool = False
 
 
 # The answers below are also the MCP server's output: quartier.assistant builds its models
@@ -285,14 +290,24 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
     if q.open_now and q.open_at:
         raise QuartierError("give either open-now or open-at, not both")
     place = resolve_place(index, q)
+    languages = _question_languages(index)
+    said_place = place_in_question(index, q.text, languages)
+    text = q.text if said_place is None else said_place.text
+    if place is None and said_place is not None:
+        known = said_place.place
+        place = Place(known.label, known.kind, known.lat, known.lon)
     if q.radius_km is not None and place is None:
         raise QuartierError("a radius needs a place: add --near PLACE or --lat and --lon")
     allowed = _category_filter(index, q.category)
-    question = read_question(q.text, _question_languages(index))
-    implied = _Implied(index, q, question, place)
+    question = read_question(text, languages)
+    unknown = unknown_place(question.text, languages)
+    if unknown is not None:
+        question = replace(question, text=unknown[1], unread=(*question.unread, unknown[0]))
+    implied = _Implied(index, q, question, place, said_place)
+    closed = closed_notes(index, q.text, question.text, q.include_temporarily_closed, q.cli)
     language = _language(index, q.language)
     concepts, notes, langs, understood = _concepts(index, question.text)
-    notes = implied.notes + notes
+    notes = closed + implied.notes + notes
     asked = content_words(question.text)
     if not concepts and place is None and allowed is None and not asked and not implied.filters:
         raise QuartierError(
@@ -863,7 +878,14 @@ class _Implied:
     said in ``notes``.
     """
 
-    def __init__(self, index: Index, q: SearchQuery, question: Question, place: Place | None):
+    def __init__(
+        self,
+        index: Index,
+        q: SearchQuery,
+        question: Question,
+        place: Place | None,
+        said_place: SaidPlace | None = None,
+    ):
         self.index = index
         self.place = place
         self.notes: list[str] = []
@@ -898,6 +920,12 @@ class _Implied:
                 self.filters.append(f"open {self.time_label} (from {said.open_at.words!r})")
         # Place.
         self.radius = None if place is None else q.radius_km or default_radius(index, place)
+        if said_place is not None:
+            given = q.near or f"{q.lat},{q.lon}"
+            if q.near or q.lat is not None:
+                self.notes.append(f"the question says {said_place.words!r}; near {given!r} is used")
+            else:
+                self.filters.append(f"place: {said_place.place.label} (from {said_place.words!r})")
         if place is None and said.near:
             self.notes.append(
                 f"{said.near!r}: no place was given, so distance is not checked "

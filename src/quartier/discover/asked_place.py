@@ -1,0 +1,219 @@
+"""A place named in a question's words: "bakery in Marly", "tacos cerca de Fruitvale".
+
+Search reads it as the place when no place option is given, as it reads
+"open on Sunday" as the time. Only a place the directory knows counts (its
+gazetteer, :mod:`.places`), the longest name first. Two traps decide the rules:
+
+- a place word may be a word to look for: "Bern Bikes" is a business, so in
+  "Bern Bikes repair" Bern is no place; "Markt" is a quarter some entry names
+  but also a kind of business. A known place after a place word of the
+  directory's languages ("in", "bei", "im", "in der", "près de", "cerca de",
+  ``place_before`` in ``data/question.yaml``) is the place, and those words
+  are no words to look for. Said bare ("Rockridge bakery"), it is the place
+  only when it is a locality, postal code, area, a quarter that several
+  entries name (or of several words) or a street of several words, no
+  category or language word, and no business named with it is what the
+  question asks for (the question shares another word with that business's
+  name, or has no other word: "Lorraine" alone may be "Velowerk Lorraine").
+  Its words are then no words to look for either: near Fruitvale, every
+  business that mentions Fruitvale would otherwise pad the list.
+- "in" is also an English word: "drop-in" is no place word, nor is a word
+  joined to the one before it by a hyphen.
+
+After a word that only ever introduces a place ("near", "cerca de"), words
+that name nothing known ("near the stadium") are said not understood
+(:func:`unknown_place`).
+
+Example::
+
+    said = place_in_question(index, "Velo flicken in der Lorraine", ["de"])
+    said.place.label, said.words, said.text     # ('Lorraine', 'in der Lorraine', 'Velo flicken')
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from .places import Place, place_key
+from .question import language_base, per_language, phrase_data, phrase_words
+from .reader import Index
+from .text import fold, is_stopword, stem
+from .vocabulary import F_NAME
+
+MAX_PLACE_WORDS = 4  # "Santa Cruz, California" and the like
+BARE_KINDS = ("locality", "postal_code", "area")
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class SaidPlace:
+    """A known place the question names: the place, the words that said it as typed ("in
+    Marly"), the question without them, and whether it was named bare ("Rockridge bakery")."""
+
+    place: Place
+    words: str
+    text: str
+    bare: bool
+
+
+@dataclass(frozen=True)
+class _Tok:
+    word: str  # folded
+    start: int
+    end: int
+    joined: bool  # joined to the word before by a hyphen or an apostrophe: "drop-in"
+
+
+@dataclass(frozen=True)
+class _Words:
+    before: frozenset[tuple[str, ...]]
+    only_before: frozenset[tuple[str, ...]]
+    articles: frozenset[str]
+    longest: int
+    not_places: frozenset[str]  # language names and filter words: "English" is no quarter
+
+
+@lru_cache(maxsize=16)
+def _words(languages: frozenset[str] | None) -> _Words:
+    data = phrase_data()
+    before = frozenset(
+        k for p in per_language(data["place_before"], languages) if (k := phrase_words(p))
+    )
+    only = frozenset(phrase_words(p) for p in data["place_only_before"]) & before
+    not_places = {
+        w for names in data["language_names"].values() for n in names for w in phrase_words(n)
+    }
+    return _Words(
+        before,
+        only,
+        frozenset(w for p in data["place_articles"] for w in phrase_words(p)),
+        max(map(len, before), default=1),
+        frozenset(not_places),
+    )
+
+
+def _tokens(text: str) -> list[_Tok]:
+    out: list[_Tok] = []
+    for m in _WORD.finditer(text):
+        gap = text[out[-1].end : m.start()] if out else " "
+        out.append(_Tok(fold(m.group()), m.start(), m.end(), gap in ("-", "'", "’")))
+    return out
+
+
+def name_docs(index: Index, term: str) -> int:
+    """Businesses with ``term`` in their name (any status), as a bit set."""
+    found = 0
+    for fld, docs in index.term_docsets(term):
+        if fld == F_NAME:
+            found |= docs
+    return found
+
+
+def _terms(words: Iterable[str]) -> set[str]:
+    return {stem(w) for w in words if len(w) > 1 and not is_stopword(w)}
+
+
+def place_in_question(
+    index: Index, text: str, languages: Iterable[str] | None = None
+) -> SaidPlace | None:
+    """The known place ``text`` names, if any (see the module's docstring for the rules)."""
+    langs = None if languages is None else frozenset(language_base(t) for t in languages)
+    text = unicodedata.normalize("NFC", text)
+    toks = _tokens(text)
+    w = _words(langs)
+    gaz = index.places
+    for i in range(len(toks)):
+        # The place words before a name ("in der", "près de la"), longest first.
+        after = _after_place_words(toks, i, w)
+        for size in range(min(MAX_PLACE_WORDS, len(toks) - after), 0, -1):
+            key = " ".join(t.word for t in toks[after : after + size])
+            found = gaz.find(key)
+            if found is None or found.kind in ("coordinates", "business"):
+                continue
+            bare = after == i
+            if bare and not _bare_place(index, found, toks[i : i + size], w):
+                continue
+            if _business_asked(index, toks, i, after, after + size):
+                continue
+            start, end = toks[i].start, toks[after + size - 1].end
+            said = text[start:end]
+            rest = " ".join((text[:start].strip(), text[end:].strip())).strip()
+            return SaidPlace(_labelled(index, found), said, rest, bare)
+    return None
+
+
+def _labelled(index: Index, place: Place) -> Place:
+    """``place`` named as people say it: an area by its name ('Biel/Bienne'), not its id."""
+    if place.kind == "area":
+        for area in index.areas:
+            if place_key(str(area.get("id", ""))) == place.key and area.get("name"):
+                return replace(place, label=str(area["name"]))
+    return place
+
+
+def _after_place_words(toks: list[_Tok], i: int, w: _Words) -> int:
+    """Where a name starts after place words at ``i`` ("in der", "près de la"), else ``i``."""
+    for size in range(min(w.longest, len(toks) - i), 0, -1):
+        if toks[i].joined:
+            break  # "drop-in": a word, no place word
+        if tuple(t.word for t in toks[i : i + size]) in w.before:
+            j = i + size
+            while j < len(toks) - 1 and toks[j].word in w.articles:
+                j += 1
+            return j
+    return i
+
+
+def _bare_place(index: Index, place: Place, toks: list[_Tok], w: _Words) -> bool:
+    """Whether words said without a place word before them are the place ``place``."""
+    said = [t.word for t in toks]
+    if any(x in w.not_places or stem(x) in index.phrase_terms for x in said):
+        return False  # "English", "Markt": a language or a kind of business, first
+    if place.kind in BARE_KINDS:
+        return True
+    if place.kind == "quarter":
+        return place.count >= 2 or len(said) >= 2
+    return place.kind == "street" and len(said) >= 2
+
+
+def _business_asked(index: Index, toks: list[_Tok], i: int, start: int, end: int) -> bool:
+    """Whether a business named with the place's words is what the question asks for: its
+    name shares another word of the question ("Bern Bikes" in "Bern Bikes repair")."""
+    named = -1  # every business, until narrowed
+    for term in _terms(t.word for t in toks[start:end]):
+        named &= name_docs(index, term)
+        if not named:
+            return False
+    others = _terms(t.word for k, t in enumerate(toks) if not i <= k < end)
+    if not others and start == i:
+        return True  # the place word alone, and a business is named with it: "Lorraine"
+    return any(named & name_docs(index, t) for t in others)
+
+
+def unknown_place(text: str, languages: Iterable[str] | None = None) -> tuple[str, str] | None:
+    """(the words, the text without them) of a place-like phrase after a word that only ever
+    introduces a place ("near the stadium"), when ``text`` still has one (the known places
+    and "near me" already read out of it); else None."""
+    langs = None if languages is None else frozenset(language_base(t) for t in languages)
+    w = _words(langs)
+    toks = _tokens(text)
+    for i in range(len(toks)):
+        for size in range(min(w.longest, len(toks) - i), 0, -1):
+            if toks[i].joined or tuple(t.word for t in toks[i : i + size]) not in w.only_before:
+                continue
+            j = i + size
+            while j < len(toks) and toks[j].word in w.articles:
+                j += 1
+            end = j
+            while end < len(toks) and end - j < 3 and not is_stopword(toks[end].word):
+                end += 1
+            if end == j:
+                break
+            start, stop = toks[i].start, toks[end - 1].end
+            rest = " ".join((text[:start].strip(), text[stop:].strip())).strip()
+            return text[start:stop], rest
+    return None
