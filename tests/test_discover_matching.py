@@ -347,3 +347,43 @@ def test_a_word_naming_one_trade_ranks_above_a_word_naming_two(make_root: Make) 
     )
     found = partners(open_index(root), "kafi-test")
     assert [p.id for p in found.partners][:2] == ["blumen-test", "holz-test"]
+
+
+def test_when_words_and_one_shared_word_make_no_match(make_root: Make) -> None:
+    """'jedes Jahr' and 'das ganze Jahr' say when, not what; 'une salle à louer' and 'pianos
+    pour écoles et salles' share one word of two: neither offer answers the need."""
+    root = make_root(
+        {
+            "entries/ch/bern/musik-test.yaml": entry(
+                "musik-test",
+                "music_school",
+                "Musikschule.",
+                seeks=["Flügel, jedes Jahr"],
+            ),
+            "entries/ch/bern/garten-test.yaml": entry(
+                "garten-test",
+                "gardener",
+                "Gärten.",
+                provides=["Balkone begrünen, das ganze Jahr gepflegt"],
+            ),
+            "entries/ch/bern/massage-test.yaml": entry(
+                "massage-test",
+                "massage",
+                "Massages.",
+                seeks=["une salle à louer"],
+                lang="fr",
+            ),
+            "entries/ch/bern/piano-test.yaml": entry(
+                "piano-test",
+                "instrument_maker",
+                "Pianos.",
+                provides=["révision de pianos pour écoles et salles"],
+                lang="fr",
+            ),
+        }
+    )
+    index = open_index(root)
+    for seeker in ("musik-test", "massage-test"):
+        found = partners(index, seeker)
+        kinds = {r.kind for p in found.partners for r in p.reasons}
+        assert "they provide what you seek" not in kinds, (seeker, found.partners)

@@ -70,6 +70,7 @@ MAX_CANDIDATE_DF = 0.05  # words in more than 5% of businesses are too common to
 OUTSIDE_AREA_KM = 50.0
 MIN_CATEGORY_MATCH = 0.25  # a need whose categories match needs little more
 MIN_TEXT_MATCH = 0.6  # a match on words alone must share a good part of the need
+ONE_WORD_FACTOR = 0.5  # a need of several words that shares one with a text
 # Words every business uses about itself; sharing them says nothing about fit.
 GENERIC = frozenset(
     stem(w)
@@ -79,6 +80,25 @@ GENERIC = frozenset(
         wochentlich semaine semana settimana daily taglich day tag jour dia giorno local lokal
         regional region free gratis gratuit kostenlos shop shops laden boutique tienda negozio
         business businesses betrieb betriebe commerce commerces negocio negocios make made
+        """
+    )
+)
+# When, not what: 'jedes Jahr' and 'das ganze Jahr' say nothing about pianos and balconies, as
+# 'vor sieben Uhr' names no watchmaker. Units of time, times of day and weekdays.
+WHEN = frozenset(
+    stem(w)
+    for w in word_list(
+        """
+        year years yearly annual jahr jahre jahrlich annee annees annuel anno anni annuale ano
+        anos anual month months monthly monat monate monatlich mois mensuel mese mesi mensile
+        mes meses mensual hour hours stunde stunden uhr heure heures ora ore hora horas
+        morning mornings morgen morgens matin matins mattina mattino manana mananas evening
+        evenings abend abends soir soirs soiree sera serale tarde tardes night nights nacht
+        nachte nuit nuits notte noche noches weekend weekends wochenende wochenenden
+        monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch
+        donnerstag freitag samstag sonntag mantig zischtig mittwuch donnschtig fritig samschtig
+        sunntig lundi mardi mercredi jeudi vendredi samedi dimanche lunedi martedi mercoledi
+        giovedi venerdi sabato domenica lunes martes miercoles jueves viernes sabado domingo
         """
     )
 )
@@ -218,7 +238,7 @@ def _phrase_cats(index: Index) -> dict[tuple[str, ...], set[str]]:
 
 def _text_terms(texts: list[str], phrase_cats: dict[tuple[str, ...], set[str]]) -> set[str]:
     """Stemmed terms (without the generic ones) plus ``cat:<id>`` for taxonomy phrases."""
-    found = {t for text in texts for t in terms(text) if t not in GENERIC}
+    found = {t for text in texts for t in terms(text) if t not in GENERIC and t not in WHEN}
     return found | concept_terms(texts, phrase_cats)
 
 
@@ -244,7 +264,7 @@ def _need(
     for group in groups:
         for c in group:
             sureness[c] = max(sureness.get(c, 0.0), 1.0 / len(group))
-    found = {t for text in texts.values() for t in terms(text) if t not in GENERIC}
+    found = {t for text in texts.values() for t in terms(text) if t not in GENERIC | WHEN}
     mentions = {"cat:" + c for c in sureness}
     found |= mentions
     listed = set(raw.get("categories") or ())
@@ -372,6 +392,11 @@ def _overlap(
     shared = a & b
     total = sum(idf(t) for t in a)
     words_sim = sum(idf(t) for t in shared) / total if total else 0.0
+    # One word in common is weak evidence when the need says more: 'une salle calme à louer'
+    # and a piano tuner's 'pour écoles et salles' share 'salle' only.
+    plain = [t for t in a if not t.startswith("cat:")]
+    if len([t for t in shared if not t.startswith("cat:")]) < min(2, len(plain)):
+        words_sim *= ONE_WORD_FACTOR
     # What the need is about, in taxonomy terms, crosses languages where words cannot:
     # 'frisches Brot' and 'wholesale bread' share only cat:bakery.
     concepts = {t for t in a if t.startswith("cat:")}
