@@ -77,6 +77,9 @@ def test_wheelchair_words_act_as_the_filter(index: Index) -> None:
         "ceramics wheelchair accessible",
         "Keramik rollstuhlgängig",
         "céramique accessible en fauteuil roulant",
+        "Keramik rollstuhlgängige",  # inflected forms, read by rule
+        "barrierefreie Keramik",
+        "céramique accessibles en fauteuils roulants",
     ):
         found = ask(index, text)
         assert "erdwerk-keramik" not in ids(found), text
@@ -198,3 +201,144 @@ def test_without_meat_keeps_a_meat_free_menu(cafes: Index) -> None:
         assert "meat-cafe" not in found, text  # its own text names meat
         assert "veg-cafe" in found, text  # 'meat-free' says it has none
     assert "meat-cafe" in ids(ask(cafes, "cafe", limit=10))
+
+
+# -- a place named in the question
+
+
+def test_a_place_in_the_question_is_the_place(index: Index) -> None:
+    found = ask(index, "Velo flicken in der Lorraine")
+    assert found.place is not None and (found.place.name, found.place.kind) == (
+        "Lorraine",
+        "quarter",
+    )
+    assert found.radius_km == NEAR_KM and ids(found)[0] == "velowerk-lorraine"
+    assert "place: Lorraine (from 'in der Lorraine')" in found.filters
+    bakery = ask(index, "bakery in Santa Cruz")
+    assert bakery.place is not None and bakery.place.name == "Santa Cruz"
+    assert ids(bakery) == ["seabright-hearth-cafe"]  # not the Bern bakery, 9,000 km away
+    assert ask(index, "café cerca de Seabright Avenue").place is not None
+
+
+def test_an_option_wins_over_the_place_in_the_question(index: Index) -> None:
+    found = ask(index, "Velo in der Lorraine", near="Santa Cruz")
+    assert found.place is not None and found.place.name == "Santa Cruz"
+    assert "the question says 'in der Lorraine'; near 'Santa Cruz' is used" in found.notes
+    assert not any(f.startswith("place:") for f in found.filters)
+
+
+def test_a_place_phrase_naming_nothing_known_is_said(index: Index) -> None:
+    found = ask(index, "coffee near the stadium")
+    assert found.place is None and found.results
+    assert "not understood: 'near the stadium'; not applied" in found.notes
+    assert not any("stadium" in n for n in found.notes if n.startswith("no business"))
+
+
+def test_in_as_a_word_is_no_place_word(index: Index) -> None:
+    # Thunstrasse is a street the directory knows: a place after "in", not after "drop-in".
+    assert ask(index, "vintage in Thunstrasse").place is not None
+    assert ask(index, "drop-in Thunstrasse").place is None
+    assert ask(index, "drop-in repair").place is None
+
+
+def test_a_business_named_with_a_place_word_is_what_is_asked(index: Index) -> None:
+    # "Lorraine" alone: the bicycle workshop named with it, not every business near Lorraine.
+    found = ask(index, "Lorraine")
+    assert found.place is None and ids(found)[0] == "velowerk-lorraine"
+
+
+@pytest.fixture
+def named(make_root) -> Index:  # type: ignore[no-untyped-def]
+    """A business named like the locality, and a quarter named like a kind of business."""
+    return open_index(
+        make_root(
+            {
+                "entries/bikes.yaml": _cafe("bern-bikes", "Bern Bikes", "Bicycle repair"),
+                "entries/plain.yaml": _cafe("plain-cafe", "Cafe Plain", "Espresso bar"),
+                "entries/c1.yaml": _cafe("corner-1", "Cafe Eins", "Espresso in der Bäckerei"),
+                "entries/c2.yaml": _cafe("corner-2", "Cafe Zwei", "Espresso in der Bäckerei"),
+                "entries/bakery.yaml": _bakery("beck", 0.0),
+            }
+        )
+    )
+
+
+def test_place_words_that_are_also_words_to_look_for(named: Index) -> None:
+    bern = named.places.find("Bern")
+    quarter = named.places.find("Bäckerei")
+    assert bern is not None and bern.kind == "locality"
+    assert quarter is not None and quarter.kind == "quarter" and quarter.count == 2
+    # A business named with the town is asked for: Bern stays a word to look for.
+    found = ask(named, "Bern Bikes")
+    assert found.place is None and ids(found)[0] == "bern-bikes"
+    # The town with a word of no business named with it: the place.
+    found = ask(named, "Espresso Bern")
+    assert found.place is not None and found.place.kind == "locality"
+    assert "place: Bern (from 'Bern')" in found.filters
+    # A quarter some entries name that is also a kind of business: the kind, said bare.
+    found = ask(named, "Bäckerei")
+    assert found.place is None and ids(found)[0] == "beck"
+
+
+# -- closed businesses asked for by name
+
+
+def test_a_permanently_closed_business_asked_by_name_is_said(index: Index) -> None:
+    found = ask(index, "Tidepool Records")
+    assert "tidepool-records" not in ids(found)
+    assert found.notes[0] == (
+        "Tidepool Records (1520 Pacific Avenue, Santa Cruz) is permanently closed; "
+        "it moved: see Tidepool Records (tidepool-records-soquel)"
+    )
+    # Not asked by name, or named as the place (the open shop of that name): no note.
+    assert not any("closed" in n for n in ask(index, "records").notes)
+    near = ask(index, "repair near Tidepool Records")
+    assert near.place is not None and near.place.kind == "business"
+    assert not any("closed" in n for n in near.notes)
+
+
+def test_a_business_after_a_place_word_is_the_place(index: Index) -> None:
+    found = ask(index, "flowers near Kafi Zwischenhalt")
+    assert found.place is not None and (found.place.name, found.place.kind) == (
+        "Kafi Zwischenhalt",
+        "business",
+    )
+    assert ids(found)[0] == "wildwuchs-blumen"
+    assert "place: Kafi Zwischenhalt (from 'near Kafi Zwischenhalt')" in found.filters
+
+
+TEMPORARILY = "Chäsegge Altstadt (Rathausgasse 30, Bern) is temporarily closed; "
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Chäsegge Altstadt", "chasegge altstadt open?", "Altstadt Chäsegge", "The Cheese Corner"],
+)
+def test_a_temporarily_closed_business_asked_by_name_says_how_to_list_it(
+    index: Index, text: str
+) -> None:
+    found = ask(index, text)
+    assert TEMPORARILY + "pass include_temporarily_closed to list it" in found.notes, text
+    assert TEMPORARILY + "add --include-closed to list it" in ask(index, text, cli=True).notes
+    listed = ask(index, text, include_temporarily_closed=True)
+    assert "chaesegge-altstadt" in ids(listed)
+    assert not any("temporarily closed" in n for n in listed.notes)
+    assert not any("closed" in n for n in ask(index, "cheese").notes)
+
+
+def test_closed_notes_in_cli_text_json_and_the_mcp_answer(
+    index: Index, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    from dataclasses import asdict
+
+    from quartier.assistant import SearchOut
+
+    root = str(index.path.parents[1])
+    assert main(["search", "Chäsegge Altstadt", "--root", root]) == 0
+    assert f"note: {TEMPORARILY}add --include-closed to list it" in capsys.readouterr().out
+    assert main(["search", "Tidepool Records", "--format", "json", "--root", root]) == 0
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    assert notes[0].startswith("Tidepool Records (1520 Pacific Avenue, Santa Cruz) is perm")
+    out = SearchOut.model_validate(asdict(ask(index, "Chäsegge Altstadt")))
+    assert TEMPORARILY + "pass include_temporarily_closed to list it" in out.notes

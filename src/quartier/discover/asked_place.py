@@ -21,8 +21,8 @@ gazetteer, :mod:`.places`), the longest name first. Two traps decide the rules:
   joined to the one before it by a hyphen.
 
 After a word that only ever introduces a place ("near", "cerca de"), words
-that name nothing known ("near the stadium") are said not understood
-(:func:`unknown_place`).
+that name one business are that business's place, and words that name nothing
+known ("near the stadium") are said not understood (:func:`place_phrase`).
 
 Example::
 
@@ -194,10 +194,23 @@ def _business_asked(index: Index, toks: list[_Tok], i: int, start: int, end: int
     return any(named & name_docs(index, t) for t in others)
 
 
-def unknown_place(text: str, languages: Iterable[str] | None = None) -> tuple[str, str] | None:
-    """(the words, the text without them) of a place-like phrase after a word that only ever
-    introduces a place ("near the stadium"), when ``text`` still has one (the known places
-    and "near me" already read out of it); else None."""
+@dataclass(frozen=True)
+class PlacePhrase:
+    """Words after a word that only ever introduces a place, the text without them, and the
+    business they name (its document), if exactly one open business is named so."""
+
+    words: str
+    text: str
+    business: int | None
+
+
+def place_phrase(
+    index: Index, text: str, languages: Iterable[str] | None = None
+) -> PlacePhrase | None:
+    """The place-like phrase ``text`` still has after a word that only ever introduces a place
+    ("near the stadium", "near Velowerk Lorraine"), once known places and "near me" are read
+    out of it; None if there is none. Search takes a business it names as the place, and says
+    any other not understood."""
     langs = None if languages is None else frozenset(language_base(t) for t in languages)
     w = _words(langs)
     toks = _tokens(text)
@@ -209,11 +222,30 @@ def unknown_place(text: str, languages: Iterable[str] | None = None) -> tuple[st
             while j < len(toks) and toks[j].word in w.articles:
                 j += 1
             end = j
-            while end < len(toks) and end - j < 3 and not is_stopword(toks[end].word):
+            while end < len(toks) and end - j < MAX_PLACE_WORDS and not is_stopword(toks[end].word):
                 end += 1
             if end == j:
                 break
             start, stop = toks[i].start, toks[end - 1].end
             rest = " ".join((text[:start].strip(), text[stop:].strip())).strip()
-            return text[start:stop], rest
+            return PlacePhrase(text[start:stop], rest, _one_business(index, toks[j:end]))
     return None
+
+
+def business_place(index: Index, doc: int) -> Place:
+    """Business ``doc`` as a place: its point, named by its name."""
+    name = index.names[doc]
+    return Place(place_key(name), name, "business", index.lat[doc], index.lon[doc], 1)
+
+
+def _one_business(index: Index, toks: list[_Tok]) -> int | None:
+    """The one open business whose name has every one of these words, else None."""
+    named = -1
+    for term in _terms(t.word for t in toks):
+        named &= name_docs(index, term)
+        if not named:
+            return None
+    named &= index.with_status("open", "temporarily_closed")
+    if named <= 0 or named.bit_count() != 1:
+        return None
+    return named.bit_length() - 1

@@ -66,7 +66,7 @@ from .answers import (
     pick_language,
     without_empty_origin,
 )
-from .asked_place import SaidPlace, place_in_question, unknown_place
+from .asked_place import SaidPlace, business_place, place_in_question, place_phrase
 from .closed_named import closed_notes
 from .described import Described, OwnerWritten
 from .layout import CELL_DEGREES
@@ -292,19 +292,25 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
     place = resolve_place(index, q)
     languages = _question_languages(index)
     said_place = place_in_question(index, q.text, languages)
-    text = q.text if said_place is None else said_place.text
+    question = read_question(q.text if said_place is None else said_place.text, languages)
+    phrase = place_phrase(index, question.text, languages)
+    if phrase is not None and phrase.business is not None:
+        # "near Velowerk Lorraine": a business as the place, as --near takes one.
+        question = replace(question, text=phrase.text)
+        if said_place is None:
+            said_place = SaidPlace(business_place(index, phrase.business), phrase.words, "", False)
+    elif phrase is not None:
+        question = replace(question, text=phrase.text, unread=(*question.unread, phrase.words))
     if place is None and said_place is not None:
         known = said_place.place
         place = Place(known.label, known.kind, known.lat, known.lon)
     if q.radius_km is not None and place is None:
         raise QuartierError("a radius needs a place: add --near PLACE or --lat and --lon")
     allowed = _category_filter(index, q.category)
-    question = read_question(text, languages)
-    unknown = unknown_place(question.text, languages)
-    if unknown is not None:
-        question = replace(question, text=unknown[1], unread=(*question.unread, unknown[0]))
     implied = _Implied(index, q, question, place, said_place)
-    closed = closed_notes(index, q.text, question.text, q.include_temporarily_closed, q.cli)
+    # Closed businesses asked for by name (not one named as the place: "near Tidepool Records").
+    named = q.text if said_place is None else q.text.replace(said_place.words, " ")
+    closed = closed_notes(index, named, question.text, q.include_temporarily_closed, q.cli)
     language = _language(index, q.language)
     concepts, notes, langs, understood = _concepts(index, question.text)
     notes = closed + implied.notes + notes
