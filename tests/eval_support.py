@@ -6,8 +6,9 @@ the figures recorded in ``tests/eval/RESULTS.md`` and the README::
     .venv/bin/python -m tests.eval_support            # held-out sets
     .venv/bin/python -m tests.eval_support --dev      # the outsider's dev set too
     .venv/bin/python -m tests.eval_support --fresh    # the second outsider's set too
+    .venv/bin/python -m tests.eval_support --third    # the third outsider's set too
 
-Three sets, each a directory with its queries and partner pairs:
+Four sets, each a directory with its queries and partner pairs:
 
 - ``sample``: the sample entries (``tests/fixtures/sample``) with
   ``tests/eval/queries.yaml`` and ``partners.yaml``;
@@ -16,7 +17,9 @@ Three sets, each a directory with its queries and partner pairs:
   ``partners.yaml``, and ``dev/`` for tuning. Its expectations are never edited.
 - ``fresh``: ``tests/eval/fresh`` (a second outsider's directory, Fribourg and San
   Antonio, written blind after the first set had been tuned on, see its BRIEF.md):
-  only ever reported, never tuned on; no dev split.
+  measured blind twice (tests/eval/RESULTS.md), then used for tuning partners;
+- ``third``: ``tests/eval/third`` (a third outsider's, Ticino and Montréal, written
+  blind while the second was tuned on): only ever reported, never tuned on.
 
 Metrics (K = 5): hit@5 (one of ``expect`` among the first five), MRR (of the
 first expected id, 0 past five), must-not violations (queries with one of
@@ -51,6 +54,7 @@ TESTS = Path(__file__).parent
 EVAL = TESTS / "eval"
 OUTSIDER = EVAL / "outsider"
 FRESH = EVAL / "fresh"
+THIRD = EVAL / "third"
 SAMPLE = TESTS / "fixtures" / "sample"
 NOW = datetime(2026, 11, 24, 12, 0)  # a Tuesday, local time at each business
 K = 5
@@ -157,8 +161,13 @@ def outsider_set(dev: bool = False) -> EvalSet:
 
 
 def fresh_set() -> EvalSet:
-    """The second outsider's set: reported only, never tuned on (no dev part)."""
+    """The second outsider's set (measured blind, then tuned on; no dev part)."""
     return EvalSet("fresh", FRESH, load(FRESH / "queries.yaml"), load(FRESH / "partners.yaml"))
+
+
+def third_set() -> EvalSet:
+    """The third outsider's set: reported only, never tuned on (no dev part)."""
+    return EvalSet("third", THIRD, load(THIRD / "queries.yaml"), load(THIRD / "partners.yaml"))
 
 
 # -- Quartier's matcher
@@ -298,8 +307,10 @@ def main(argv: list[str]) -> int:
     from quartier.publish import build
 
     sets = [sample_set(), outsider_set()]
-    if "--fresh" in argv:  # asked for by name, so no one tuning sees its misses by chance
+    if "--fresh" in argv:
         sets.append(fresh_set())
+    if "--third" in argv:  # asked for by name, so no one tuning sees its misses by chance
+        sets.append(third_set())
     if "--dev" in argv:
         sets.append(outsider_set(dev=True))
     rows, misses = [HEADER], []
@@ -308,8 +319,9 @@ def main(argv: list[str]) -> int:
         build(read_directory(SAMPLE), sample_out)
         indexes = {"sample": open_index(sample_out, rebuild=True)}
         indexes["outsider"] = open_copy(OUTSIDER, Path(tmp) / "outsider")
-        if any(s.name == "fresh" for s in sets):
-            indexes["fresh"] = open_copy(FRESH, Path(tmp) / "fresh")
+        for name, root in (("fresh", FRESH), ("third", THIRD)):
+            if any(s.name == name for s in sets):
+                indexes[name] = open_copy(root, Path(tmp) / name)
         for s in sets:
             for name, f in evaluate(s, indexes[s.name.split()[0]]).items():
                 rows.append(f.row(f"{s.name}, {name}"))
