@@ -17,13 +17,17 @@ whether it is open at the time asked, and when a person last verified it.
 Words in any of the directory's languages find entries written in another
 ("Velo", "vélo" and "bike" all find a bicycle workshop). There is no paid or
 popularity ranking; equally good results are shuffled fairly per query.
-Permanently closed businesses never appear. In a directory that gathers
-others (members: in directory.yaml, after `quartier federate`), a member's
-business says where it comes from: the member and its page there.
+A place the question names ("Velo in der Lorraine", "tacos cerca de
+Fruitvale") is the place when --near is not given. Permanently closed
+businesses never appear; asked for by name, a note says they closed. In a
+directory that gathers others (members: in directory.yaml, after `quartier
+federate`), a member's business says where it comes from: the member and its
+page there.
 
 examples:
   quartier search velo --near Lorraine --open-at "saturday 10:00"
   quartier search "bike repair" --lat 46.959 --lon 7.445 --radius-km 2
+  quartier search "Velo flicken in der Lorraine"
   quartier search Brot --open-now --language de
   quartier search "a locally made gift with a story" --format json
   quartier search --category bakery --near 3014

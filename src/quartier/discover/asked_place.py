@@ -19,6 +19,10 @@ gazetteer, :mod:`.places`), the longest name first. Two traps decide the rules:
   business that mentions Fruitvale would otherwise pad the list.
 - "in" is also an English word: "drop-in" is no place word, nor is a word
   joined to the one before it by a hyphen.
+- a quarter is what entries put after "im", "in the"...: "im Monat" makes
+  "Monat" one. A quarter's or street's name is read only when the businesses
+  whose texts use it are mostly near it (a local word: "Fruitvale"), and a
+  language name never ("books in English").
 
 After a word that only ever introduces a place ("near", "cerca de"), words
 that name one business are that business's place, and words that name nothing
@@ -38,13 +42,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .places import Place, place_key
+from .places import Place, distance_km, place_key
 from .question import language_base, per_language, phrase_data, phrase_words
 from .reader import Index
 from .text import fold, is_stopword, stem
 from .vocabulary import F_NAME
 
 MAX_PLACE_WORDS = 4  # "Santa Cruz, California" and the like
+NEAR_KM = 3.0  # a quarter's word is local when used within this of it (and its spread)
+LOCAL_SAMPLE = 40  # businesses using it looked at, per field it is filed under
 BARE_KINDS = ("locality", "postal_code", "area")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -135,8 +141,13 @@ def place_in_question(
             if found is None or found.kind in ("coordinates", "business"):
                 continue
             bare = after == i
-            if bare and not _bare_place(index, found, toks[i : i + size], w):
+            name = [t.word for t in toks[after : after + size]]
+            if any(x in w.not_places for x in name):
+                continue  # "books in English": a language, though an entry says "in English"
+            if bare and not _bare_place(index, found, name):
                 continue
+            if found.kind in ("quarter", "street") and not _local_word(index, found, name):
+                continue  # "einmal im Monat": some entry's "im Monat" made it a quarter
             if _business_asked(index, toks, i, after, after + size):
                 continue
             start, end = toks[i].start, toks[after + size - 1].end
@@ -168,11 +179,10 @@ def _after_place_words(toks: list[_Tok], i: int, w: _Words) -> int:
     return i
 
 
-def _bare_place(index: Index, place: Place, toks: list[_Tok], w: _Words) -> bool:
+def _bare_place(index: Index, place: Place, said: list[str]) -> bool:
     """Whether words said without a place word before them are the place ``place``."""
-    said = [t.word for t in toks]
-    if any(x in w.not_places or stem(x) in index.phrase_terms for x in said):
-        return False  # "English", "Markt": a language or a kind of business, first
+    if any(stem(x) in index.phrase_terms for x in said):
+        return False  # "Markt", "Bäckerei": a kind of business, first
     if place.kind in BARE_KINDS:
         return True
     if place.kind == "quarter":
@@ -180,11 +190,34 @@ def _bare_place(index: Index, place: Place, toks: list[_Tok], w: _Words) -> bool
     return place.kind == "street" and len(said) >= 2
 
 
+def _local_word(index: Index, place: Place, said: list[str]) -> bool:
+    """Whether the businesses whose texts use these words are mostly near ``place`` (a
+    quarter's name is a local word: "Fruitvale"; a word an entry happened to put after "im"
+    is used everywhere: "Monat"). Judged on at most LOCAL_SAMPLE of them."""
+    reach = NEAR_KM + place.spread_km
+    for term in _terms(said):
+        docs: list[int] = []
+        for _fld, a, b in index.segments(term):
+            step = max(1, (b - a) // LOCAL_SAMPLE)
+            docs += index.docs[a:b:step]
+        if not docs:
+            continue
+        near = sum(
+            distance_km(place.lat, place.lon, index.lat[d], index.lon[d]) <= reach for d in docs
+        )
+        if near * 3 < len(docs) * 2:
+            return False
+    return True
+
+
 def _business_asked(index: Index, toks: list[_Tok], i: int, start: int, end: int) -> bool:
     """Whether a business named with the place's words is what the question asks for: its
     name shares another word of the question ("Bern Bikes" in "Bern Bikes repair")."""
+    terms = _terms(t.word for t in toks[start:end])
+    if not terms:
+        return False
     named = -1  # every business, until narrowed
-    for term in _terms(t.word for t in toks[start:end]):
+    for term in terms:
         named &= name_docs(index, term)
         if not named:
             return False

@@ -30,12 +30,17 @@ over the area around the place, never further, and says so.
 The question's own words may imply filters ("rollstuhlgängig", "open on
 Sunday", "se habla español", "ohne Musik", "near me", see :mod:`.question`):
 each is applied as its option would be, and said in ``filters``; an explicit
-option wins over the words, with a note. A short list says it is short
-("only 2 fitting businesses within 3 km of Lorraine") rather than being padded.
+option wins over the words, with a note. So is a place the question names
+("bakery in Marly", "tacos cerca de Fruitvale", "Rockridge bakery", see
+:mod:`.asked_place`): the place when no near or lat/lon is given. A short list
+says it is short ("only 2 fitting businesses within 3 km of Lorraine") rather
+than being padded.
 
 Permanently closed businesses never appear; temporarily closed ones only when
-asked for. Each result says what matched, how far it is, whether it is open
-at the time asked, and when a person last verified it.
+asked for. A closed business the question asks for by name is not silently
+missing: a note says it is closed (see :mod:`.closed_named`). Each result says
+what matched, how far it is, whether it is open at the time asked, and when a
+person last verified it.
 
 Example::
 
