@@ -275,6 +275,12 @@ def test_place_words_that_are_also_words_to_look_for(named: Index) -> None:
     # A business named with the town is asked for: Bern stays a word to look for.
     found = ask(named, "Bern Bikes")
     assert found.place is None and ids(found)[0] == "bern-bikes"
+    # After a place word, the town, though a business is named with it and the word asked.
+    found = ask(named, "Bikes in Bern")
+    assert found.place is not None and found.place.kind == "locality"
+    # A name going on after it: the business, not the town (here, the business as the place).
+    near = ask(named, "cafe near Bern Bikes").place
+    assert near is not None and (near.name, near.kind) == ("Bern Bikes", "business")
     # The town with a word of no business named with it: the place.
     found = ask(named, "Espresso Bern")
     assert found.place is not None and found.place.kind == "locality"

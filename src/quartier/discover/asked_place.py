@@ -15,6 +15,8 @@ gazetteer, :mod:`.places`), the longest name first. Two traps decide the rules:
   category or language word, and no business named with it is what the
   question asks for (the question shares another word with that business's
   name, or has no other word: "Lorraine" alone may be "Velowerk Lorraine").
+  After a place word, only a name going on ("at Lake Merritt Roasters")
+  makes a business of it.
   Its words are then no words to look for either: near Fruitvale, every
   business that mentions Fruitvale would otherwise pad the list.
 - "in" is also an English word: "drop-in" is no place word, nor is a word
@@ -211,8 +213,10 @@ def _local_word(index: Index, place: Place, said: list[str]) -> bool:
 
 
 def _business_asked(index: Index, toks: list[_Tok], i: int, start: int, end: int) -> bool:
-    """Whether a business named with the place's words is what the question asks for: its
-    name shares another word of the question ("Bern Bikes" in "Bern Bikes repair")."""
+    """Whether a business named with the place's words (``toks[start:end]``, said from ``i``)
+    is what the question asks for: its name shares another word of the question ("Bern Bikes
+    repair"), or, after a place word, one of the words right after ("coffee at Lake Merritt
+    Roasters"; but "bakery in Lorraine" is a place, though a "Lorraine Bakery" exists)."""
     terms = _terms(t.word for t in toks[start:end])
     if not terms:
         return False
@@ -221,7 +225,10 @@ def _business_asked(index: Index, toks: list[_Tok], i: int, start: int, end: int
         named &= name_docs(index, term)
         if not named:
             return False
-    others = _terms(t.word for k, t in enumerate(toks) if not i <= k < end)
+    if start > i:  # after a place word, only a name going on counts: "at Lake Merritt Roasters"
+        others = _terms(t.word for t in toks[end : end + MAX_PLACE_WORDS - 1])
+    else:
+        others = _terms(t.word for k, t in enumerate(toks) if not i <= k < end)
     if not others and start == i:
         return True  # the place word alone, and a business is named with it: "Lorraine"
     return any(named & name_docs(index, t) for t in others)
