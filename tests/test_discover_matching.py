@@ -387,3 +387,54 @@ def test_when_words_and_one_shared_word_make_no_match(make_root: Make) -> None:
         found = partners(index, seeker)
         kinds = {r.kind for p in found.partners for r in p.reasons}
         assert "they provide what you seek" not in kinds, (seeker, found.partners)
+
+
+def test_a_secondary_category_complements_too(make_root: Make) -> None:
+    """A joinery that also makes furniture complements an upholsterer (furniture makers and
+    upholsterers go together; joiners alone do not): the upholsterer is listed, and why."""
+    root = make_root(
+        {
+            "entries/ch/bern/holz-test.yaml": entry(
+                "holz-test", "carpenter\ncategories: [furniture_maker]", "Schreinerei."
+            ),
+            "entries/ch/bern/polster-test.yaml": entry(
+                "polster-test", "upholsterer", "Polsterei.", lat=46.951
+            ),
+        }
+    )
+    found = partners(open_index(root), "holz-test")
+    polster = next(p for p in found.partners if p.id == "polster-test")
+    assert polster.reasons[0].kind == "complementary categories"
+    assert polster.reasons[0].yours == "is a Furniture maker"
+    assert polster.reasons[0].theirs == "is a Upholsterer"
+
+
+@pytest.mark.parametrize(
+    ("need", "offer", "lang"),
+    [
+        # A grinder's trade in another language and other words.
+        ("aiguiser nos couteaux de cuisine", "afilado de cuchillos y tijeras", "fr"),
+        # Cooling is the refrigeration engineer's, not a word the two texts share.
+        ("revisar las neveras del mostrador", "commercial refrigeration, walk-in coolers", "es"),
+        # A cargo trike is a bicycle workshop's work.
+        ("a cargo trike serviced", "reparamos triciclos de carga", "en"),
+    ],
+)
+def test_a_trade_named_by_what_it_works_on(
+    make_root: Make, need: str, offer: str, lang: str
+) -> None:
+    """A need meets an offer in another language through the trade both name."""
+    root = make_root(
+        {
+            "entries/ch/bern/seeker-test.yaml": entry(
+                "seeker-test", "gallery", "Galerie.", seeks=[need], lang=lang
+            ),
+            "entries/ch/bern/offer-test.yaml": entry(
+                "offer-test", "makerspace", "Werkstatt.", provides=[offer], lang="de"
+            ),
+        }
+    )
+    found = partners(open_index(root), "seeker-test")
+    assert [p.reasons[0].kind for p in found.partners if p.id == "offer-test"] == [
+        "they provide what you seek"
+    ]

@@ -62,6 +62,7 @@ TEXT_HIT = 2.0
 REVERSE_FACTOR = 0.9
 OFFERS_TO_YOU = 0.5
 COMPLEMENT = 0.3
+SECONDARY_COMPLEMENT = 0.8  # complementary through a secondary category
 OFFERING_FACTOR = 0.8
 CONCEPT_FACTOR = 0.5  # a need whose taxonomy concept is met counts as half covered
 NAMED_CATEGORY_HIT = 0.8  # a need's words name the partner's category (no categories given)
@@ -494,23 +495,45 @@ def _evaluate(
                 score += OFFERS_TO_YOU
                 break
 
-    # Complementary categories in the taxonomy.
-    info = index.category_info
-    for mine_c in my_cats[:1]:
-        for theirs_c in their_cats[:1]:
-            comp = set(info.get(mine_c, {}).get("complements") or ()) | set(
-                info.get(theirs_c, {}).get("complements") or ()
-            )
-            if theirs_c in comp or (mine_c in comp and theirs_c != mine_c):
-                reason = Reason(
-                    "complementary categories",
-                    f"is a {category_label(index, mine_c, lang)}",
-                    f"is a {category_label(index, theirs_c, lang)}",
-                )
-                found.append((COMPLEMENT, reason))
-                score += COMPLEMENT
+    pair = _complementary(index, my_cats, their_cats)
+    if pair is not None:
+        weight, mine_c, theirs_c = pair
+        reason = Reason(
+            "complementary categories",
+            f"is a {category_label(index, mine_c, lang)}",
+            f"is a {category_label(index, theirs_c, lang)}",
+        )
+        found.append((weight, reason))
+        score += weight
     found.sort(key=lambda vr: -vr[0])
     return score, [r for _v, r in found]
+
+
+def _complementary(
+    index: Index, my_cats: list[str], their_cats: list[str]
+) -> tuple[float, str, str] | None:
+    """The best pair of complementary categories of two businesses, with its weight: the
+    primary ones count fully, a pair through a secondary category counts SECONDARY_COMPLEMENT
+    of that (a joinery that also makes furniture complements an upholsterer, as a vintage
+    shop that also sells antiques does), or None. One pair counts, however many there are::
+
+        _complementary(index, ["carpenter", "furniture_maker"], ["upholsterer"])
+        # (0.24, 'furniture_maker', 'upholsterer')
+    """
+    info = index.category_info
+    best: tuple[float, str, str] | None = None
+    for i, mine_c in enumerate(my_cats):
+        mine_comp = set(info.get(mine_c, {}).get("complements") or ())
+        for j, theirs_c in enumerate(their_cats):
+            if theirs_c == mine_c:
+                continue
+            comp = mine_comp | set(info.get(theirs_c, {}).get("complements") or ())
+            if theirs_c not in comp and mine_c not in comp:
+                continue
+            weight = COMPLEMENT * (1.0 if i == j == 0 else SECONDARY_COMPLEMENT)
+            if best is None or weight > best[0]:
+                best = (weight, mine_c, theirs_c)
+    return best
 
 
 def _partner(
