@@ -47,7 +47,7 @@ from .layout import (
     WHEELCHAIR_CODE,
     IndexFile,
 )
-from .places import Gazetteer, named_quarters, street_names
+from .places import Gazetteer, distance_km, named_quarters, street_names
 from .records import NdjsonRows, Row, Skipped, check_line, printable
 from .text import TermCache, words
 from .vocabulary import (
@@ -162,6 +162,9 @@ class _Part:
         self._terms.terms("\n".join([*ATTRIBUTE_WORDS.values(), STORY_WORDS]))
         self._days: dict[str, int] = {}
         self._streets: dict[str, list[str]] = {}
+        # Businesses that travel to named localities: (document, localities), measured once
+        # every place is known (build_index).
+        self.serves: list[tuple[int, list[str]]] = []
 
     def add(
         self,
@@ -194,6 +197,11 @@ class _Part:
         else:
             found.append(doc)
         col["area"].append(_area_of(job.areas, la, lo))
+        served = loc.get("service_area") or {}
+        col["reach"].append(float(served.get("radius_km") or 0.0))
+        towns = [t for t in served.get("localities") or () if isinstance(t, str)]
+        if towns:
+            self.serves.append((doc, towns))
         a11y = (e.get("accessibility") or {}).get("wheelchair", "unknown")
         col["wheel"].append(WHEELCHAIR_CODE.get(a11y, 0) if isinstance(a11y, str) else 0)
         address = loc.get("address") or {}
@@ -594,6 +602,7 @@ def build_index(
             gaz.add("area", a["id"], (south + north) / 2, (west + east) / 2)
             gaz.add("area", a["name"], (south + north) / 2, (west + east) / 2)
         gaz.finish()
+        meta["travellers"] = _reach(sections, meta.pop("serves"), gaz)
         post = meta["post"]
         for phrase, *_rest, text in phrases:
             for w, t in zip(words(text), phrase, strict=False):
@@ -672,6 +681,28 @@ def _records(parts: list[_Part], job: _Job, out: IndexFile) -> list[bytes | memo
     return pieces
 
 
+def _reach(sections: dict[str, Any], serves: list[tuple[int, list[str]]], gaz: Gazetteer) -> bytes:
+    """The businesses that travel to their customers (a bit set), their reach widened to
+    the localities they name that the gazetteer knows (the farthest edge of each: its
+    point's distance plus its spread); a locality it does not know adds nothing."""
+    reach = array("f")
+    reach.frombytes(sections["reach"])
+    lat, lon = array("d"), array("d")
+    lat.frombytes(sections["lat"])
+    lon.frombytes(sections["lon"])
+    for doc, towns in serves:
+        for town in towns:
+            place = gaz.find(town)
+            if place is not None and place.kind in ("locality", "postal_code", "area"):
+                far = distance_km(lat[doc], lon[doc], place.lat, place.lon) + place.spread_km
+                reach[doc] = max(reach[doc], far)
+    sections["reach"] = reach.tobytes()
+    return bitset.to_bytes(
+        bitset.from_docs([d for d, r in enumerate(reach) if r > 0], bitset.size_for(len(reach))),
+        bitset.size_for(len(reach)),
+    )
+
+
 def _merge(parts: list[_Part], ncat: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """One index from consecutive parts: tables renumbered, arrays and postings joined."""
     ids: list[str] = []
@@ -681,9 +712,11 @@ def _merge(parts: list[_Part], ncat: int) -> tuple[dict[str, Any], dict[str, Any
     cat_count, cats = array("H"), array("H")
     gaz = Gazetteer()
     surface: dict[str, str] = {}
+    serves: list[tuple[int, list[str]]] = []
     for p in parts:
         ids += p.ids
         names += p.names
+        serves += p.serves
         for name, c in COLUMNS.items():
             if not c.table:
                 columns[name] += p.columns[name]
@@ -787,6 +820,7 @@ def _merge(parts: list[_Part], ncat: int) -> tuple[dict[str, Any], dict[str, Any
         "surface": {t: w for t, w in surface.items() if t in post},
         **{table: list(values) for table, values in tables.items()},
         "gaz": gaz,
+        "serves": serves,
         "seg_bits": {t: tuple(v) for t, v in seg_bits.items() if max(v) >= 0},
         "cat_bits": cat_bits,
     }

@@ -2,7 +2,7 @@
 
 Why a file and not a service: a city's directory fits on a laptop, and an
 assistant or a shell command should get an answer without starting anything.
-The index is one binary file (``.quartier-cache/search-index-v3-<hash>.bin``)
+The index is one binary file (``.quartier-cache/search-index-v4-<hash>.bin``)
 written from the entries (:mod:`.build`) and read back with ``mmap``
 (:mod:`.reader`). What is in it:
 
@@ -50,7 +50,7 @@ from typing import Any
 
 from . import bitset
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 MAGIC = b"QUARTIER-SEARCH-INDEX\n"
 # Where the first section starts: after the magic and the header's offset, length and CRC.
 START = len(MAGIC) + 24 + (-(len(MAGIC) + 24) % 8)
@@ -102,6 +102,9 @@ COLUMNS = {
     "hours": Column("i", "hours_texts"),  # opening_hours; -1: none given
     "verified": Column("I"),  # last_verified as a date ordinal; 0: none
     "langs": Column("H", "lang_sets"),  # languages spoken
+    # How far the business travels to its customers, in km (location.service_area: its
+    # radius, or as far as the farthest locality it names); 0: customers come to it.
+    "reach": Column("f"),
 }
 # Offsets into another section, one more than there are businesses (the end of the last).
 OFFSETS = {

@@ -159,6 +159,8 @@ class Index:
         self.seg_bits: dict[str, tuple[int, ...]] = meta["seg_bits"]
         self.cat_bits: list[tuple[int, int]] = meta["cat_bits"]
         self._filters: dict[tuple[str, Any], int] = {}
+        # The businesses that travel to their customers (reach[doc] km), as a bit set.
+        self.travellers: int = int.from_bytes(meta["travellers"], "little")
 
     @classmethod
     def open(cls, path: Path) -> Index:
