@@ -285,6 +285,8 @@ def test_place_words_that_are_also_words_to_look_for(named: Index) -> None:
     found = ask(named, "Espresso Bern")
     assert found.place is not None and found.place.kind == "locality"
     assert "place: Bern (from 'Bern')" in found.filters
+    # Bern still ranks, but a business that matches only the place's word pads no list.
+    assert ids(ask(named, "Quiz Bern")) == ["quiz-cafe"]
     # A quarter some entries name that is also a kind of business: the kind, said bare.
     found = ask(named, "Bäckerei")
     assert found.place is None and set(ids(found)[:3]) == {"beck", "far-1", "far-2"}

@@ -236,3 +236,19 @@ def test_the_index_file_round_trips(index: Index, tmp_path: Path) -> None:
     again = Idx.open(index.path)
     assert again.ids == index.ids and again.record(0) == index.record(0)
     assert list(again.docs) == list(index.docs)
+
+
+def test_a_typo_is_read_as_the_most_alike_word() -> None:
+    # The stem 'catr' of 'catring' is one edit from 'car' (more common) and 'cater'.
+    from types import SimpleNamespace
+
+    from quartier.discover.search import _correct
+
+    index = SimpleNamespace(
+        vocab_set=frozenset({"car", "cater"}),
+        surface={"car": "care", "cater": "catering"},
+        df={"car": 50, "cater": 2}.get,
+    )
+    both = frozenset({"car", "cater"})
+    assert _correct(index, "catr", both, "catring") == "cater"  # type: ignore[arg-type]
+    assert _correct(index, "catr", both) == "car"  # type: ignore[arg-type]

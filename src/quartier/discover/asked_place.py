@@ -17,8 +17,9 @@ gazetteer, :mod:`.places`), the longest name first. Two traps decide the rules:
   name, or has no other word: "Lorraine" alone may be "Velowerk Lorraine").
   After a place word, only a name going on ("at Lake Merritt Roasters")
   makes a business of it.
-  Its words are then no words to look for either: near Fruitvale, every
-  business that mentions Fruitvale would otherwise pad the list.
+  Its words then stay words to look for, but only to rank: search lists
+  only businesses that match another word of the question (near Fruitvale,
+  every business that mentions Fruitvale would otherwise pad the list).
 - "in" is also an English word: "drop-in" is no place word, nor is a word
   joined to the one before it by a hyphen.
 - a quarter is what entries put after "im", "in the"...: "im Monat" makes
@@ -60,7 +61,8 @@ _WORD = re.compile(r"[^\W_]+")
 @dataclass(frozen=True)
 class SaidPlace:
     """A known place the question names: the place, the words that said it as typed ("in
-    Marly"), the question without them, and whether it was named bare ("Rockridge bakery")."""
+    Marly"), the question without them (with them when named bare: "Rockridge bakery"), and
+    whether it was named bare."""
 
     place: Place
     words: str
@@ -154,7 +156,7 @@ def place_in_question(
                 continue
             start, end = toks[i].start, toks[after + size - 1].end
             said = text[start:end]
-            rest = " ".join((text[:start].strip(), text[end:].strip())).strip()
+            rest = text if bare else " ".join((text[:start].strip(), text[end:].strip())).strip()
             return SaidPlace(_labelled(index, found), said, rest, bare)
     return None
 

@@ -58,6 +58,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from difflib import SequenceMatcher
 from itertools import chain, combinations
 from typing import Annotated, Any, Literal
 
@@ -351,6 +352,13 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
     if implied.wheelchair:
         eligible &= index.with_wheelchair("yes")
     eligible ^= eligible & implied.left_out
+    if said_place is not None and said_place.bare:
+        # "Rockridge bakery": Rockridge ranks the bakeries that name it first, but a business
+        # that only names Rockridge is no answer.
+        mine = {stem(w) for w in content_words(said_place.words)}
+        others = [c.docs for c in concepts if stem(c.word) not in mine]
+        if others and len(others) < len(concepts):
+            eligible &= bitset.union(others)
 
     dist: dict[int, float] = {}
 
@@ -595,7 +603,7 @@ def _concepts(index: Index, text: str) -> tuple[list[_Concept], list[str], Count
     for i, (w, t) in enumerate(zip(seq, stems, strict=True)):
         if t in vocab or len(t) < 4 or _has_prefix(index, t):
             continue
-        fixed = _correct(index, t, phrase_terms)
+        fixed = _correct(index, t, phrase_terms, w)
         if fixed:
             stems[i] = fixed
             notes.append(f"read {w!r} as {index.surface.get(fixed, fixed)!r}")
@@ -789,12 +797,19 @@ def _prefixed(index: Index, term: str) -> list[str]:
     return out
 
 
-def _correct(index: Index, term: str, phrase_terms: frozenset[str]) -> str | None:
-    """The known term one edit away, preferring taxonomy words, then the most common."""
+def _correct(index: Index, term: str, phrase_terms: frozenset[str], typed: str = "") -> str | None:
+    """The known term one edit away, preferring taxonomy words, then the one whose word is
+    most like the word typed (the stem 'catr' of 'catring' is one edit from both 'car' and
+    'cater': 'catering' is the closer word), then the most common."""
     close = edits1(term) & index.vocab_set
     if not close:
         return None
-    return max(close, key=lambda t: (t in phrase_terms, index.df(t), t))
+    surface = index.surface
+
+    def alike(t: str) -> float:
+        return SequenceMatcher(None, typed, surface.get(t, t)).ratio() if typed else 0.0
+
+    return max(close, key=lambda t: (t in phrase_terms, round(alike(t), 1), index.df(t), t))
 
 
 def _score(index: Index, c: _Concept) -> None:
