@@ -351,3 +351,19 @@ def test_a_cache_folder_that_is_a_link_is_not_written_through(
     assert code == 0 and out
     assert sorted(p.name for p in elsewhere.iterdir()) == ["search-index-v1-keep.bin"]
     assert list((tmp_path / "user-cache").glob("repository-*/search-index-v*.bin"))
+
+
+def test_a_bilingual_place_answers_to_each_of_its_names() -> None:
+    from quartier.discover.places import Gazetteer
+
+    gaz = Gazetteer()
+    gaz.add("locality", "Biel/Bienne", 47.14, 7.25)
+    gaz.add("locality", "Nidau", 47.13, 7.24)
+    gaz.finish()
+    for name in ("Biel/Bienne", "Bienne", "biel"):
+        found = gaz.find(name)
+        assert found is not None and found.label == "Biel/Bienne", name
+    # The other names are found, not listed: list_places shows Biel/Bienne once.
+    assert [row[0] for row in gaz.to_rows()] == ["biel/bienne", "nidau"]
+    again = Gazetteer.from_rows(gaz.to_rows())
+    assert again.find("Bienne") == gaz.find("Biel/Bienne")
