@@ -300,6 +300,21 @@ def test_place_words_that_are_also_words_to_look_for(named: Index) -> None:
 # -- closed businesses asked for by name
 
 
+def test_a_closed_business_named_by_one_common_word_is_no_note_on_every_question(
+    make_root,  # type: ignore[no-untyped-def]
+) -> None:
+    closed = _cafe("the-cafe", "Café", "Coffee").replace(
+        "status: open", "status: permanently_closed"
+    )
+    assert "status: permanently_closed" in closed
+    index = open_index(
+        make_root({"entries/a.yaml": closed, "entries/b.yaml": _cafe("b", "B", "x")})
+    )
+    # A one-word name is asked for when it is all the question looks for, not when it is in it.
+    assert not any("closed" in n for n in ask(index, "café with wifi").notes)
+    assert any(n.startswith("Café (") for n in ask(index, "Café near me").notes)
+
+
 def test_a_permanently_closed_business_asked_by_name_is_said(index: Index) -> None:
     found = ask(index, "Tidepool Records")
     assert "tidepool-records" not in ids(found)

@@ -67,10 +67,12 @@ def _names(value: Any) -> list[str]:
 
 
 def _named(said: list[str], asked: set[str], name: str) -> bool:
-    """Whether the question's folded words ``said`` contain ``name`` as a run of words, or
-    its words to look for (stems ``asked``) are the name's."""
+    """Whether the question's folded words ``said`` contain ``name`` as a run of words (a
+    name of two words or more: a café named "Café" is not asked for by every "café near
+    me"), or its words to look for (stems ``asked``) are the name's."""
     mine = words(name)
-    if mine and any(said[i : i + len(mine)] == mine for i in range(len(said) - len(mine) + 1)):
+    run = len(content_words(name)) >= 2
+    if run and any(said[i : i + len(mine)] == mine for i in range(len(said) - len(mine) + 1)):
         return True
     return bool(asked) and asked == {stem(w) for w in content_words(name)}
 
