@@ -438,3 +438,28 @@ def test_a_trade_named_by_what_it_works_on(
     assert [p.reasons[0].kind for p in found.partners if p.id == "offer-test"] == [
         "they provide what you seek"
     ]
+
+
+def test_a_concept_from_a_word_naming_many_trades_counts_less(make_root: Make) -> None:
+    """'Reparatur' names every repair trade, 'Lautsprecher' electronics alone: the electronics
+    workshop 2 km away ranks above the bicycle workshop next door, whose offer shares only
+    the repair."""
+    root = make_root(
+        {
+            "entries/ch/bern/platten-test.yaml": entry(
+                "platten-test", "record_shop", "Plattenladen.", seeks=["Reparatur der Lautsprecher"]
+            ),
+            "entries/ch/bern/velo-test.yaml": entry(
+                "velo-test", "bicycle_repair", "Werkstatt.", provides=["Veloreparatur"]
+            ),
+            "entries/ch/bern/elektro-test.yaml": entry(
+                "elektro-test",
+                "electronics_repair",
+                "Werkstatt.",
+                provides=["Elektronik"],
+                lat=46.977,
+            ),
+        }
+    )
+    found = partners(open_index(root), "platten-test")
+    assert [p.id for p in found.partners][:2] == ["elektro-test", "velo-test"]

@@ -379,9 +379,14 @@ def _candidates(
 
 
 def _overlap(
-    a: set[str], b: set[str], index: Index, concepts_count: bool = True
+    a: set[str],
+    b: set[str],
+    index: Index,
+    concepts_count: bool = True,
+    sureness: dict[str, float] | None = None,
 ) -> tuple[float, list[str]]:
-    """How much of need ``a`` the text ``b`` covers, weighted by rarity (0..1)."""
+    """How much of need ``a`` the text ``b`` covers, weighted by rarity (0..1); ``sureness``:
+    how surely the need's words name each of its concepts (1 when not given)."""
     if not a:
         return 0.0, []
 
@@ -404,9 +409,21 @@ def _overlap(
     if not concepts or not concepts_count:
         return words_sim, sorted(shared)
     # Any one concept is enough: a need's other words may name unrelated categories
-    # ('vor sieben Uhr' is about time, not a watchmaker).
-    concept_sim = CONCEPT_FACTOR if concepts & b else 0.0
+    # ('vor sieben Uhr' is about time, not a watchmaker). A concept read from a word that names
+    # many trades counts less, as for a category ('arreglar tocadiscos' names seven repair
+    # trades with 'arreglar': a bicycle workshop's 'reparamos triciclos' shares one of them).
+    sure = sureness or {}
+    concept_sim = max(
+        (CONCEPT_FACTOR * (0.5 + 0.5 * sure.get(t[4:], 1.0)) for t in concepts & b),
+        default=0.0,
+    )
     return max(words_sim, concept_sim), sorted(shared)
+
+
+def _sureness(need: _Need) -> dict[str, float]:
+    """How surely a need's words name its concepts; none given when its owner listed categories
+    (listed ones are sure)."""
+    return {} if need.categories else need.sureness
 
 
 def _evaluate(
@@ -444,7 +461,7 @@ def _evaluate(
         cat = _category_hit(need, their_cats)
         top, theirs = 0.0, f"is a {label}"
         for p in their_provides:
-            sim, _ = _overlap(need.terms, p.terms, index)
+            sim, _ = _overlap(need.terms, p.terms, index, sureness=_sureness(need))
             hit = TEXT_HIT * sim + (0.8 * CATEGORY_HIT if need.categories & p.categories else 0)
             if hit > top:
                 top, theirs = hit, f"provides: {p.text}"
@@ -467,7 +484,7 @@ def _evaluate(
         cat = _category_hit(need, my_cats)
         top, yours = 0.0, f"is a {category_label(index, my_cats[0], lang)}" if my_cats else ""
         for p in provides:
-            sim, _ = _overlap(need.terms, p.terms, index)
+            sim, _ = _overlap(need.terms, p.terms, index, sureness=_sureness(need))
             hit = TEXT_HIT * sim + (0.8 * CATEGORY_HIT if need.categories & p.categories else 0)
             if hit > top:
                 top, yours = hit, f"provides: {p.text}"
