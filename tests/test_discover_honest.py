@@ -203,6 +203,19 @@ def test_without_meat_keeps_a_meat_free_menu(cafes: Index) -> None:
     assert "meat-cafe" in ids(ask(cafes, "cafe", limit=10))
 
 
+def test_a_negation_covers_the_thing_negated_not_the_question(index: Index) -> None:
+    # "eat without meat": 'eat' names restaurants and cafés; before, 'Fleisch essen' was all
+    # negated, nothing was left to look for, and the list was any business.
+    for text, rest in (
+        ("ohne Fleisch essen", "essen"),
+        ("manger sans viande", "manger"),
+        ("comer sin carne", "comer"),
+    ):
+        found = ask(index, text, limit=10)
+        assert ids(found) and set(ids(found)) == set(ids(ask(index, rest, limit=10))), text
+        assert any(f.startswith("without meat") for f in found.filters), text
+
+
 # -- a place named in the question
 
 

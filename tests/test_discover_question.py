@@ -147,6 +147,17 @@ def test_a_language_name_alone_is_no_filter() -> None:
         ("haircut without appointment", "haircut", ("appointment",), None),
         ("bar no music", "bar", ("music",), "music"),
         ("café without loud music, with wifi", "café with wifi", ("loud", "music"), "music"),
+        # The scope is the thing negated; the question's other words stay words to look for.
+        ("ohne Fleisch essen", "essen", ("fleisch",), "meat"),
+        ("Zmittag ohni Fleisch ässe", "Zmittag ässe", ("fleisch",), "meat"),
+        ("eat without meat for lunch", "eat for lunch", ("meat",), "meat"),
+        ("manger sans viande", "manger", ("viand",), "meat"),
+        ("sans viande hachée", "", ("viand", "hache"), "meat"),  # a taxonomy phrase
+        ("sin carne para comer", "para comer", ("carn",), "meat"),
+        ("mangiare senza carne a pranzo", "mangiare a pranzo", ("carn",), "meat"),
+        ("without live music", "", ("liv", "music"), "music"),  # a taxonomy phrase
+        ("pas de musique le soir", "le soir", ("musiqu",), "music"),
+        ("Haarschnitt ohne Termin Coiffeur", "Haarschnitt Coiffeur", ("termin",), None),
     ],
 )
 def test_negations(text: str, left: str, terms: tuple[str, ...], topic: str | None) -> None:
@@ -233,3 +244,12 @@ def test_inflected_near_words() -> None:
     assert q.near == "nächstgelegenen" and q.text == "Apotheke"
     # "open" is not read with endings: "offene Werkstatt" is a kind of workshop.
     assert read_question("offene Werkstatt").open_at is None
+
+
+def test_negated_span_is_a_rule() -> None:
+    from quartier.discover.question import negated_span
+
+    assert negated_span(["fleisch", "essen"]) == 1  # one word: the rest is not negated
+    assert negated_span(["live", "music", "tonight"]) == 2  # a taxonomy phrase
+    assert negated_span(["loud", "music"]) == 2  # a topic's word and what qualifies it
+    assert negated_span(["appointment", "walk"]) == 1

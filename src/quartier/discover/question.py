@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from .text import DATA, fold, is_stopword, stem
+from .text import DATA, fold, is_stopword, phrase_key, stem
 
 MAX_NEGATED = 3  # words a negation reaches: "without loud live music"
 _TOKEN = re.compile(
@@ -517,7 +517,11 @@ class _Reader:
         return OpenAt(words, False, weekday, offset, hour, minute, before), i
 
     def negation(self, i: int, j: int) -> tuple[Without | None, str, int]:
-        """The words a negation at ``i:j`` reaches; (negation, free-from words, next token)."""
+        """The words a negation at ``i:j`` reaches; (negation, free-from words, next token).
+
+        Its scope is the thing negated, never the rest of the question (see negated_span):
+        "ohne Fleisch essen" negates "Fleisch", and "essen" stays a word to look for.
+        """
         toks = self.toks
         k = j
         while k < len(toks) and is_stopword(toks[k].word) and k not in self.spans:
@@ -537,6 +541,7 @@ class _Reader:
             self.consume(i, j)
             self.unread.append(self.said(i, j))
             return None, "", j
+        end = k + negated_span([t.word for t in toks[k:end]])
         words = [t.word for t in toks[k:end]]
         said = self.said(i, end)
         if any(w in self.p.free_from or stem(w) in self.p.free_from for w in words):
@@ -569,6 +574,44 @@ def _topic(words: list[str]) -> str | None:
         if any(w in topic.words or stem(w) in topic.words for w in words):
             return topic.name
     return None
+
+
+def negated_span(words: list[str]) -> int:
+    """How many of ``words`` (folded content words right after a negation, up to the next
+    phrase, "and" or punctuation) the negation covers: the thing negated, not the rest.
+
+    The longest taxonomy phrase they start with ("without live music": 'live music'); else
+    a topic's word and the words before it ("without loud music"); else one word. What
+    follows stays words to look for ("ohne Fleisch essen": 'essen', a restaurant's word;
+    "coffee without sugar to go")::
+
+        negated_span(["fleisch", "essen"])   # 1
+        negated_span(["live", "music"])      # 2
+    """
+    stems = tuple(stem(w) for w in words)
+    for size in range(len(stems), 1, -1):
+        if stems[:size] in _taxonomy_phrases():
+            return size
+    for size in range(len(words), 1, -1):
+        if _topic(words[size - 1 : size]) is not None:
+            return size
+    return 1
+
+
+@lru_cache(maxsize=1)
+def _taxonomy_phrases() -> frozenset[tuple[str, ...]]:
+    """The shared taxonomy's labels and synonyms of two words or more, as stemmed terms."""
+    from ..taxonomy import load_taxonomy  # the package's data, read once
+
+    tax, _ = load_taxonomy()
+    if tax is None:
+        return frozenset()
+    names = (
+        n
+        for c in tax.categories
+        for n in (*c.labels.values(), *(s for ss in c.synonyms.values() for s in ss))
+    )
+    return frozenset(key for n in names if len(key := phrase_key(n)) > 1)
 
 
 @lru_cache(maxsize=1)
