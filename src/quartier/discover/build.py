@@ -681,10 +681,15 @@ def _records(parts: list[_Part], job: _Job, out: IndexFile) -> list[bytes | memo
     return pieces
 
 
+# How far a named locality reaches around its middle at least, in km (one business's town).
+TOWN_KM = 1.0
+
+
 def _reach(sections: dict[str, Any], serves: list[tuple[int, list[str]]], gaz: Gazetteer) -> bytes:
     """The businesses that travel to their customers (a bit set), their reach widened to
     the localities they name that the gazetteer knows (the farthest edge of each: its
-    point's distance plus its spread); a locality it does not know adds nothing."""
+    point's distance plus its spread, at least TOWN_KM); a locality it does not know adds
+    nothing."""
     reach = array("f")
     reach.frombytes(sections["reach"])
     lat, lon = array("d"), array("d")
@@ -694,7 +699,9 @@ def _reach(sections: dict[str, Any], serves: list[tuple[int, list[str]]], gaz: G
         for town in towns:
             place = gaz.find(town)
             if place is not None and place.kind in ("locality", "postal_code", "area"):
-                far = distance_km(lat[doc], lon[doc], place.lat, place.lon) + place.spread_km
+                # A town is never a point: at least TOWN_KM around its middle.
+                edge = max(place.spread_km, TOWN_KM)
+                far = distance_km(lat[doc], lon[doc], place.lat, place.lon) + edge
                 reach[doc] = max(reach[doc], far)
     sections["reach"] = reach.tobytes()
     return bitset.to_bytes(

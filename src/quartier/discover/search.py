@@ -217,6 +217,13 @@ class Result:
     # A member's business in an aggregate: where it comes from, its canonical page first
     # (see .origin); None for the directory's own.
     origin: list[Origin] | None = None
+    comes_to_you: Annotated[
+        bool,
+        Described(
+            "True when the place searched near is within the area the business travels to "
+            "(its service area): it comes to the customer; distance_km is from its workshop."
+        ),
+    ] = False
 
 
 @dataclass(frozen=True)
@@ -372,6 +379,16 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
     def distance(doc: int) -> float | None:
         return None if place is None else km(doc)
 
+    # A trade that travels (its service area) reaches a place within its reach wherever its
+    # workshop is: it passes any radius, and ranks as if next door (it comes to you).
+    reach, travellers = index.reach, index.travellers if place is not None else 0
+
+    def comes(doc: int) -> bool:
+        return reach[doc] > 0 and km(doc) <= reach[doc]
+
+    def away(doc: int) -> float:
+        return 0.0 if comes(doc) else km(doc)
+
     # Filters asked one business at a time, only of those that could make the list.
     hours_seen: dict[tuple[int, int, int], bool] = {}
 
@@ -393,7 +410,7 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
 
     def passes(doc: int) -> bool:
         return (
-            (radius is None or km(doc) <= radius)
+            (radius is None or km(doc) <= radius or comes(doc))
             and open_ok(doc)
             and not (doc in mentions and implied.says_it(doc))
         )
@@ -426,7 +443,7 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
                 continue
             score = rel
             if place is not None:
-                score *= 1.0 / (1.0 + km(doc) / PROXIMITY_KM)
+                score *= 1.0 / (1.0 + away(doc) / PROXIMITY_KM)
             bucket = round(math.log(score) * 12) if score > 0 else -(10**6)
             if len(kept) < need:
                 heapq.heappush(kept, bucket)
@@ -509,15 +526,20 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
             left = docs
             for near, ring in rings:
                 if radius is not None and near > radius:
-                    left = 0  # the rest is beyond the radius
+                    left &= travellers  # the rest is beyond the radius, but for those
                     break
-                reach = rel * (1.0 / (1.0 + near / PROXIMITY_KM))
-                if len(kept) >= need and round(math.log(reach) * 12) < kept[0]:
+                best_here = rel * (1.0 / (1.0 + near / PROXIMITY_KM))
+                if len(kept) >= need and round(math.log(best_here) * 12) < kept[0]:
                     break
                 here = left & ring
                 if here:
                     left ^= here
                     more = take(bitset.docs_of(here, index.nbytes), rel, need, kept, found) or more
+            # Trades that travel rank as if next door, wherever their workshop is.
+            coming = left & travellers
+            if coming:
+                left ^= coming
+                more = take(bitset.docs_of(coming, index.nbytes), rel, need, kept, found) or more
             more = more or bool(left)
         if shared:
             continue
@@ -532,13 +554,24 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
         more = more or len(found) > q.limit
     display = language or implied.display_language or _display_language(index, langs)
     results = [
-        _result(index, doc, rel, concepts, display, when, _now(q), distance(doc), implied.whole_day)
+        _result(
+            index,
+            doc,
+            rel,
+            concepts,
+            display,
+            when,
+            _now(q),
+            distance(doc),
+            implied.whole_day,
+            place is not None and comes(doc),
+        )
         for doc, rel in ranked
     ]
     if (
         place is not None
         and q.radius_km is None
-        and _best_before_distance(ranked, km) < FITTING_SHARE * (best or 0)
+        and _best_before_distance(ranked, away) < FITTING_SHARE * (best or 0)
     ):
         # Nothing that fits nearly as well as the question's best match within the place's
         # own reach: look once over the area around it (its bounding box from this point),
@@ -1270,6 +1303,7 @@ def _result(
     now: hours_mod.When,
     dist: float | None,
     whole_day: bool = False,
+    comes_to_you: bool = False,
 ) -> Result:
     rec = index.record(doc)
     e = rec["entry"]
@@ -1324,6 +1358,7 @@ def _result(
         score=round(rel, 4),
         why="",
         origin=as_origins(rec.get("origin")),
+        comes_to_you=comes_to_you,
     )
     return _with_why(result)
 
@@ -1331,7 +1366,7 @@ def _result(
 def _with_why(r: Result) -> Result:
     parts = [r.category_label]
     if r.distance_km is not None:
-        parts.append(f"{r.distance_km:.1f} km away")
+        parts.append(f"{r.distance_km:.1f} km away" + (", comes to you" if r.comes_to_you else ""))
     parts.append(r.hours.text)
     if r.matched:
         said = "; ".join(
