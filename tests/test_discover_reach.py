@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -129,3 +130,34 @@ def test_search_near_a_town_lists_the_trades_that_come_there(
         assert r.distance_km is not None and r.distance_km > 20  # the true distance, said
         assert "comes to you" in r.why, r.why
     assert found.radius_km is not None and found.radius_km < 20
+
+
+def test_an_empty_list_names_the_nearest_fitting_business_a_drive_away(
+    make_root: Callable[[dict[str, bytes | str]], Path],
+) -> None:
+    index = open_index(
+        make_root(
+            {
+                "entries/c.yaml": _joinery("shop-joinery", "Shop Joinery", ""),
+                "entries/e.yaml": _farm_in_watsonville(),
+            }
+        )
+    )
+    asked = SearchQuery("joinery", near="Watsonville", category="furniture_maker", now=TUESDAY_NOON)
+    found = search(index, asked)
+    assert found.results == []
+    assert any(
+        re.fullmatch(
+            r"nearest fitting beyond \d+ km: Shop Joinery \(shop-joinery\), 2\d km away"
+            r" in Santa Cruz",
+            n,
+        )
+        for n in found.notes
+    ), found.notes
+    # 9,000 km away is no drive: no such note.
+    bern = SearchQuery("joinery", lat=46.95, lon=7.44, category="furniture_maker", now=TUESDAY_NOON)
+    assert not any(n.startswith("nearest") for n in search(index, bern).notes)
+    # A radius given is the asker's own limit: no note beyond it either.
+    given = search(index, replace(asked, radius_km=5))
+    assert given.results == []
+    assert not any(n.startswith("nearest") for n in given.notes)

@@ -111,6 +111,8 @@ FITTING_SHARE = 0.5
 # grid cells, the nearest first (each ring of about RING_DOCS businesses).
 RING_MIN_DOCS = 2000
 RING_DOCS = 500
+# An empty list near a place names the nearest fitting business up to this far, in a note.
+NEAREST_KM = 100.0
 # Whether a list cut short by the ranking's bounds really left someone out is checked on at
 # most this many businesses below it (each a filter and a distance); past that: assumed.
 MORE_CHECK_DOCS = 2000
@@ -584,6 +586,16 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
                 return widened
     if len(results) < q.limit:
         notes.append(implied.short_note(len(results)))
+    if not results and place is not None and q.radius_km is None and radius is not None:
+        # An empty list near a place: the nearest fitting business a short drive away, as a
+        # note (never as a result: it is beyond the reach the place was given).
+        further = search(index, replace(q, radius_km=NEAREST_KM, limit=1)).results
+        if further:
+            r = further[0]
+            notes.append(
+                f"nearest fitting beyond {radius:g} km: {r.name} ({r.id}), "
+                f"{r.distance_km:.0f} km away in {r.locality}"
+            )
     return SearchResult(
         query=q.text,
         results=results,
