@@ -50,7 +50,9 @@ QUERY_WORDS = [
     ("coffee", {"near": "Seabright"}),
     ("café", {"near": "3012"}),
     ("cheese", {}),
-    ("Käse Altstadt", {}),
+    ("Käse", {}),
+    ("Käse in der Altstadt", {}),  # a place read from the question
+    ("Schreiner", {"near": "Köniz"}),  # trades that travel there count as reachable
     ("organic", {"category": "organic_grocery"}),
     ("flowers", {"near": "Länggasse"}),
     ("fleuriste", {}),

@@ -273,7 +273,13 @@ def create_server(index: Index) -> MCPServer:
         description="Find a short list of local independent businesses for a need, e.g. "
         "'bike repair' near 'Lorraine' open 'saturday 10:00'. Any language works (Velo, vélo, "
         "bike). Each result says what matched, how far, open or closed, and when it was "
-        "last verified. Permanently closed businesses never appear." + TOOL_NOTE,
+        "last verified. Near a place only businesses within a radius are listed (radius_km "
+        "in the answer), and trades that travel there (comes_to_you). What the query's own "
+        "words imply (a place named in it when `near` is not given, 'wheelchair accessible', "
+        "'open on Sunday', 'se habla español', 'without music') is applied and listed in "
+        "`filters`; read `notes` too: a short or empty list says why, and a closed business "
+        "asked for by name is said to be closed there. Permanently closed businesses never "
+        "appear." + TOOL_NOTE,
     )
     def search_businesses(
         query: str = Field("", description="What is wanted, e.g. 'bike repair', 'Brot'."),
