@@ -463,3 +463,21 @@ def test_a_concept_from_a_word_naming_many_trades_counts_less(make_root: Make) -
     )
     found = partners(open_index(root), "platten-test")
     assert [p.id for p in found.partners][:2] == ["elektro-test", "velo-test"]
+
+
+def test_an_offer_naming_many_trades_in_one_word_is_no_answer(make_root: Make) -> None:
+    """An electronics repairer's 'Reparatur' names every repair trade, bicycle workshops too,
+    but offers no cargo-bike service."""
+    root = make_root(
+        {
+            "entries/ch/bern/kurier-test.yaml": entry(
+                "kurier-test", "gallery", "Galerie.", seeks=["Lastenvelo Service"]
+            ),
+            "entries/ch/bern/elektro-test.yaml": entry(
+                "elektro-test", "electronics_repair", "Werkstatt.", provides=["Reparatur"]
+            ),
+        }
+    )
+    found = partners(open_index(root), "kurier-test").partners
+    reasons = [r.kind for p in found if p.id == "elektro-test" for r in p.reasons]
+    assert "they provide what you seek" not in reasons

@@ -384,20 +384,28 @@ def _overlap(
     index: Index,
     concepts_count: bool = True,
     sureness: dict[str, float] | None = None,
+    b_sureness: dict[str, float] | None = None,
 ) -> tuple[float, list[str]]:
-    """How much of need ``a`` the text ``b`` covers, weighted by rarity (0..1); ``sureness``:
-    how surely the need's words name each of its concepts (1 when not given)."""
+    """How much of need ``a`` the text ``b`` covers, weighted by rarity (0..1); ``sureness``
+    and ``b_sureness``: how surely each text's words name each of its concepts (1 when not
+    given)."""
     if not a:
         return 0.0, []
+
+    sure, b_sure = sureness or {}, b_sureness or {}
 
     def idf(t: str) -> float:
         if t.startswith("cat:"):
             return 2.5
         return math.log(1.0 + index.n / (1 + index.df(t)))
 
+    def both_sure(t: str) -> float:
+        """How surely both texts name concept ``t``: 'Reparatur' names seven repair trades."""
+        return sure.get(t[4:], 1.0) * b_sure.get(t[4:], 1.0) if t.startswith("cat:") else 1.0
+
     shared = a & b
     total = sum(idf(t) for t in a)
-    words_sim = sum(idf(t) for t in shared) / total if total else 0.0
+    words_sim = sum(idf(t) * both_sure(t) for t in shared) / total if total else 0.0
     # One word in common is weak evidence when the need says more: 'une salle calme à louer'
     # and a piano tuner's 'pour écoles et salles' share 'salle' only.
     plain = [t for t in a if not t.startswith("cat:")]
@@ -412,10 +420,10 @@ def _overlap(
     # ('vor sieben Uhr' is about time, not a watchmaker). A concept read from a word that names
     # many trades counts less, as for a category ('arreglar tocadiscos' names seven repair
     # trades with 'arreglar': a bicycle workshop's 'reparamos triciclos' shares one of them).
-    sure = sureness or {}
+    # The same holds for the other text: an electronics repairer's 'board-level repair' names
+    # the bicycle workshops' repairs too, and offers no cargo-trike service.
     concept_sim = max(
-        (CONCEPT_FACTOR * (0.5 + 0.5 * sure.get(t[4:], 1.0)) for t in concepts & b),
-        default=0.0,
+        (CONCEPT_FACTOR * (0.5 + 0.5 * both_sure(t)) for t in concepts & b), default=0.0
     )
     return max(words_sim, concept_sim), sorted(shared)
 
@@ -461,7 +469,9 @@ def _evaluate(
         cat = _category_hit(need, their_cats)
         top, theirs = 0.0, f"is a {label}"
         for p in their_provides:
-            sim, _ = _overlap(need.terms, p.terms, index, sureness=_sureness(need))
+            sim, _ = _overlap(
+                need.terms, p.terms, index, sureness=_sureness(need), b_sureness=_sureness(p)
+            )
             hit = TEXT_HIT * sim + (0.8 * CATEGORY_HIT if need.categories & p.categories else 0)
             if hit > top:
                 top, theirs = hit, f"provides: {p.text}"
@@ -484,7 +494,9 @@ def _evaluate(
         cat = _category_hit(need, my_cats)
         top, yours = 0.0, f"is a {category_label(index, my_cats[0], lang)}" if my_cats else ""
         for p in provides:
-            sim, _ = _overlap(need.terms, p.terms, index, sureness=_sureness(need))
+            sim, _ = _overlap(
+                need.terms, p.terms, index, sureness=_sureness(need), b_sureness=_sureness(p)
+            )
             hit = TEXT_HIT * sim + (0.8 * CATEGORY_HIT if need.categories & p.categories else 0)
             if hit > top:
                 top, yours = hit, f"provides: {p.text}"
