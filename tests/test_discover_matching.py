@@ -481,3 +481,28 @@ def test_an_offer_naming_many_trades_in_one_word_is_no_answer(make_root: Make) -
     found = partners(open_index(root), "kurier-test").partners
     reasons = [r.kind for p in found if p.id == "elektro-test" for r in p.reasons]
     assert "they provide what you seek" not in reasons
+
+
+def test_an_offer_names_its_own_trade_surely(make_root: Make) -> None:
+    """'Reparatur' names every repair trade, but from an electronics repairer it is electronics
+    repair: it answers 'Reparatur der Lautsprecher' 2.7 km away before the bicycle workshop
+    next door, whose 'Veloreparatur' shares only the repair."""
+    root = make_root(
+        {
+            "entries/ch/bern/platten-test.yaml": entry(
+                "platten-test", "gallery", "Galerie.", seeks=["Reparatur der Lautsprecher"]
+            ),
+            "entries/ch/bern/velo-test.yaml": entry(
+                "velo-test", "bicycle_repair", "Werkstatt.", provides=["Veloreparatur"]
+            ),
+            "entries/ch/bern/elektro-test.yaml": entry(
+                "elektro-test",
+                "electronics_repair",
+                "Werkstatt.",
+                provides=["Reparatur"],
+                lat=46.9743,
+            ),
+        }
+    )
+    found = partners(open_index(root), "platten-test").partners
+    assert [p.id for p in found][:2] == ["elektro-test", "velo-test"]

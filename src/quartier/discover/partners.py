@@ -204,7 +204,9 @@ def partners(
     my_cats = index.categories_of(doc)
     collab = me.get("collaboration") or {}
     seeks = [_need(index, n, lang, phrase_cats, my_cats) for n in collab.get("seeks") or ()]
-    provides = [_need(index, n, lang, phrase_cats) for n in collab.get("provides") or ()]
+    provides = [
+        _need(index, n, lang, phrase_cats, offered_by=my_cats) for n in collab.get("provides") or ()
+    ]
 
     candidates = _candidates(index, doc, seeks, provides, my_cats)
     scored: list[tuple[int, int, float, int, list[Reason]]] = []
@@ -283,6 +285,9 @@ def _need(
         for group in groups:
             if not group & mine:
                 recipients |= group
+        # Its words name its own trade surely: an electronics repairer's 'repair' is electronics
+        # repair, though the word names every repair trade.
+        sureness.update({c: 1.0 for c in offered_by if c in sureness})
     return _Need(shown, found, listed, recipients, sureness)
 
 
