@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from importlib import import_module
 
 import pytest
 
@@ -12,6 +13,8 @@ from quartier.discover.search import NEAR_KM, SearchResult
 
 from .conftest import SAMPLE, sample_repo
 
+# The module (the package's 'search' is the function).
+search_module = import_module("quartier.discover.search")
 TUESDAY_NOON = datetime(2026, 11, 24, 12, 0)
 CAFE = SAMPLE / "entries/ch/bern/kafi-zwischenhalt.yaml"
 
@@ -387,3 +390,49 @@ def test_closed_notes_in_cli_text_json_and_the_mcp_answer(
     assert notes[0].startswith("Tidepool Records (1520 Pacific Avenue, Santa Cruz) is perm")
     out = SearchOut.model_validate(asdict(ask(index, "Chäsegge Altstadt")))
     assert TEMPORARILY + "pass include_temporarily_closed to list it" in out.notes
+
+
+@pytest.fixture
+def gelaterie(make_root) -> Index:  # type: ignore[no-untyped-def]
+    return open_index(
+        make_root(
+            {
+                "entries/dairy-free.yaml": _cafe(
+                    "gelateria-luna",
+                    "Gelateria Luna",
+                    "Gelato alla panna fresca, anche gelati senza panna",
+                ),
+                "entries/milk.yaml": _cafe(
+                    "gelateria-sole", "Gelateria Sole", "Gelato alla panna fresca"
+                ),
+                "entries/plain.yaml": _cafe(
+                    "gelateria-mare", "Gelateria Mare", "Gelato e sorbetti"
+                ),
+            }
+        )
+    )
+
+
+def test_the_index_files_what_a_text_says_it_is_without(gelaterie: Index) -> None:
+    from quartier.discover import bitset
+
+    said = bitset.union(d for _fld, d in gelaterie.term_docsets("~panna"))
+    assert [gelaterie.ids[d] for d in bitset.docs_of(said, gelaterie.nbytes)] == ["gelateria-luna"]
+    assert not gelaterie.term_docsets("~gelat")
+
+
+@pytest.mark.skipif(
+    not hasattr(search_module, "_negated_docs"),
+    reason="search reads an offered negation once search.py asks the index (H7's request)",
+)
+def test_a_need_businesses_say_of_themselves_is_an_offer(gelaterie: Index) -> None:
+    # 'gelato senza panna': the gelateria that offers 'gelati senza panna' names cream
+    # elsewhere too; it was left out as a mention of cream. Now it is what is asked for, and
+    # ranks first; the one that names cream only otherwise is left out.
+    found = ask(gelaterie, "gelato senza panna", limit=10)
+    assert ids(found)[0] == "gelateria-luna"
+    assert "gelateria-sole" not in ids(found) and "gelateria-mare" in ids(found)
+    assert "'senza panna' read as what a business offers, not as 'without'" in found.notes
+    # Nobody says 'senza uova': a plain negation, as before.
+    plain = ask(gelaterie, "gelato senza uova", limit=10)
+    assert "without what 'senza uova' names" in plain.filters and len(ids(plain)) == 3

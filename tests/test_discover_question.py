@@ -253,3 +253,38 @@ def test_negated_span_is_a_rule() -> None:
     assert negated_span(["live", "music", "tonight"]) == 2  # a taxonomy phrase
     assert negated_span(["loud", "music"]) == 2  # a topic's word and what qualifies it
     assert negated_span(["appointment", "walk"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Gelati senza latte, anche al latte", {"~latt"}),
+        ("Laktosefreie Milch", {"~laktos"}),
+        ("lactose-free ice cream", {"~lactos"}),
+        ("alcohol free beer", {"~alcohol"}),
+        ("pas de sucre ajouté", {"~sucr", "~ajout"}),
+        ("Keine Musik, nur Gespräche", {"~musik"}),
+        ("free of plastic packaging", {"~plastic", "~packag"}),
+        ("Free wifi and live music", set()),  # 'free' before a word is no negation
+        ("Live music every night", set()),
+    ],
+)
+def test_negated_terms_of_a_business_text(text: str, found: set[str]) -> None:
+    from quartier.discover.question import negated_terms
+
+    assert negated_terms(text) == found
+
+
+def test_a_negation_businesses_say_of_themselves_is_an_offer() -> None:
+    said = {("latt",), ("musik",)}  # what the index's businesses say they are without
+    q = read_question("gelato senza latte", said_negated=lambda terms: terms in said)
+    # Its words stay words to look for; the negation stays, as an offer.
+    assert q.text == "gelato senza latte" and q.free_from == ("senza latte",)
+    assert [(w.terms, w.offered) for w in q.without] == [(("latt",), True)]
+    # A topic's negation said so stays one ("without music"): a quiet pub need not say it.
+    q = read_question("Beiz ohne Musik", said_negated=lambda terms: terms in said)
+    assert q.text == "Beiz" and q.free_from == ()
+    assert [(w.topic, w.offered) for w in q.without] == [("music", True)]
+    # What nobody says of itself is a plain negation.
+    q = read_question("gelato senza uova", said_negated=lambda terms: terms in said)
+    assert q.text == "gelato" and [w.offered for w in q.without] == [False]

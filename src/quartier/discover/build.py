@@ -48,6 +48,7 @@ from .layout import (
     IndexFile,
 )
 from .places import Gazetteer, distance_km, named_quarters, street_names
+from .question import negated_terms
 from .records import NdjsonRows, Row, Skipped, check_line, printable
 from .text import TermCache, words
 from .vocabulary import (
@@ -253,6 +254,11 @@ class _Part:
         for fld, text in _field_texts(e, story, collab, address):
             if isinstance(text, str):
                 filed = file(text, fld, filed)
+                # What the text says it is without ("senza latte": '~latt'), for a question's
+                # "senza latte" to find what businesses offer (see question.negated_terms).
+                negated = negated_terms(text)
+                if negated:
+                    filed.update(dict.fromkeys(negated, fld))
             else:
                 filed.update(dict.fromkeys(text, fld))
         filed.pop("", None)

@@ -11,9 +11,13 @@ The phrases, per language, are data: ``data/question.yaml`` (wheelchair,
 place, opening time, spoken language, negation, and what a negated word
 leaves out). A phrase is matched on the question's folded words, longest
 first. What looks like a filter but cannot be read ("open after the match")
-is returned in ``unread``, for the answer to say, not guessed. A negated word
-that names what a business offers ("sans gluten", "sin alcohol") is no
-negation: its words stay words to look for, and ``free_from`` says so.
+is returned in ``unread``, for the answer to say, not guessed. A negation covers
+the thing negated ("ohne Fleisch essen": 'Fleisch'; see negated_span), not the
+rest of the question. A negated thing that businesses say of themselves
+("gelati senza latte", "lactose-free", "laktosefrei": the index files it, see
+negated_terms) is what they offer: its words stay words to look for, those
+businesses are kept, and ``free_from`` says so; without an index to ask, a
+fixed list of such words is read so ("sans gluten", "sin alcohol").
 
 Example::
 
@@ -26,14 +30,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import yaml
 
-from .text import DATA, fold, is_stopword, phrase_key, stem
+from .text import DATA, STOPWORDS, fold, is_stopword, phrase_key, stem
+from .text import words as folded_words
 
 MAX_NEGATED = 3  # words a negation reaches: "without loud live music"
 _TOKEN = re.compile(
@@ -76,12 +81,16 @@ class Without:
     """Words the question negates ("ohne Fleisch"): their terms, and the topic they name.
 
     ``implied`` is true for a word that means it without a negation ("somewhere quiet").
+    ``offered``: businesses say the same of themselves ("gelati senza latte"), so it is what
+    they offer: its words stay words to look for, those businesses are kept (though they name
+    milk elsewhere), and a business that names it only otherwise is left out.
     """
 
     words: str
     terms: tuple[str, ...]
     topic: str | None = None
     implied: bool = False
+    offered: bool = False
 
 
 @dataclass(frozen=True)
@@ -294,23 +303,36 @@ def _clock(word: str) -> tuple[int, int] | None:
     return hour, minute
 
 
-def read_question(text: str, languages: Iterable[str] | None = None) -> Question:
+def read_question(
+    text: str,
+    languages: Iterable[str] | None = None,
+    said_negated: Callable[[tuple[str, ...]], bool] | None = None,
+) -> Question:
     """What ``text`` asks for and implies, read with the phrases of ``languages`` (all if None).
 
     ``languages`` are the directory's (tags such as ``de`` or ``es-US``; Swiss German
     comes with ``de``, Californian Spanish with ``es``). Day and time words are read in
-    every language: they are unambiguous.
+    every language: they are unambiguous. ``said_negated(terms)``: whether some business says
+    it is without all of those terms (an index's NEGATED terms, see negated_terms); such a
+    negation is ``offered`` (see Without). Without it, only the ``free_from`` words of the
+    phrase data are read as offers.
     """
     langs = None if languages is None else frozenset(language_base(t) for t in languages)
-    return _Reader(text, _phrases(langs)).read()
+    return _Reader(text, _phrases(langs), said_negated).read()
 
 
 class _Reader:
     """One question being read: which tokens are consumed, and what they said."""
 
-    def __init__(self, text: str, phrases: _Phrases) -> None:
+    def __init__(
+        self,
+        text: str,
+        phrases: _Phrases,
+        said_negated: Callable[[tuple[str, ...]], bool] | None = None,
+    ) -> None:
         self.text = unicodedata.normalize("NFC", text)
         self.p = phrases
+        self.said_negated = said_negated
         self.toks = _tokens(text)
         self.used = [False] * len(self.toks)
         self.spans: dict[int, tuple[int, str, str]] = {}  # start -> (end, kind, value)
@@ -543,14 +565,26 @@ class _Reader:
             return None, "", j
         end = k + negated_span([t.word for t in toks[k:end]])
         words = [t.word for t in toks[k:end]]
+        terms = tuple(stem(w) for w in words)
         said = self.said(i, end)
-        if any(w in self.p.free_from or stem(w) in self.p.free_from for w in words):
-            return None, said, end  # "sans gluten": what a business offers; words stay
         topic = _topic(words)
+        if self.said_negated is not None and self.said_negated(terms):
+            # "gelato senza latte": what businesses say they are; its words stay. A topic's
+            # negation ("ohne Musik") stays one, said as one: its words are not looked for
+            # (a quiet café need not say "no music"), those that say it are only kept.
+            if topic is None:
+                return Without(said, terms, topic, offered=True), said, end
+            self.consume(i, end)
+            return Without(said, terms, topic, offered=True), "", end
+        if self.said_negated is None and any(
+            w in self.p.free_from or stem(w) in self.p.free_from for w in words
+        ):
+            # Read without an index: "sans gluten" is what a business offers; words stay.
+            return None, said, end
         if topic is None and tuple(t.word for t in toks[i:j]) in self.p.weak:
             return None, "", j  # "no frena": a verb's negation, not "without"
         self.consume(i, end)
-        return Without(said, tuple(stem(w) for w in words), topic), "", end
+        return Without(said, terms, topic), "", end
 
     def implied(self, said: list[Without]) -> list[Without]:
         """Words that imply a negation by themselves ("somewhere quiet": no music)."""
@@ -612,6 +646,56 @@ def _taxonomy_phrases() -> frozenset[tuple[str, ...]]:
         for n in (*c.labels.values(), *(s for ss in c.synonyms.values() for s in ss))
     )
     return frozenset(key for n in names if len(key := phrase_key(n)) > 1)
+
+
+# The index term of a thing a business's text says it is without ("senza latte": '~latt'). No
+# typed word starts so (terms are letters and digits), so no prefix or typo reaches it.
+NEGATED = "~"
+
+
+def negated_terms(text: str) -> set[str]:
+    """``~<term>`` for each thing ``text`` says it is without, as an index files it.
+
+    A negation word before ("senza latte", "sans lactose", "sin azúcar", "no added sugar"),
+    up to MAX_NEGATED content words, or a "free" word after or joined ("lactose-free",
+    "alcohol free", "laktosefrei", "glutenfreie"). Search reads a question's negated word
+    that businesses say so as what they offer (see read_question's ``said_negated``)::
+
+        negated_terms("Gelati senza latte, anche al latte")   # {'~latt'}
+        negated_terms("Laktosefreie Milch")                   # {'~laktos'}
+    """
+    if not _negation_hint().search(text):
+        return set()
+    before, after = negation_words(), negation_after_words()
+    ws = folded_words(text)
+    found: set[str] = set()
+    for i, w in enumerate(ws):
+        if w in before and (w not in after or (i + 1 < len(ws) and ws[i + 1] in STOPWORDS)):
+            # "free" negates what follows only as "free of", else what precedes it.
+            k, n = i + 1, 0
+            while k < len(ws) and ws[k] in STOPWORDS and n == 0 and k - i <= 2:
+                k += 1  # "pas de sucre", "sans aucun additif"
+            while k < len(ws) and n < MAX_NEGATED and ws[k] not in STOPWORDS:
+                if ws[k] not in before and ws[k] not in after:
+                    found.add(NEGATED + stem(ws[k]))
+                k, n = k + 1, n + 1
+        elif w in after and i and ws[i - 1] not in STOPWORDS:
+            found.add(NEGATED + stem(ws[i - 1]))
+        else:
+            m = _JOINED_FREE.fullmatch(w)
+            if m:
+                found.add(NEGATED + stem(m.group(1)))
+    return found
+
+
+_JOINED_FREE = re.compile(r"([a-z]{4,}?)(?:frei|free)(?:e|en|er|es)?")
+
+
+@lru_cache(maxsize=1)
+def _negation_hint() -> re.Pattern[str]:
+    """Whether a text may negate anything: a cheap test before reading its words."""
+    hints = sorted({*negation_words(), *negation_after_words()}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, hints)) + r")\b|fre[ie]", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
