@@ -55,7 +55,7 @@ import heapq
 import math
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from difflib import SequenceMatcher
@@ -79,6 +79,7 @@ from .layout import CELL_DEGREES
 from .origin import Origin, as_origins
 from .places import distance_km
 from .question import (
+    NEGATED,
     OpenAt,
     Question,
     Without,
@@ -307,7 +308,11 @@ def search(index: Index, q: SearchQuery) -> SearchResult:
     place = resolve_place(index, q)
     languages = _question_languages(index)
     said_place = place_in_question(index, q.text, languages)
-    question = read_question(q.text if said_place is None else said_place.text, languages)
+    question = read_question(
+        q.text if said_place is None else said_place.text,
+        languages,
+        lambda terms: bool(_negated_docs(index, terms)),
+    )
     phrase = place_phrase(index, question.text, languages)
     if phrase is not None and phrase.business is not None:
         # "near Velowerk Lorraine": a business as the place, as --near takes one.
@@ -1005,21 +1010,32 @@ class _Implied:
         # Negations.
         self.without = said.without
         self.left_out = 0
+        offered = 0  # businesses that say they are without what an offered negation names
         self.terms: set[str] = set()
         for w in said.without:
             cats, terms = _negated(index, w)
+            offer = _negated_docs(index, w.terms) if w.offered else 0
+            offered |= offer
             for cat in cats:
                 p, s = index.category_docsets(cat)
-                self.left_out |= p | s
+                self.left_out |= (p | s) & ~offer
             if not w.implied:  # "somewhere quiet" leaves out music venues, not every mention
                 self.terms |= terms
             what = f"without {w.topic}" if w.topic else f"without what {w.words!r} names"
-            self.filters.append(f"{what} (from {w.words!r})" if w.topic else what)
+            what = f"{what} (from {w.words!r})" if w.topic else what
+            if w.offered:  # "gelato senza latte": those that say so are kept, and rank first
+                what = (
+                    f"{what}, as businesses say it"
+                    if w.topic
+                    else f"{w.words!r}, as businesses say it"
+                )
+            self.filters.append(what)
         for words in said.free_from:
             self.notes.append(f"{words!r} read as what a business offers, not as 'without'")
         for words in said.unread:
             self.notes.append(f"not understood: {words!r}; not applied")
         self._said: dict[int, bool] = {}
+        self.offered = frozenset(bitset.docs_of(offered, index.nbytes)) if offered else frozenset()
 
     @property
     def time_label(self) -> str | None:
@@ -1042,7 +1058,9 @@ class _Implied:
         make the list."""
         known = self._said.get(doc)
         if known is None:
-            known = self._said[doc] = _says(self.index.record(doc)["entry"], self.terms)
+            known = self._said[doc] = doc not in self.offered and _says(
+                self.index.record(doc)["entry"], self.terms
+            )
         return known
 
     def short_note(self, n: int) -> str:
@@ -1102,6 +1120,18 @@ def _negated(index: Index, w: Without) -> tuple[set[int], set[str]]:
         cats |= {cat for cat, *_ in index.phrase_map.get((t,), ())}
     leaves = {i for i in cats if index.category_info[index.cat_ids[i]].get("parent")}
     return leaves, set(w.terms)
+
+
+def _negated_docs(index: Index, terms: Iterable[str]) -> int:
+    """Businesses whose texts say they are without every one of ``terms`` ("gelati senza
+    latte": the index's NEGATED term '~latt'), as a bit set; 0 if none."""
+    found: int | None = None
+    for t in terms:
+        docs = bitset.union(d for _fld, d in index.term_docsets(NEGATED + t))
+        found = docs if found is None else found & docs
+        if not found:
+            return 0
+    return found or 0
 
 
 def _texts(value: Any) -> Iterator[str]:

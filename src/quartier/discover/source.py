@@ -195,7 +195,9 @@ def _code_stamp() -> str:
         "origin.py",
         "places.py",
         "text.py",
+        "question.py",  # what a text says it is without (build files "~term")
         "../data/stopwords.yaml",  # what text.py drops, with the stop-words package's lists
+        "../data/question.yaml",  # the negation words question.py reads
     ):
         try:
             st = (here / name).stat()
