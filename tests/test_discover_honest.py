@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from importlib import import_module
 
 import pytest
 
@@ -13,8 +12,6 @@ from quartier.discover.search import NEAR_KM, SearchResult
 
 from .conftest import SAMPLE, sample_repo
 
-# The module (the package's 'search' is the function).
-search_module = import_module("quartier.discover.search")
 TUESDAY_NOON = datetime(2026, 11, 24, 12, 0)
 CAFE = SAMPLE / "entries/ch/bern/kafi-zwischenhalt.yaml"
 
@@ -421,10 +418,6 @@ def test_the_index_files_what_a_text_says_it_is_without(gelaterie: Index) -> Non
     assert not gelaterie.term_docsets("~gelat")
 
 
-@pytest.mark.skipif(
-    not hasattr(search_module, "_negated_docs"),
-    reason="search reads an offered negation once search.py asks the index (H7's request)",
-)
 def test_a_need_businesses_say_of_themselves_is_an_offer(gelaterie: Index) -> None:
     # 'gelato senza panna': the gelateria that offers 'gelati senza panna' names cream
     # elsewhere too; it was left out as a mention of cream. Now it is what is asked for, and
