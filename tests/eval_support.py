@@ -21,6 +21,9 @@ Four sets, each a directory with its queries and partner pairs:
 - ``third``: ``tests/eval/third`` (a third outsider's, Ticino and Montréal, written
   blind while the second was tuned on): only ever reported, never tuned on.
 
+Quartier's partners are measured lexical only, and, when the ``embeddings`` extra is
+installed, as "Quartier + USE" (fused with sentence embeddings; search is the same).
+
 Metrics (K = 5): hit@5 (one of ``expect`` among the first five), MRR (of the
 first expected id, 0 past five), must-not violations (queries with one of
 ``must_not`` among the first five) and partner recall@5 (pairs whose provider is
@@ -189,8 +192,12 @@ def quartier_query(q: dict[str, Any]) -> Any:
     )
 
 
-def quartier_rankers(index: Any) -> tuple[Ranker, PartnerRanker]:
-    """Search and partners of ``index`` as rankers; a refused query ranks nothing."""
+def quartier_rankers(index: Any, embeddings: bool = False) -> tuple[Ranker, PartnerRanker]:
+    """Search and partners of ``index`` as rankers; a refused query ranks nothing.
+
+    Partners by the lexical matcher alone unless ``embeddings`` (then fused with the
+    ``embeddings`` extra's ranking, see ``quartier.discover.embed``); search is lexical.
+    """
     from quartier.discover import partners, search
     from quartier.problems import QuartierError
 
@@ -201,9 +208,16 @@ def quartier_rankers(index: Any) -> tuple[Ranker, PartnerRanker]:
             return []
 
     def partner_rank(seeker: str) -> list[str]:
-        return [p.id for p in partners(index, seeker, K).partners]
+        return [p.id for p in partners(index, seeker, K, embeddings=embeddings).partners]
 
     return rank, partner_rank
+
+
+def with_embeddings() -> bool:
+    """Whether the ``embeddings`` extra is installed (the "Quartier + USE" rows)."""
+    from quartier.discover import embed
+
+    return embed.available()
 
 
 def open_copy(root: Path, into: Path) -> Any:
@@ -283,12 +297,15 @@ def bm25_rankers(entries: dict[str, dict[str, Any]]) -> tuple[Ranker, PartnerRan
 
 
 def evaluate(s: EvalSet, index: Any) -> dict[str, Figures]:
-    """Quartier's and the baseline's figures on ``s``."""
+    """Quartier's (lexical, and with embeddings when the extra is installed) and the
+    baseline's figures on ``s``."""
     out = {}
-    for name, (rank, partner_rank) in (
-        ("Quartier", quartier_rankers(index)),
-        ("BM25", bm25_rankers(s.entries())),
-    ):
+    matchers = [("Quartier", quartier_rankers(index))]
+    if with_embeddings():
+        # Search stays lexical (fused search breaks filters): the same search figures.
+        matchers.append(("Quartier + USE", quartier_rankers(index, embeddings=True)))
+    matchers.append(("BM25", bm25_rankers(s.entries())))
+    for name, (rank, partner_rank) in matchers:
         f = search_figures(rank, s.queries, Figures())
         out[name] = partner_figures(partner_rank, s.pairs, f)
     return out

@@ -12,13 +12,19 @@ Find businesses whose offers answer this one's needs (collaboration.seeks),
 who seek what it provides, or whose category the taxonomy marks as
 complementary; nearby first. Each partner comes with reasons in words, such
 as "seeks: fresh bread before 7 a.m." <-> "provides: wholesale bread".
-Matching works across languages and trade vocabularies. A member's business
-(in a directory that gathers others) says which member lists it, and its page there.
+Matching works across languages and trade vocabularies. With the optional
+embeddings extra (pip install 'quartier[embeddings]'), partners near in
+meaning though they share no word are fused in, each saying "similar in
+meaning" with the need and the offer quoted; --no-embeddings turns that off.
+The first use embeds every business's offers once (cached beside the index).
+A member's business (in a directory that gathers others) says which member
+lists it, and its page there.
 
 examples:
   quartier partners kafi-zwischenhalt
   quartier partners pleasure-point-repair-cafe --limit 10 --language es
   quartier partners velowerk-lorraine --format json
+  quartier partners kafi-zwischenhalt --no-embeddings
 """
 
 
@@ -34,6 +40,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--limit", type=int, default=5, help="how many partners (default 5)")
     p.add_argument("--language", help="language of the texts quoted, e.g. de")
     p.add_argument("--format", choices=("text", "json"), default="text", help="text or json")
+    p.add_argument(
+        "--no-embeddings",
+        dest="embeddings",
+        action="store_false",
+        default=None,
+        help="match by words and the taxonomy only, even with the embeddings extra installed",
+    )
     add_source_options(p)
     p.set_defaults(run=run)
 
@@ -44,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from .search import origin_line
 
     index = index_from_args(args)
-    found = partners(index, args.id, args.limit, args.language)
+    found = partners(index, args.id, args.limit, args.language, embeddings=args.embeddings)
     if args.format == "json":
         import orjson
 

@@ -31,10 +31,11 @@ Example::
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Annotated, Any
 
 from ..problems import QuartierError
+from . import embed
 from .answers import (
     category_label,
     check_limit,
@@ -72,6 +73,14 @@ OUTSIDE_AREA_KM = 50.0
 MIN_CATEGORY_MATCH = 0.25  # a need whose categories match needs little more
 MIN_TEXT_MATCH = 0.6  # a match on words alone must share a good part of the need
 ONE_WORD_FACTOR = 0.5  # a need of several words that shares one with a text
+# With embeddings: how many of each ranking are fused, and the fusion's constant, as
+# benchmarks/eval_embeddings.py measured them (its `fuse`).
+FUSED = 20
+FUSION_K = 10
+# Below this cosine a need and an offer are not near in meaning: on the outsiders' sets, 4 in
+# 5 of the first five by meaning that were not expected partners were above 0.2, and 1 of 88
+# expected ones below it. So a seeker with few lexical partners is not padded with strangers.
+MIN_COSINE = 0.2
 # Words every business uses about itself; sharing them says nothing about fit.
 GENERIC = frozenset(
     stem(w)
@@ -117,7 +126,9 @@ class Reason:
         str,
         Described(
             "they provide what you seek | they seek what you provide | "
-            "they offer to businesses like you | complementary categories"
+            "they offer to businesses like you | complementary categories | "
+            "similar in meaning (cosine c): found by sentence embeddings only, the need and "
+            "the offer quoted"
         ),
     ]
     yours: Annotated[str, OwnerWritten("The asking business's side, e.g. 'seeks: ...'.")]
@@ -181,10 +192,24 @@ class _Need:
 
 @guarded
 def partners(
-    index: Index, business_id: str, limit: int = 5, language: str | None = None
+    index: Index,
+    business_id: str,
+    limit: int = 5,
+    language: str | None = None,
+    embeddings: bool | None = None,
 ) -> PartnersResult:
-    """Businesses that complement ``business_id``; QuartierError for an unknown or closed id."""
+    """Businesses that complement ``business_id``; QuartierError for an unknown or closed id.
+
+    ``embeddings``: None uses sentence embeddings when the ``embeddings`` extra is installed,
+    False never (the lexical matcher alone), True requires them (QuartierError saying how to
+    install the extra). With them, the lexical top 20 and the top 20 by meaning (see
+    :mod:`.embed`) are fused by reciprocal rank (:func:`fuse`); a partner found by meaning only
+    says so, quoting the need and the offer with their cosine. ``score`` is then the fusion's.
+    """
     check_limit(limit)
+    if embeddings:
+        embed.require()
+    use_embeddings = embed.available() if embeddings is None else embeddings
     doc = index.doc_of.get(business_id)
     if doc is None:
         guess = did_you_mean(business_id, index.doc_of)
@@ -220,9 +245,13 @@ def partners(
         salt = f"partners|{business_id}".encode()
         scored.append((-bucket, fair_tie(salt, index.ids[other]), final, other, reasons))
     scored.sort()
-    out = []
-    for _b, _t, final, other, reasons in scored[:limit]:
-        out.append(_partner(index, doc, other, final, reasons, lang))
+    lexical = [
+        _partner(index, doc, other, final, reasons, lang)
+        for _b, _t, final, other, reasons in scored[
+            : max(limit, FUSED) if use_embeddings else limit
+        ]
+    ]
+    out = _fused(index, doc, lexical, lang)[:limit] if use_embeddings else lexical
     notes = []
     if not seeks and not provides:
         notes.append(
@@ -600,3 +629,82 @@ def _partner(
         why=why,
         origin=origin,
     )
+
+
+# -- with sentence embeddings (the optional extra, see .embed)
+
+
+def fuse(*rankings: list[str], k: int = FUSION_K) -> dict[str, float]:
+    """Reciprocal-rank fusion of the first FUSED of each ranking: id -> score, best first.
+
+    As ``benchmarks/eval_embeddings.py`` measured it: an id gains 1 / (k + rank) from each
+    ranking it is in, so one found by both rises above one found by either::
+
+        list(fuse(["a", "b"], ["b", "c"]))   # ['b', 'a', 'c']
+    """
+    score: dict[str, float] = {}
+    for ranking in rankings:
+        for r, i in enumerate(ranking[:FUSED]):
+            score[i] = score.get(i, 0.0) + 1 / (k + r)
+    return dict(sorted(score.items(), key=lambda kv: -kv[1]))
+
+
+def _embedding_candidates(index: Index, doc: int) -> Any:
+    """The documents the embeddings may suggest: the other businesses that are not closed for
+    good, in the same place as the lexical matcher's candidates (:func:`_same_place`)."""
+    import numpy as np
+
+    from .layout import NO_AREA, STATUS_CODE
+
+    ok = np.asarray(index.status) != STATUS_CODE["permanently_closed"]
+    area = np.asarray(index.area)
+    if area[doc] != NO_AREA:
+        ok &= area == area[doc]
+    else:
+        lat, lon = np.radians(np.asarray(index.lat)), np.radians(np.asarray(index.lon))
+        dp, dl = lat - lat[doc], lon - lon[doc]
+        h = np.sin(dp / 2) ** 2 + np.cos(lat[doc]) * np.cos(lat) * np.sin(dl / 2) ** 2
+        ok &= 12742.0 * np.arcsin(np.minimum(1.0, np.sqrt(h))) <= OUTSIDE_AREA_KM
+    ok[doc] = False
+    return np.flatnonzero(ok)
+
+
+def _fused(index: Index, doc: int, lexical: list[Partner], lang: str) -> list[Partner]:
+    """``lexical`` (its first FUSED) fused with the FUSED nearest in meaning (at least
+    MIN_COSINE); each partner the embeddings alone found is told by its need and offer, quoted,
+    with their cosine."""
+    near = embed.similar(index, doc, _embedding_candidates(index, doc), FUSED)
+    near = [s for s in near if s.cosine >= MIN_COSINE]
+    by_id = {p.id: p for p in lexical}
+    meant = {index.ids[s.doc]: s for s in near}
+    out = []
+    for pid, score in fuse([p.id for p in lexical], list(meant)).items():
+        if pid in by_id:
+            out.append(replace(by_id[pid], score=round(score, 4)))
+        else:
+            out.append(_similar_partner(index, doc, meant[pid], score, lang))
+    return out
+
+
+def _similar_partner(
+    index: Index, doc: int, found: embed.Similar, score: float, lang: str
+) -> Partner:
+    """A partner found by meaning only: its reason quotes the need and the offer embedded."""
+    need = embed.needs(index.record(doc)["entry"])[found.need][1]
+    _text, kind, offer = embed.offers(index.record(found.doc)["entry"])[found.offer]
+    yours, _ = pick_language(need, lang, index.default_language)
+    theirs, _ = pick_language(offer, lang, index.default_language)
+    reason = Reason(
+        f"similar in meaning (cosine {found.cosine:.2f})", f"seeks: {yours}", f"{kind}: {theirs}"
+    )
+    partner = _partner(index, doc, found.doc, score, [reason], lang)
+    d = distance_km(index.lat[doc], index.lon[doc], index.lat[found.doc], index.lon[found.doc])
+    said = f"{partner.name} ({partner.category_label}, {d:.1f} km): "
+    # What _partner adds after the reason (closed for now, which member lists it) stays.
+    tail = partner.why.removeprefix(f"{said}{reason.yours} <-> {reason.theirs}")
+    what = "summary" if kind == "summary" else "offer"
+    why = (
+        f"{said}similar in meaning: your need '{yours}' and their {what} '{theirs}' "
+        f"(cosine {found.cosine:.2f}){tail}"
+    )
+    return replace(partner, why=why)
