@@ -288,3 +288,29 @@ def test_a_negation_businesses_say_of_themselves_is_an_offer() -> None:
     # What nobody says of itself is a plain negation.
     q = read_question("gelato senza uova", said_negated=lambda terms: terms in said)
     assert q.text == "gelato" and [w.offered for w in q.without] == [False]
+
+
+def test_the_negation_screen_passes_every_text_that_negates() -> None:
+    """The index build reads negations only in texts its per-token screen passes: it must
+    pass every text negated_terms finds something in, and may skip the rest."""
+    from quartier.discover.question import NegationScreen, negated_terms
+
+    screen = NegationScreen()
+    texts = [
+        "Gelati senza latte, anche al latte",
+        "Laktosefreie Milch und glutenfreie Brote",
+        "lactose-free milk, alcohol free beer",
+        "Sans gluten, sans lactose",
+        "Ningún aditivo, sin azúcar",
+        "No added sugar",
+        "Fresh bread daily",
+        "Live music every Friday",
+        "Frische Brötchen",
+    ]
+    for text in texts:
+        if negated_terms(text):
+            assert screen.may_negate(text), text
+    assert not screen.may_negate("Fresh bread daily")
+    assert not screen.may_negate("Live music every Friday")
+    # Learnt once per token: a second read gives the same answers.
+    assert [screen.may_negate(t) for t in texts] == [screen.may_negate(t) for t in texts]

@@ -48,7 +48,7 @@ from .layout import (
     IndexFile,
 )
 from .places import Gazetteer, distance_km, named_quarters, street_names
-from .question import negated_terms
+from .question import NegationScreen, negated_terms
 from .records import NdjsonRows, Row, Skipped, check_line, printable
 from .text import TermCache, words
 from .vocabulary import (
@@ -159,6 +159,7 @@ class _Part:
         self.blob = b""
         self._job: _Job | None = job
         self._terms = TermCache()
+        self._negations = NegationScreen()
         # Words filed by their known terms are words met all the same (see surface).
         self._terms.terms("\n".join([*ATTRIBUTE_WORDS.values(), STORY_WORDS]))
         self._days: dict[str, int] = {}
@@ -256,9 +257,10 @@ class _Part:
                 filed = file(text, fld, filed)
                 # What the text says it is without ("senza latte": '~latt'), for a question's
                 # "senza latte" to find what businesses offer (see question.negated_terms).
-                negated = negated_terms(text)
-                if negated:
-                    filed.update(dict.fromkeys(negated, fld))
+                if self._negations.may_negate(text):
+                    negated = negated_terms(text)
+                    if negated:
+                        filed.update(dict.fromkeys(negated, fld))
             else:
                 filed.update(dict.fromkeys(text, fld))
         filed.pop("", None)
@@ -325,6 +327,7 @@ class _Part:
         self.surface = self._terms.surface()
         # Only results go back to the parent: not the job (it holds all the NDJSON).
         self._job, self._terms, self._days, self._streets = None, TermCache(), {}, {}
+        self._negations = NegationScreen()
         return self
 
 
