@@ -314,3 +314,10 @@ def test_the_negation_screen_passes_every_text_that_negates() -> None:
     assert not screen.may_negate("Live music every Friday")
     # Learnt once per token: a second read gives the same answers.
     assert [screen.may_negate(t) for t in texts] == [screen.may_negate(t) for t in texts]
+
+
+def test_negation_words_with_accents_negate_as_folded_texts_read_them() -> None:
+    from quartier.discover.question import negated_terms
+
+    assert negated_terms("Chili nöd scharf") == {"~scharf"}  # Swiss German 'not'
+    assert negated_terms("Épicerie zéro déchet") == {"~dechet"}

@@ -743,7 +743,7 @@ def negation_words() -> frozenset[str]:
     music" from its "live music" when its text names a negated topic."""
     found = {w for ps in phrase_data()["without"].values() for p in ps for w in phrase_words(p)[:1]}
     found.update(phrase_data().get("negating") or ())
-    return frozenset(found)
+    return frozenset(fold(w) for w in found)  # 'nöd', 'zéro' as texts' folded words read
 
 
 @lru_cache(maxsize=1)
