@@ -124,6 +124,20 @@ def test_a_cache_that_is_not_the_index_own_is_rebuilt(
     assert embed._read(embed.cache_path(index), index) is not None  # and rewritten whole
 
 
+@needs_extra
+def test_an_index_gone_from_disk_keeps_its_vectors_in_memory(
+    make_root: Make, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only checkout's index is built into a temporary file and removed: its vectors
+    are not written into the temporary folder."""
+    index = open_index(directory(make_root))
+    gone = tmp_path / "tmp" / "quartier-search-x.bin"
+    gone.parent.mkdir()
+    monkeypatch.setattr(index, "path", gone)
+    assert partners(index, "yoga-test", embeddings=True).partners[0].id == "papeterie-test"
+    assert list(gone.parent.iterdir()) == []
+
+
 def test_embeddings_asked_for_without_the_package(
     make_root: Make, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -179,7 +179,10 @@ def business_vectors(index: Index, announce: bool = True) -> Vectors:
     if found is not None:
         return found
     path = cache_path(index)
-    found = _read(path, index)
+    # An index built into a temporary file (a read-only checkout, see source._cached) is
+    # gone from disk: its vectors are kept in memory only, not left in the temporary folder.
+    on_disk = index.path.is_file()
+    found = _read(path, index) if on_disk else None
     if found is None:
         if announce:
             print(
@@ -188,7 +191,8 @@ def business_vectors(index: Index, announce: bool = True) -> Vectors:
                 file=sys.stderr,
             )
         found = _embed_all(index)
-        _write(path, index, found)
+        if on_disk:
+            _write(path, index, found)
     _loaded[index] = found
     return found
 
