@@ -19,7 +19,7 @@ import pytest
 from quartier.discover import SearchQuery, open_index, partners, search
 from quartier.discover.text import content_words, is_stopword, phrase_key, terms
 
-from .conftest import TODAY
+from .conftest import SAMPLE, TODAY
 
 Make = Callable[[dict[str, bytes | str]], Path]
 
@@ -274,7 +274,9 @@ def test_the_empty_list_note_in_text_json_and_mcp(
     )
     assert main(["partners", "einsam-test", "--root", str(root)]) == 0
     text = capsys.readouterr().out
-    assert text.startswith("note: no open business in Bern offers what einsam-test seeks")
+    assert text.startswith(
+        "note: no open business in Bern or within 50 km offers what einsam-test seeks"
+    )
     assert main(["partners", "einsam-test", "--root", str(root), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["partners"] == [] and "Leatherworker" in data["notes"][0]
@@ -507,3 +509,41 @@ def test_an_offer_names_its_own_trade_surely(make_root: Make) -> None:
     )
     found = partners(open_index(root), "platten-test").partners
     assert [p.id for p in found][:2] == ["elektro-test", "velo-test"]
+
+
+def test_partners_across_an_area_border_within_reach(make_root: Make) -> None:
+    """An area's border is no reason not to work together: a bakery in a second area 20 km
+    south of Bern is a partner of a Bern café; one 70 km south (in a third area) is not."""
+    settings = (SAMPLE / "directory.yaml").read_text("utf-8")
+    areas = """areas:
+  - id: thun
+    name: Thun
+    bbox: [7.29, 46.70, 7.55, 46.80]
+    countries: [CH]
+    timezone: Europe/Zurich
+    languages: [de, fr, en, it]
+  - id: saanen
+    name: Saanen
+    bbox: [7.29, 46.25, 7.55, 46.40]
+    countries: [CH]
+    timezone: Europe/Zurich
+    languages: [de, fr, en, it]
+"""
+    assert settings.count("areas:\n") == 1
+    root = make_root(
+        {
+            "directory.yaml": settings.replace("areas:\n", areas, 1),
+            "entries/ch/bern/kafi-test.yaml": entry(
+                "kafi-test", "cafe", "Kafi.", seeks=["Holzofenbrot jeden Morgen"]
+            ),
+            "entries/ch/bern/beck-thun.yaml": entry(
+                "beck-thun", "bakery", "Beck.", provides=["Holzofenbrot"], lat=46.77
+            ),
+            "entries/ch/bern/beck-saanen.yaml": entry(
+                "beck-saanen", "bakery", "Beck.", provides=["Holzofenbrot"], lat=46.33
+            ),
+        }
+    )
+    found = partners(open_index(root), "kafi-test", embeddings=False)
+    assert [p.id for p in found.partners] == ["beck-thun"], found.notes
+    assert 15 < found.partners[0].distance_km < 25

@@ -53,6 +53,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..discover import partners
+    from ..discover.partners import OUTSIDE_AREA_KM
     from . import index_from_args
     from .search import origin_line
 
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if found.origin:
         out.append(f"   {origin_line(found.origin)}")
     if not found.partners:
-        out.append("none found in the same area")
+        out.append(f"none found in the same area or within {OUTSIDE_AREA_KM:g} km")
     for i, p in enumerate(found.partners, 1):
         status = "" if p.status == "open" else f", {p.status.replace('_', ' ')}"
         out.append(f"{i}. {p.name}  [{p.category_label}]  {p.distance_km:.1f} km{status}  {p.id}")

@@ -17,10 +17,11 @@ one wrote German and the other English, or one said "Gipfeli" and the other
 Words are compared as stemmed terms plus the taxonomy categories their
 phrases name (``Brot``, ``bread`` and ``pain`` all add ``cat:bakery``), each
 weighted by rarity, so matching works across languages and trades without a
-language model. Partners are in the same area; nearer ones rank first among
-equally good ones. Permanently closed businesses are never suggested;
-temporarily closed ones are, marked as such (a partnership outlasts a
-renovation).
+language model. Partners are in the same area or within OUTSIDE_AREA_KM (an area's
+border is no reason not to work together: Lugano and Bellinzona are two areas 20 km
+apart); nearer ones rank first among equally good ones. Permanently closed
+businesses are never suggested; temporarily closed ones are, marked as such (a
+partnership outlasts a renovation).
 
 Example::
 
@@ -353,7 +354,8 @@ def _none_found(
     """Why a partner list is empty, in words: what was looked for, and where."""
     area = index.area_of(doc)
     name = next((a["name"] for a in index.areas if a["id"] == area), None)
-    where = f"in {name}" if name else f"within {OUTSIDE_AREA_KM:.0f} km"
+    near = f"within {OUTSIDE_AREA_KM:.0f} km"
+    where = f"in {name} or {near}" if name else near
     me = index.ids[doc]
     named = sorted({c for n in seeks for c in n.categories | _named(n)})
     if named:
@@ -372,9 +374,12 @@ def _none_found(
 
 
 def _same_place(index: Index, a: int, b: int) -> bool:
+    """In the same area, or within OUTSIDE_AREA_KM of each other."""
     area = index.area_of(a)
-    if area is not None:
-        return index.area_of(b) == area
+    if area is not None and index.area_of(b) == area:
+        return True
+    if abs(index.lat[a] - index.lat[b]) * 111.2 > OUTSIDE_AREA_KM:
+        return False  # farther north or south than that alone: no trigonometry needed
     d = distance_km(index.lat[a], index.lon[a], index.lat[b], index.lon[b])
     return d <= OUTSIDE_AREA_KM
 
@@ -658,13 +663,11 @@ def _embedding_candidates(index: Index, doc: int) -> Any:
 
     ok = np.asarray(index.status) != STATUS_CODE["permanently_closed"]
     area = np.asarray(index.area)
-    if area[doc] != NO_AREA:
-        ok &= area == area[doc]
-    else:
-        lat, lon = np.radians(np.asarray(index.lat)), np.radians(np.asarray(index.lon))
-        dp, dl = lat - lat[doc], lon - lon[doc]
-        h = np.sin(dp / 2) ** 2 + np.cos(lat[doc]) * np.cos(lat) * np.sin(dl / 2) ** 2
-        ok &= 12742.0 * np.arcsin(np.minimum(1.0, np.sqrt(h))) <= OUTSIDE_AREA_KM
+    lat, lon = np.radians(np.asarray(index.lat)), np.radians(np.asarray(index.lon))
+    dp, dl = lat - lat[doc], lon - lon[doc]
+    h = np.sin(dp / 2) ** 2 + np.cos(lat[doc]) * np.cos(lat) * np.sin(dl / 2) ** 2
+    near = 12742.0 * np.arcsin(np.minimum(1.0, np.sqrt(h))) <= OUTSIDE_AREA_KM
+    ok &= near | (area == area[doc]) if area[doc] != NO_AREA else near
     ok[doc] = False
     return np.flatnonzero(ok)
 
