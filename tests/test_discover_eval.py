@@ -62,13 +62,14 @@ SAMPLE_HIT_AT_5 = 1.0
 SAMPLE_MRR = 0.99
 SAMPLE_PARTNER_RECALL_AT_5 = 1.0
 # The outsider's held-out set (issue 14); its targets are hit@5 0.95 with no must-not
-# violation, MRR 0.85, partner recall@5 0.85 and 0.3 above BM25: the recall is not reached.
+# violation, MRR 0.85, partner recall@5 0.85 and 0.3 above BM25: one must-not violation is
+# left, and the lexical recall (0.833) is not reached; with the embeddings extra it is (0.917).
 OUTSIDER_HIT_AT_5 = 0.95
-OUTSIDER_MRR = 0.91
-OUTSIDER_MUST_NOT_VIOLATIONS = 8
-OUTSIDER_PARTNER_RECALL_AT_5 = 0.75
+OUTSIDER_MRR = 0.94
+OUTSIDER_MUST_NOT_VIOLATIONS = 1
+OUTSIDER_PARTNER_RECALL_AT_5 = 0.83
 # How far partner matching stays above plain BM25 on the outsider's held-out pairs.
-OUTSIDER_PARTNER_MARGIN_OVER_BM25 = 0.63
+OUTSIDER_PARTNER_MARGIN_OVER_BM25 = 0.72
 # The synthetic directory is generated from the taxonomy: benchmarks/synth.py draws each
 # business's secondary and sought categories from `complements`, and the queries below draw
 # their synonym from the synonym lists, so an edit of either gives other businesses, seekers
