@@ -340,8 +340,11 @@ def create_server(index: Index) -> MCPServer:
     @server.tool(
         annotations=READ_ONLY,
         description="Businesses that complement one business: they provide what it seeks, "
-        "seek what it provides, or are in a complementary category; nearby first, each with "
-        "reasons such as 'seeks: pastries' <-> 'provides: wholesale pastries'." + TOOL_NOTE,
+        "seek what it provides, or are in a complementary category, in its area or within "
+        "50 km; nearby first, each with reasons such as 'seeks: pastries' <-> 'provides: "
+        "wholesale pastries'. Where the directory has the embeddings extra, a partner may be "
+        "'similar in meaning' (its cosine shown): quote both texts, do not overstate it."
+        + TOOL_NOTE,
     )
     def find_partners(
         id: str = Field(description="Business id, e.g. 'kafi-zwischenhalt'."),
