@@ -62,6 +62,9 @@ from tests.eval_support import (  # noqa: E402
     third_set,
 )
 
+# What a business offers, as the embeddings extra embeds it: one definition for both.
+from quartier.discover.embed import offer_texts  # noqa: E402
+
 Encoder = Callable[[list[str]], Any]
 
 # Each name ``--sets`` takes: the directory the sets share, and the sets.
@@ -89,27 +92,6 @@ def encoders(which: str) -> tuple[Encoder, Encoder]:
 def unit(vectors: Any) -> Any:
     v = np.asarray(vectors, dtype=np.float32)
     return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
-
-
-def offer_texts(e: dict[str, Any]) -> list[str]:
-    """What a business offers, one text each: offers, offerings, its summary."""
-    collab = e.get("collaboration") or {}
-    out = [" ".join(_strings(p.get("text"))) for p in collab.get("provides") or ()]
-    out += [
-        " ".join(_strings([o.get("name"), o.get("description")])) for o in e.get("offerings") or ()
-    ]
-    out.append(" ".join(_strings(e.get("summary"))))
-    return [t for t in out if t.strip()]
 
 
 def fuse(*rankings: list[str], k: int = 10) -> list[str]:
