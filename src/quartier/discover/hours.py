@@ -41,6 +41,20 @@ _RELATIVE.update({"tomorrow": 1, "morgen": 1, "demain": 1, "manana": 1, "domani"
 _TIME = re.compile(r"^(\d{1,2})(?:[:h.](\d{2}))?\s*(am|pm|h|uhr)?$")
 
 
+def on_24h_clock(hour: int, minute: int, meridiem: str | None) -> tuple[int, int] | None:
+    """(hour, minute) on the 24-hour clock, or None when out of range; ``meridiem`` is what
+    followed the time ('pm', 'p', 'am', 'a', 'h', 'uhr' or None): ``on_24h_clock(8, 0, 'pm')``
+    is (20, 0), ``on_24h_clock(12, 30, 'a')`` is (0, 30)."""
+    half = (meridiem or "")[:1]
+    if half == "p" and hour < 12:
+        hour += 12
+    elif half == "a" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        return None
+    return hour, minute
+
+
 @dataclass(frozen=True, slots=True)
 class When:
     """A moment to check: ``local`` is wall-clock time at each business unless ``aware``."""
@@ -95,13 +109,10 @@ def parse_when(text: str, now: datetime) -> When:
                 f"cannot read the time {text!r}: write e.g. 'saturday 10:00', 'tomorrow 9am' "
                 "or '2026-11-28T10:00'"
             )
-        hour, minute = int(m.group(1)), int(m.group(2) or 0)
-        if m.group(3) == "pm" and hour < 12:
-            hour += 12
-        if m.group(3) == "am" and hour == 12:
-            hour = 0
-        if hour > 23 or minute > 59:
+        clock = on_24h_clock(int(m.group(1)), int(m.group(2) or 0), m.group(3))
+        if clock is None:
             raise QuartierError(f"cannot read the time {text!r}: hours 0-23, minutes 0-59")
+        hour, minute = clock
     if day_offset is None and not rest:
         raise QuartierError(
             f"cannot read {text!r} as a day or time: write e.g. 'saturday 10:00' or "

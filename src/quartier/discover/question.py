@@ -37,6 +37,7 @@ from typing import Any
 
 import yaml
 
+from .hours import on_24h_clock
 from .text import DATA, STOPWORDS, fold, is_stopword, phrase_key, stem
 from .text import words as folded_words
 
@@ -293,14 +294,7 @@ def _clock(word: str) -> tuple[int, int] | None:
     m = _CLOCK.match(word.replace(" ", ""))
     if not m:
         return None
-    hour, minute = int(m.group(1)), int(m.group(2) or 0)
-    if m.group(3) == "p" and hour < 12:
-        hour += 12
-    elif m.group(3) == "a" and hour == 12:
-        hour = 0
-    if hour > 23 or minute > 59:
-        return None
-    return hour, minute
+    return on_24h_clock(int(m.group(1)), int(m.group(2) or 0), m.group(3))
 
 
 def read_question(
