@@ -204,11 +204,6 @@ class TermCache:
         return out
 
 
-def term_set(text: str) -> set[str]:
-    """The distinct searchable terms of ``text``."""
-    return TermCache().terms(text)
-
-
 def terms(text: str) -> list[str]:
     """The searchable terms of ``text``: folded, stemmed, stopwords and 1-letter words dropped."""
     return [stem(w) for w in content_words(text)]
